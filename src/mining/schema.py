@@ -79,37 +79,76 @@ def _to_text(s: pd.Series) -> pd.Series:
     return out
 
 
-def _to_timestamp(s: pd.Series, problems: list[str], *, date_format: str | None) -> pd.Series:
-    """Parse to naive UTC datetime64[ns]; unparsable non-empty values become a listed problem."""
+_OFFSET = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _parse_dates(s: pd.Series, *, date_format: str | None, utc: bool) -> pd.Series:
+    """pd.to_datetime with the inferred format first, then value by value for rows it misses."""
+    with warnings.catch_warnings():  # local: "could not infer format" is handled by the retry
+        warnings.simplefilter("ignore", UserWarning)
+        parsed = pd.to_datetime(s, errors="coerce", utc=utc, format=date_format)
+        retry = parsed.isna() & s.notna()
+        if retry.any() and date_format is None:
+            parsed[retry] = pd.to_datetime(s[retry], errors="coerce", utc=utc, format="mixed")
+    return parsed
+
+
+def _localize(naive: pd.Series, timezone: str | None) -> pd.Series:
+    if timezone is None:
+        return naive
+    try:
+        aware = naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward")
+    except Exception as exc:  # unknown zone name: pytz/zoneinfo raise different types
+        raise SchemaError([f"unknown time zone {timezone!r} ({exc}); use a name like 'Asia/Shanghai'."]) from None
+    return aware.dt.tz_convert("UTC").dt.tz_localize(None)
+
+
+def _to_timestamp(
+    s: pd.Series, problems: list[str], *, date_format: str | None, timezone: str | None
+) -> pd.Series:
+    """Parse to naive UTC datetime64[ns]; unparsable non-empty values become a listed problem.
+
+    Values with an explicit offset (``+08:00``, ``Z``) are converted to UTC; values without one
+    are taken to be in ``timezone`` (UTC when None). A column that mixes both without a
+    ``timezone`` is a problem, because the naive values' zone is unknown.
+    """
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         return s.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
     if pd.api.types.is_datetime64_any_dtype(s):
-        return s.astype("datetime64[ns]")
-    blank = s.isna() | (s.astype("string").str.strip() == "").fillna(True)
+        return _localize(s.astype("datetime64[ns]"), timezone)
+    text = s.astype("string").str.strip()
+    blank = (text.isna() | (text == "")).fillna(True).astype(bool)
+    text = text.where(~blank)
+    aware = text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool) & ~blank
+    naive = ~aware & ~blank
+    if aware.any() and naive.any() and timezone is None:
+        problems.append(
+            f"column 'timestamp' mixes values with a time zone (e.g. {_examples(s[aware])}) and "
+            f"without one ({_rows(naive, s.index)}, e.g. {_examples(s[naive])}). "
+            "Pass timezone='Asia/Shanghai' (the zone of the values without one)."
+        )
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     try:
-        with warnings.catch_warnings():  # local: "could not infer format" is handled below
-            warnings.simplefilter("ignore", UserWarning)
-            parsed = pd.to_datetime(s.where(~blank), errors="coerce", utc=True, format=date_format)
+        if aware.any():
+            out[aware] = _parse_dates(text[aware], date_format=date_format, utc=True).dt.tz_localize(None)
+        if naive.any():
+            parsed = _parse_dates(text[naive], date_format=date_format, utc=False)
+            if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # pragma: no cover - defensive
+                parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+            out[naive] = _localize(parsed, timezone)
     except (ValueError, TypeError) as exc:  # e.g. a format string that does not apply at all
         problems.append(
             f"column 'timestamp': could not be read as dates ({exc}). "
             "Pass date_format='%d-%m-%Y' (or your format) to load_transactions."
         )
-        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    retry = parsed.isna() & ~blank
-    if retry.any() and date_format is None:
-        # the format pandas inferred from the first value does not fit every row: parse the rest
-        # one by one (ISO 8601 with offsets, other separators), still failing on non-dates
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            parsed[retry] = pd.to_datetime(s[retry], errors="coerce", utc=True, format="mixed")
-    bad = parsed.isna() & ~blank
+        return out
+    bad = out.isna() & ~blank
     if bad.any():
         problems.append(
             f"column 'timestamp': {_rows(bad, s.index)} cannot be read as a date, "
             f"e.g. {_examples(s[bad])}. Fix those values or pass date_format= to load_transactions."
         )
-    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
+    return out
 
 
 def _to_number(s: pd.Series, name: str, problems: list[str]) -> pd.Series:
@@ -130,7 +169,9 @@ def _to_number(s: pd.Series, name: str, problems: list[str]) -> pd.Series:
     return num.astype("float64")
 
 
-def validate_transactions(df: pd.DataFrame, *, date_format: str | None = None) -> pd.DataFrame:
+def validate_transactions(
+    df: pd.DataFrame, *, date_format: str | None = None, timezone: str | None = None
+) -> pd.DataFrame:
     """Check a table against the transactions contract and return a typed copy.
 
     Parameters
@@ -141,6 +182,8 @@ def validate_transactions(df: pd.DataFrame, *, date_format: str | None = None) -
     date_format : str, optional
         ``strftime`` format of ``timestamp`` when it is text (e.g. ``"%d-%m-%Y"``); by default
         pandas infers it. Time-zone aware values are converted to UTC and stored naive.
+    timezone : str, optional
+        Zone of timestamps written without one (e.g. ``"Asia/Shanghai"``); converted to UTC.
 
     Returns
     -------
@@ -182,7 +225,9 @@ def validate_transactions(df: pd.DataFrame, *, date_format: str | None = None) -
         if col in out.columns:
             out[col] = _to_text(out[col])
     if "timestamp" in out.columns:
-        out["timestamp"] = _to_timestamp(out["timestamp"], problems, date_format=date_format)
+        out["timestamp"] = _to_timestamp(
+            out["timestamp"], problems, date_format=date_format, timezone=timezone
+        )
     for col in _NUMERIC_COLUMNS:
         if col in out.columns:
             out[col] = _to_number(out[col], col, problems)
@@ -256,7 +301,7 @@ class CleaningReport:
 
     def _repr_html_(self) -> str:
         caption = f"{self.rows_in:,} lines in, {self.rows_out:,} kept, {self.n_removed:,} removed"
-        return self.to_frame().to_html(index=False, caption=caption)
+        return f"<p><b>Cleaning</b>: {caption}</p>" + self.to_frame().to_html(index=False)
 
     def to_dict(self) -> dict[str, object]:
         """Plain-JSON summary (for run records)."""
