@@ -234,6 +234,15 @@ def validate_transactions(
             inf = np.isinf(out[col].to_numpy(dtype="float64", na_value=np.nan))
             if inf.any():
                 problems.append(f"column {col!r}: {_rows(inf, out.index)} are infinite.")
+    if "quantity" in out.columns and "unit_price" in out.columns and not problems:
+        with np.errstate(over="ignore", invalid="ignore"):
+            amount = out["quantity"].to_numpy() * out["unit_price"].to_numpy()
+        over = np.isinf(amount)
+        if over.any():
+            problems.append(
+                f"quantity x unit_price overflows for {_rows(over, out.index)}: "
+                "check those values (a unit or decimal-mark mix-up?)."
+            )
     if problems:
         raise SchemaError(problems)
     return out
@@ -250,6 +259,7 @@ _REASONS: dict[str, str] = {
     "zero_quantity": "quantity is 0: nothing was bought",
     "negative_price": "unit_price below 0: a refund or data-entry error",
     "zero_price": "unit_price is 0: free items and samples would distort monetary value",
+    "future_timestamp": "timestamp after the not_after date given to cleaning (clock or export error)",
     "duplicate_line": "exact copy of an earlier line (same values in every column)",
 }
 
@@ -315,7 +325,9 @@ def clean_transactions(
     status_column: str | None = "status",
     cancelled_statuses: tuple[str, ...] = ("cancelled", "canceled", "returned", "refunded"),
     keep_zero_price: bool = False,
+    not_after: str | pd.Timestamp | None = None,
     date_format: str | None = None,
+    timezone: str | None = None,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Remove lines that cannot be analysed and count each removal.
 
@@ -324,7 +336,8 @@ def clean_transactions(
     order (``status_column`` value in ``cancelled_statuses``, or ``order_id`` starting with
     ``cancelled_order_prefix`` as in the UCI Online Retail "C" invoices; the whole order is
     removed), negative quantity (returns), zero quantity, negative price, zero price (unless
-    ``keep_zero_price``), exact duplicate lines (the first copy is kept).
+    ``keep_zero_price``), timestamp after ``not_after`` (when given), exact duplicate lines (the
+    first copy is kept).
 
     Parameters
     ----------
@@ -338,6 +351,10 @@ def clean_transactions(
         Values of ``status_column`` (case-insensitive) that mark a cancelled line.
     keep_zero_price : bool
         Keep lines priced 0 (free samples) instead of removing them.
+    not_after : str or Timestamp, optional
+        Lines stamped later than this (e.g. the export date) are removed as ``future_timestamp``.
+    date_format, timezone
+        Passed to :func:`validate_transactions`.
 
     Returns
     -------
@@ -355,7 +372,7 @@ def clean_transactions(
     >>> len(clean), report.removed["duplicate_line"], report.removed["missing_customer_id"]
     (1, 1, 1)
     """
-    tx = validate_transactions(df, date_format=date_format)
+    tx = validate_transactions(df, date_format=date_format, timezone=timezone)
     rows_in = len(tx)
     reason = pd.Series(pd.NA, index=tx.index, dtype="string")
 
@@ -379,6 +396,8 @@ def clean_transactions(
     flag("zero_quantity", tx["quantity"] == 0)
     flag("negative_price", tx["unit_price"] < 0)
     flag("zero_price", (tx["unit_price"] == 0) & (not keep_zero_price))
+    if not_after is not None:
+        flag("future_timestamp", tx["timestamp"] > pd.Timestamp(not_after))
     # duplicates among the lines that survived the rules above
     alive = reason.isna()
     dup = pd.Series(False, index=tx.index)
