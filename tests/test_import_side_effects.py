@@ -10,6 +10,10 @@ def test_import_changes_no_global_settings():
     code = r"""
 import warnings, json
 import matplotlib, pandas as pd
+# third-party libraries may register warning filters of their own on import: import them first,
+# so the check sees only what mining itself changes
+import numpy, scipy.stats, sklearn.ensemble, sklearn.cluster, sklearn.mixture, mlxtend.frequent_patterns  # noqa
+import seaborn, sqlalchemy  # noqa
 rc = dict(matplotlib.rcParams); filters = list(warnings.filters)
 opts = {k: pd.get_option(k) for k in ["display.max_rows", "display.max_columns", "mode.copy_on_write"]}
 import mining, pkgutil, importlib

@@ -1,0 +1,191 @@
+"""The ``mining`` command.
+
+::
+
+    mining report [--dataset demo] [--size default|small] [--config FILE] [--out reports/]
+                  [-p NAME VALUE ...]
+    mining run NOTEBOOK [-p NAME VALUE ...] [--out DIR]
+    mining --version
+
+Exit codes: 0 everything ran; 1 a notebook failed (the others still ran, the index shows why);
+2 a usage or input error found before anything ran (``error: ...`` on stderr, no traceback);
+130 interrupted (Ctrl-C).
+
+Adding a command: write ``_add_<name>_parser(subparsers)`` (which ends with
+``parser.set_defaults(func=_cmd_<name>)``) and ``_cmd_<name>(args) -> int``, and list the first
+in ``_PARSER_BUILDERS``. Any function with that shape works, also from another module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mining import __version__
+from mining.errors import MiningError
+
+__all__ = ["build_parser", "main"]
+
+
+def _print(*args: Any, **kwargs: Any) -> None:
+    print(*args, **kwargs)
+    if kwargs.get("end", "\n") != "\n":
+        sys.stdout.flush()
+
+
+def _params(pairs: list[list[str]] | None) -> dict[str, str]:
+    """``-p NAME VALUE`` pairs as a dict (the last one wins)."""
+    return {name: value for name, value in (pairs or [])}
+
+
+def _add_execution_options(parser: argparse.ArgumentParser, *, out_help: str) -> None:
+    """Options every notebook-running command shares."""
+    parser.add_argument(
+        "-p", "--parameter", dest="parameters", nargs=2, action="append",
+        metavar=("NAME", "VALUE"),
+        help="set a notebook parameter (repeatable); VALUE is converted to the declared type",
+    )
+    parser.add_argument("--out", default="reports", metavar="DIR", help=out_help)
+    parser.add_argument(
+        "--timeout", type=float, default=None, metavar="SECONDS",
+        help="seconds each cell may run before the notebook fails (default 600)",
+    )
+    parser.add_argument("--kernel", default=None, metavar="NAME",
+                        help="Jupyter kernel (default python3, the environment's ipykernel)")
+    parser.add_argument("--progress", action="store_true",
+                        help="show papermill's progress bar and the notebooks' output")
+
+
+def _summarise(run: Any) -> int:
+    """Print the summary line and the failures; return the exit code."""
+    print(run.summary())
+    if run.failed:
+        print(f"failed: {', '.join(r.name for r in run.failed)}", file=sys.stderr)
+        for r in run.failed:
+            print(f"  {r.name}: {r.error.summary if r.error else 'failed'}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _setup_progress_logging(enabled: bool) -> None:
+    if enabled:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="run every notebook of the report config and write a dated HTML report",
+        description="Runs every notebook listed in the config (default notebooks/report.yaml) "
+        "with papermill into a new folder <out>/<YYYYmmdd-HHMMSS>-<dataset>/, exports each to "
+        "HTML with and without code, and writes index.html. Exit code 1 when a notebook failed.",
+    )
+    p.add_argument("--dataset", help="built-in dataset for every notebook (e.g. demo)")
+    p.add_argument("--size", choices=("default", "small"),
+                   help="size of the built-in dataset (small: seconds)")
+    p.add_argument("--config", metavar="FILE",
+                   help="report config (YAML; format in reports/README.md); "
+                   "default notebooks/report.yaml")
+    p.add_argument("--fail-fast", action="store_true",
+                   help="skip the remaining notebooks after the first failure")
+    _add_execution_options(p, out_help="parent folder of the run folder (default reports/)")
+    p.set_defaults(func=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from mining.report import run_report
+
+    _setup_progress_logging(args.progress)
+    run = run_report(
+        args.config,
+        dataset=args.dataset,
+        size=args.size,
+        out=args.out,
+        overrides=_params(args.parameters),
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        progress=args.progress,
+        fail_fast=args.fail_fast,
+        echo=_print,
+    )
+    return _summarise(run)
+
+
+# -- run --------------------------------------------------------------------------------------
+
+
+def _add_run_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="run one notebook (same checks and run folder as report, index of one)",
+        description="Runs NOTEBOOK with papermill into a new folder "
+        "<out>/<YYYYmmdd-HHMMSS>-<dataset>/ with the executed notebook, HTML with and without "
+        "code, run.json and index.html. Exit code 1 when the notebook failed.",
+    )
+    p.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb to run")
+    _add_execution_options(p, out_help="parent folder of the run folder (default reports/)")
+    p.set_defaults(func=_cmd_run)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from mining.report import run_one
+
+    _setup_progress_logging(args.progress)
+    run = run_one(
+        args.notebook,
+        parameters=_params(args.parameters),
+        out=args.out,
+        timeout=args.timeout if args.timeout is not None else 600,
+        kernel_name=args.kernel or "python3",
+        progress=args.progress,
+        echo=_print,
+    )
+    return _summarise(run)
+
+
+# -- the parser -------------------------------------------------------------------------------
+
+_PARSER_BUILDERS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_report_parser,
+    _add_run_parser,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``mining`` argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="mining",
+        description="CRM data-mining workbench: run the analysis notebooks and write reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"mining {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add in _PARSER_BUILDERS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``mining`` command; return its exit code (see the module docstring)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors: keep argparse's code
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(func(args))
+    except MiningError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1551 @@
+"""Run notebooks unattended (papermill), export HTML (nbconvert) and write a dated run index.
+
+One run is one new folder, never reused::
+
+    reports/<YYYYmmdd-HHMMSS>-<dataset>/          (suffix -2, -3... when two runs share a second)
+        index.html                  one row per notebook: status, duration, parameters, links
+        run.json                    the same as data: run metadata plus one record per notebook
+        01_customer_value/
+            01_customer_value.ipynb          the executed notebook (the record of the run)
+            01_customer_value.html           HTML with code
+            01_customer_value.nocode.html    HTML without code, for business readers
+            run.json                         parameters, versions, git commit, data hash, timings
+
+What the runner adds to papermill:
+
+- a parameter the notebook does not declare is an error *before* anything runs (papermill only
+  warns), and so is a notebook without a cell tagged ``parameters``;
+- values given as text (command line) are converted to the declared type (``n: int = 3``);
+- a failed notebook is recorded with its error (type, message, failing cell) and the other
+  notebooks still run; a failed notebook never looks like it succeeded;
+- the kernel runs headless (matplotlib's inline backend, never a GUI backend) in the notebook's
+  own folder, so notebooks can use relative paths.
+
+The configuration file (``notebooks/report.yaml``) is described in ``reports/README.md``.
+Heavy imports (papermill, nbconvert) happen inside the functions, so importing this module is
+cheap and changes no global settings.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import datetime as _dt
+import difflib
+import functools
+import hashlib
+import html
+import json
+import logging
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from mining.errors import MiningError, ParameterError
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "FAILED",
+    "OK",
+    "SKIPPED",
+    "ConfigError",
+    "NotebookError",
+    "NotebookResult",
+    "ReportRun",
+    "check_parameters",
+    "declared_parameters",
+    "find_default_config",
+    "load_config",
+    "make_run_dir",
+    "run_notebook",
+    "run_one",
+    "run_report",
+    "write_index",
+]
+
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+DEFAULT_CONFIG = Path("notebooks") / "report.yaml"
+#: headless, and unlike "Agg" it still puts every figure into the notebook as an inline PNG
+KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
+
+_CONFIG_KEYS = ("title", "defaults", "timeout", "kernel", "notebooks")
+_ENTRY_KEYS = ("notebook", "name", "title", "parameters", "skip", "timeout")
+_MAX_CELL_LINES = 12
+_MAX_TEXT = 600
+_SECRET_IN_URL = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]+:)[^@\s]+@")
+
+Echo = Callable[..., Any]
+
+
+class ConfigError(MiningError):
+    """The report configuration file is missing, unreadable or has an unknown or invalid key."""
+
+
+# --------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass(frozen=True)
+class NotebookError:
+    """Why a notebook failed: exception type, message and the failing cell (shortened)."""
+
+    type: str
+    message: str
+    cell_source: str | None = None
+    cell_number: int | None = None  # execution count ("In [n]") when known, else cell position
+
+    def __str__(self) -> str:
+        where = f" at In [{self.cell_number}]" if self.cell_number is not None else ""
+        text = f"{self.type}: {self.message}{where}" if self.message else f"{self.type}{where}"
+        if self.cell_source:
+            text += "\n--- failing cell ---\n" + self.cell_source
+        return text
+
+    @property
+    def summary(self) -> str:
+        """One line: ``ValueError: boom at In [3]``."""
+        first = self.message.splitlines()[0] if self.message else ""
+        where = f" at In [{self.cell_number}]" if self.cell_number is not None else ""
+        return f"{self.type}: {first}{where}" if first else f"{self.type}{where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "message": self.message,
+            "cell_source": self.cell_source,
+            "cell_number": self.cell_number,
+        }
+
+
+@dataclass
+class NotebookResult:
+    """What happened to one notebook.
+
+    Attributes
+    ----------
+    name : str
+        Short name (the notebook's file stem unless the config gives ``name``); also the name of
+        its folder in the run.
+    status : str
+        ``"ok"``, ``"failed"`` or ``"skipped"``.
+    duration_s : float
+        Wall time in seconds: kernel start, execution and HTML export.
+    parameters : dict
+        Final value of every declared parameter (notebook default unless passed).
+    outputs : dict of str to Path
+        ``notebook`` (executed .ipynb), ``html``, ``html_nocode``, ``run_json``; only files that exist.
+    error : NotebookError or None
+        Why it failed (``None`` when ok or skipped).
+    """
+
+    name: str
+    status: str
+    duration_s: float
+    parameters: dict[str, Any]
+    outputs: dict[str, Path] = field(default_factory=dict)
+    error: NotebookError | None = None
+    title: str = ""
+    notebook: Path | None = None
+    passed: dict[str, Any] = field(default_factory=dict)
+    skip_reason: str | None = None
+    started: str | None = None
+    finished: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    record: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record (the per-notebook ``run.json`` when the notebook ran)."""
+        if self.record:
+            return dict(self.record)
+        return {
+            "name": self.name,
+            "title": self.title,
+            "notebook": str(self.notebook) if self.notebook else None,
+            "status": self.status,
+            "skip_reason": self.skip_reason,
+            "parameters": _redact(self.parameters),
+            "passed_parameters": _redact(self.passed),
+            "duration_s": round(self.duration_s, 3),
+            "error": self.error.to_dict() if self.error else None,
+            "outputs": {k: str(v) for k, v in self.outputs.items()},
+        }
+
+
+@dataclass
+class ReportRun:
+    """One run of the runner: its folder, one result per notebook and the run metadata."""
+
+    run_dir: Path
+    results: list[NotebookResult]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no notebook failed (skipped notebooks do not count as failures)."""
+        return not self.failed
+
+    @property
+    def failed(self) -> list[NotebookResult]:
+        return [r for r in self.results if r.status == FAILED]
+
+    @property
+    def index(self) -> Path:
+        return self.run_dir / "index.html"
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.meta.get("duration_s", sum(r.duration_s for r in self.results)))
+
+    def summary(self) -> str:
+        """``3 notebooks: 2 ok, 1 failed in 41.2 s -> reports/.../index.html``."""
+        n = len(self.results)
+        counts = [f"{sum(r.status == OK for r in self.results)} ok"]
+        counts.append(f"{len(self.failed)} failed")
+        n_skipped = sum(r.status == SKIPPED for r in self.results)
+        if n_skipped:
+            counts.append(f"{n_skipped} skipped")
+        return (
+            f"{n} notebook{'s' if n != 1 else ''}: {', '.join(counts)} "
+            f"in {self.duration_s:.1f} s -> {_display_path(self.index)}"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# parameters
+
+
+def _read_notebook(notebook: Path) -> Any:
+    import nbformat
+
+    try:
+        return nbformat.read(str(notebook), as_version=4)
+    except FileNotFoundError:
+        raise MiningError(f"Notebook {notebook} not found.") from None
+    except Exception as exc:  # nbformat raises several kinds for a broken file
+        raise MiningError(f"Cannot read notebook {notebook}: {exc}") from exc
+
+
+def _parameters_cell(nb: Any) -> Any | None:
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            return cell
+    return None
+
+
+def _ast_parameters(source: str) -> dict[str, dict[str, str]]:
+    """Assignments in a parameters cell, read with ``ast`` (sees ``x: str | None = None`` too)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            default = ast.get_source_segment(source, node.value) if node.value else ""
+            found[node.target.id] = {
+                "name": node.target.id,
+                "inferred_type_name": ast.unparse(node.annotation),
+                "default": default or "None",
+                "help": "",
+            }
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = {
+                        "name": target.id,
+                        "inferred_type_name": "None",
+                        "default": ast.get_source_segment(source, node.value) or "",
+                        "help": "",
+                    }
+    return found
+
+
+def declared_parameters(notebook: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
+    """Parameters a notebook declares in its cell tagged ``parameters``.
+
+    Uses ``papermill.inspect_notebook`` and adds what it cannot parse (it misses annotations such
+    as ``str | None``), read from the same cell with ``ast``.
+
+    Returns
+    -------
+    dict
+        ``name -> {"name", "inferred_type_name", "default", "help"}``; ``default`` is the source
+        text of the default value (``'3'``, ``'"x"'``), ``inferred_type_name`` is ``"None"`` when
+        the assignment has no annotation.
+
+    Raises
+    ------
+    ParameterError
+        The notebook has no cell tagged ``parameters``.
+    """
+    path = Path(notebook)
+    nb = _read_notebook(path)
+    cell = _parameters_cell(nb)
+    if cell is None:
+        raise ParameterError(
+            f"Notebook {_display_path(path)} has no cell tagged 'parameters', so the runner cannot pass it "
+            "parameters. Put the settings (dataset, seed, ...) in its first code cell and tag that "
+            "cell 'parameters' (JupyterLab: property inspector > Cell Tags)."
+        )
+    declared: dict[str, dict[str, str]] = {}
+    try:
+        import papermill
+
+        declared = {k: dict(v) for k, v in papermill.inspect_notebook(str(path)).items()}
+    except Exception:  # broad on purpose: e.g. no kernelspec in metadata; ast below still reads the cell
+        declared = {}
+    for name, info in _ast_parameters(cell.source).items():
+        if name not in declared or declared[name].get("inferred_type_name") == "None":
+            declared[name] = {**info, "help": declared.get(name, {}).get("help", "")}
+    return declared
+
+
+def _literal(source: str) -> tuple[bool, Any]:
+    try:
+        return True, ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False, None
+
+
+_BASE_TYPES = {"int", "float", "str", "bool", "list", "dict", "tuple", "set"}
+
+
+def _parse_type(type_name: str, default_src: str) -> tuple[str | None, bool]:
+    """Return (base type or None when unknown, accepts None)."""
+    t = (type_name or "None").replace(" ", "")
+    t = t.strip("'\"")
+    nullable = False
+    m = re.fullmatch(r"(?:typing\.)?Optional\[(.+)\]", t)
+    if m:
+        t, nullable = m.group(1), True
+    parts = [p for p in t.split("|") if p]
+    if len(parts) > 1:
+        nullable = nullable or "None" in parts
+        parts = [p for p in parts if p != "None"]
+        t = parts[0] if len(parts) == 1 else "None"
+    base = re.sub(r"\[.*\]$", "", t).split(".")[-1].lower()
+    if base in _BASE_TYPES:
+        return base, nullable
+    # no (usable) annotation: infer from the default value
+    ok, value = _literal(default_src)
+    if ok:
+        if value is None:
+            return None, True
+        for name, kind in (("bool", bool), ("int", int), ("float", float), ("str", str),
+                           ("list", list), ("dict", dict), ("tuple", tuple)):
+            if isinstance(value, kind):
+                return name, nullable
+    return None, True
+
+
+_TRUE = {"true", "yes", "on", "1", "y"}
+_FALSE = {"false", "no", "off", "0", "n"}
+_NULL = {"none", "null", "~"}
+_ARTICLE = {"int": "an int", "float": "a float", "str": "a string", "bool": "a bool (true/false)",
+            "list": "a list", "dict": "a mapping", "tuple": "a list", "set": "a list"}
+
+
+class _Bad(Exception):
+    pass
+
+
+def _convert(value: Any, base: str | None, nullable: bool) -> Any:
+    """Convert one value to the declared type; raise _Bad when it cannot be."""
+    if value is None:
+        if nullable or base is None:
+            return None
+        raise _Bad
+    if isinstance(value, str):
+        text = value.strip()
+        if nullable and text.lower() in _NULL:
+            return None
+        if base == "str":
+            return value
+        if base == "int":
+            try:
+                return int(text)
+            except ValueError:
+                raise _Bad from None
+        if base == "float":
+            try:
+                return float(text)
+            except ValueError:
+                raise _Bad from None
+        if base == "bool":
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise _Bad
+        try:
+            parsed = yaml.safe_load(text) if text else value
+        except yaml.YAMLError:
+            parsed = value
+        if base is None:
+            return parsed if isinstance(parsed, (int, float, bool, list, dict)) else value
+        if isinstance(parsed, str) and base in ("list", "tuple", "set"):
+            return [part.strip() for part in text.split(",") if part.strip()]  # a,b,c
+        if isinstance(parsed, str):
+            raise _Bad
+        return _convert(parsed, base, nullable)
+    # already typed (YAML config or Python call)
+    if isinstance(value, (_dt.date, _dt.datetime)) and base in ("str", None):
+        return value.isoformat()
+    if base is None:
+        return value
+    if base == "bool":
+        if isinstance(value, bool):
+            return value
+        raise _Bad
+    if isinstance(value, bool):
+        raise _Bad
+    if base == "int":
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise _Bad
+    if base == "float":
+        if isinstance(value, (int, float)):
+            return float(value)
+        raise _Bad
+    if base == "str":
+        if isinstance(value, (int, float)):
+            return str(value)
+        raise _Bad
+    if base == "dict":
+        if isinstance(value, Mapping):
+            return dict(value)
+        raise _Bad
+    if base in ("list", "tuple", "set"):
+        if isinstance(value, (list, tuple, set)):
+            return list(value)
+        raise _Bad
+    return value
+
+
+def _suggest(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def check_parameters(
+    notebook: str | os.PathLike[str], parameters: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Check parameters against the ones the notebook declares, and convert their types.
+
+    Every problem is reported at once. Values given as text (``"5"`` from the command line) are
+    converted to the declared type: ``int``, ``float``, ``bool`` (true/false/yes/no/1/0), ``str``
+    (kept as given), ``list``/``dict`` (YAML text such as ``[a, b]``); ``none``/``null`` for an
+    ``Optional``/``X | None`` parameter. Without an annotation the type of the default is used.
+
+    Parameters
+    ----------
+    notebook : path
+        The notebook (its cell tagged ``parameters`` declares the names).
+    parameters : mapping
+        Name -> value (text or already typed).
+
+    Returns
+    -------
+    dict
+        The same names with converted values.
+
+    Raises
+    ------
+    ParameterError
+        A name the notebook does not declare (with a close-match suggestion and the declared
+        names), a value that cannot be converted, or a notebook without a ``parameters`` cell.
+
+    Examples
+    --------
+    >>> check_parameters("tests/fixtures/params_ok.ipynb", {"n": "5"})  # doctest: +SKIP
+    {'n': 5}
+    """
+    declared = declared_parameters(notebook)
+    shown = _display_path(Path(notebook))
+    problems: list[str] = []
+    out: dict[str, Any] = {}
+    names = sorted(declared)
+    for name, value in (parameters or {}).items():
+        if name not in declared:
+            problems.append(
+                f"Notebook {shown} does not declare a parameter {name!r}.{_suggest(name, names)} "
+                f"It declares: {', '.join(names) or '(none)'}."
+            )
+            continue
+        info = declared[name]
+        base, nullable = _parse_type(info["inferred_type_name"], info["default"])
+        try:
+            out[name] = _convert(value, base, nullable)
+        except _Bad:
+            expected = _ARTICLE.get(base or "", "a literal value")
+            if nullable and base:
+                expected += " or none"
+            problems.append(
+                f"The {name!r} parameter of notebook {shown} must be {expected} "
+                f"(declared: {name}: {info['inferred_type_name']} = {info['default']}). "
+                f"Got {value!r} instead."
+            )
+    if problems:
+        raise ParameterError("\n".join(problems))
+    return out
+
+
+def _default_values(declared: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """The notebook's own default values (literal ones; others as their source text)."""
+    values: dict[str, Any] = {}
+    for name, info in declared.items():
+        ok, value = _literal(info["default"])
+        values[name] = value if ok else info["default"]
+    return values
+
+
+# --------------------------------------------------------------------------------------------
+# configuration
+
+
+def find_default_config() -> Path:
+    """``notebooks/report.yaml`` in the current folder, else the one of the source checkout."""
+    here = Path.cwd() / DEFAULT_CONFIG
+    if here.is_file():
+        return here
+    checkout = Path(__file__).resolve().parents[2] / DEFAULT_CONFIG
+    if checkout.is_file():
+        return checkout
+    raise ConfigError(
+        f"No report config: neither {here} nor {checkout} exists. Pass --config FILE "
+        "(format: reports/README.md)."
+    )
+
+
+def _unknown_key(path: Path, where: str, key: Any, allowed: tuple[str, ...]) -> ConfigError:
+    hint = _suggest(str(key), list(allowed))
+    return ConfigError(
+        f"{path}: unknown key {key!r} in {where}.{hint} Allowed keys: {', '.join(allowed)}."
+    )
+
+
+def _check_timeout(path: Path, where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{path}: {where} must be a positive number of seconds. Got {value!r} instead.")
+    return float(value)
+
+
+def _resolve_source(value: Any, base: Path) -> Any:
+    """A relative ``source`` path that exists relative to ``base`` becomes absolute."""
+    if isinstance(value, str) and value and "://" not in value:
+        p = Path(value).expanduser()
+        if not p.is_absolute() and (base / p).exists():
+            return str((base / p).resolve())
+    return value
+
+
+def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> dict[str, Any]:
+    """Read a report configuration (YAML) and check every key.
+
+    Parameters
+    ----------
+    path : path
+        The YAML file; notebook paths in it are relative to its folder.
+    check_files : bool, default True
+        Also check that every listed notebook exists.
+
+    Returns
+    -------
+    dict
+        ``{"path": Path, "title": str, "defaults": dict, "timeout": float, "kernel": str,
+        "notebooks": [{"notebook": Path (absolute), "name", "title", "parameters": dict,
+        "skip": str | None, "timeout": float}]}``.
+
+    Raises
+    ------
+    ConfigError
+        Missing file, invalid YAML (with line and column), unknown key (with a suggestion),
+        wrong kind of value, duplicate notebook name, missing notebook file.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"Report config {path} not found. Pass --config FILE, or create it "
+            "(format: reports/README.md)."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read report config {path}: {exc}") from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{path}: expected a mapping with keys {', '.join(_CONFIG_KEYS)}; "
+            f"got {type(raw).__name__}."
+        )
+    for key in raw:
+        if key not in _CONFIG_KEYS:
+            raise _unknown_key(path, "the top level", key, _CONFIG_KEYS)
+    base = path.resolve().parent
+
+    defaults = raw.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{path}: 'defaults' must be a mapping of parameter: value.")
+    defaults = {str(k): v for k, v in defaults.items()}
+    if "source" in defaults:
+        defaults["source"] = _resolve_source(defaults["source"], base)
+    timeout = _check_timeout(path, "'timeout'", raw.get("timeout", 600))
+    kernel = raw.get("kernel", "python3")
+    if not isinstance(kernel, str) or not kernel:
+        raise ConfigError(f"{path}: 'kernel' must be a kernel name such as python3.")
+
+    entries = raw.get("notebooks")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: 'notebooks' must be a non-empty list of notebook entries.")
+    notebooks: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        where = f"notebooks[{i}]"
+        if isinstance(entry, str):
+            entry = {"notebook": entry}
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: {where} must be a mapping with a 'notebook' key.")
+        for key in entry:
+            if key not in _ENTRY_KEYS:
+                raise _unknown_key(path, where, key, _ENTRY_KEYS)
+        rel = entry.get("notebook")
+        if not isinstance(rel, str) or not rel:
+            raise ConfigError(f"{path}: {where} needs 'notebook': a path relative to {base}.")
+        nb_path = (base / rel).resolve()
+        if check_files and not nb_path.is_file():
+            raise ConfigError(
+                f"{path}: {where}.notebook: {rel} not found (looked for {nb_path}; paths are "
+                "relative to the config file's folder)."
+            )
+        name = str(entry.get("name") or Path(rel).stem)
+        if not re.fullmatch(r"[\w.-]+", name):
+            raise ConfigError(
+                f"{path}: {where}.name {name!r} must be letters, digits, '_', '-' or '.'."
+            )
+        if name in seen:
+            raise ConfigError(
+                f"{path}: {where} has the same name {name!r} as notebooks[{seen[name]}]; give one "
+                "of them a different 'name'."
+            )
+        seen[name] = i
+        params = entry.get("parameters") or {}
+        if not isinstance(params, dict):
+            raise ConfigError(f"{path}: {where}.parameters must be a mapping of parameter: value.")
+        params = {str(k): v for k, v in params.items()}
+        if "source" in params:
+            params["source"] = _resolve_source(params["source"], base)
+        skip = entry.get("skip")
+        if skip is True:
+            skip = "skipped in the config"
+        elif skip in (None, False):
+            skip = None
+        else:
+            skip = str(skip)
+        notebooks.append({
+            "notebook": nb_path,
+            "name": name,
+            "title": str(entry.get("title") or name),
+            "parameters": params,
+            "skip": skip,
+            "timeout": _check_timeout(path, f"{where}.timeout", entry.get("timeout", timeout)),
+        })
+    return {
+        "path": path,
+        "title": str(raw.get("title") or "mining report"),
+        "defaults": defaults,
+        "timeout": timeout,
+        "kernel": kernel,
+        "notebooks": notebooks,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# run folder, provenance
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-")[:60] or "run"
+
+
+def make_run_dir(
+    out: str | os.PathLike[str], label: str, *, now: _dt.datetime | None = None
+) -> Path:
+    """Create ``<out>/<YYYYmmdd-HHMMSS>-<label>/`` atomically and return it.
+
+    ``os.mkdir`` either creates the folder or fails, so two runs never share one: when the name
+    exists (two runs in the same second) the suffix ``-2``, ``-3``... is tried.
+    """
+    now = now or _dt.datetime.now()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    base = f"{now:%Y%m%d-%H%M%S}-{_slug(label)}"
+    for i in range(1, 10_000):
+        candidate = out / (base if i == 1 else f"{base}-{i}")
+        try:
+            os.mkdir(candidate)
+        except FileExistsError:
+            continue
+        return candidate
+    raise MiningError(f"Cannot create a new run folder in {out}: too many runs named {base}.")
+
+
+def _git_info(where: Path) -> dict[str, Any] | None:
+    """Commit and dirty flag of the git working tree holding ``where``; None if not available."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "-C", str(where), "status", "--porcelain"],
+            capture_output=True, text=True, timeout=10, check=False,
+        )
+        return {
+            "commit": head.stdout.strip(),
+            "dirty": bool(status.stdout.strip()) if status.returncode == 0 else None,
+        }
+    except Exception:  # broad on purpose: no git, timeouts...: provenance is best effort, never fatal
+        return None
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _data_fingerprint(params: Mapping[str, Any], workdir: Path) -> tuple[str | None, str]:
+    """(sha256, description) of the notebook's input data."""
+    source = params.get("source")
+    if source not in (None, ""):
+        text = str(source)
+        if "://" in text:
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            return digest, f"database {_redact(text)}: sha256 of the URL string, not of the rows"
+        p = Path(text).expanduser()
+        if not p.is_absolute():
+            p = workdir / p
+        if p.is_file():
+            return _sha256_file(p), f"file {p} ({p.stat().st_size} bytes): sha256 of the file"
+        return None, f"source {text} not found from {workdir}: not hashed"
+    if "dataset" in params:
+        key = f"{params.get('dataset')}|size={params.get('size')}|seed={params.get('seed')}"
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return digest, (
+            f"built-in dataset {params.get('dataset')!r} (size={params.get('size')}, "
+            f"seed={params.get('seed')}): sha256 of the string {key!r}, not of the rows"
+        )
+    return None, "no 'source' or 'dataset' parameter: input not hashed"
+
+
+def _redact(value: Any) -> Any:
+    """Hide passwords in database URLs (``postgresql://user:***@host/db``)."""
+    if isinstance(value, str):
+        return _SECRET_IN_URL.sub(r"\g<head>***@", value)
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _now_iso() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, (_dt.date, _dt.datetime)):
+        return obj.isoformat()
+    if isinstance(obj, set):
+        return sorted(obj, key=str)
+    return repr(obj)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n",
+                    encoding="utf-8")
+
+
+def _mining_version() -> str:
+    from mining import __version__
+
+    return __version__
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _short(text: str, *, lines: int = _MAX_CELL_LINES, chars: int = _MAX_TEXT) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text or "").strip("\n")
+    rows = text.splitlines()
+    if len(rows) > lines:
+        rows = [*rows[: lines - 1], f"... ({len(rows) - lines + 1} more lines)"]
+    text = "\n".join(rows)
+    return text if len(text) <= chars else text[: chars - 3] + "..."
+
+
+# --------------------------------------------------------------------------------------------
+# running one notebook
+
+
+@contextlib.contextmanager
+def _kernel_environment() -> Iterator[None]:
+    """Headless matplotlib in the kernel (it inherits os.environ); restored afterwards."""
+    old = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = KERNEL_MPLBACKEND
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = old
+
+
+def _check_kernel(kernel_name: str) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        raise MiningError(
+            f"Jupyter kernel {kernel_name!r} not found. Install it in this environment with "
+            f"'{sys.executable} -m ipykernel install --sys-prefix --name {kernel_name}', "
+            "or pass another kernel name (jupyter kernelspec list)."
+        ) from None
+
+
+def _client_options() -> dict[str, Any]:
+    """Extra options for nbclient: CurveZMQ transport encryption where the kernel supports it.
+
+    Without it recent ipykernels print "Kernel is running over TCP without encryption" on every
+    start. ``auto`` only encrypts when the kernelspec declares support; older jupyter_client
+    versions without the setting get no extra options.
+    """
+    try:
+        import zmq
+        from jupyter_client.manager import KernelManager
+        from traitlets.config import Config
+
+        if "transport_encryption" in KernelManager.class_trait_names() and zmq.has("curve"):
+            return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
+    except Exception:  # broad on purpose: the plain kernel manager works too
+        return {}
+    return {}
+
+
+def _failing_cell(nb_path: Path) -> tuple[str | None, int | None]:
+    """Source and number of the last cell that started, from papermill's cell metadata."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(nb_path), as_version=4)
+    except Exception:  # broad on purpose: no notebook written yet
+        return None, None
+    last = None
+    for i, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("papermill", {})
+        if cell.cell_type == "code" and meta.get("start_time"):
+            last = (i, cell)
+    if last is None:
+        return None, None
+    i, cell = last
+    return _short(cell.source), cell.get("execution_count") or i
+
+
+def _mark_failed(nb_path: Path, error: NotebookError) -> None:
+    """Put a visible error banner on top of an executed notebook papermill did not mark."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(nb_path), as_version=4)
+    except Exception:  # broad on purpose: nothing written: nothing to mark
+        return
+    if any("papermill-error-cell-tag" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        return
+    banner = nbformat.v4.new_markdown_cell(
+        '<span style="color:red; font-size:1.2em"><b>This notebook failed:</b></span>\n\n'
+        f"```\n{error.summary}\n```"
+    )
+    banner.metadata["tags"] = ["papermill-error-cell-tag", "mining-error"]
+    nb.cells.insert(0, banner)
+    nbformat.write(nb, str(nb_path))
+
+
+@functools.cache
+def _exporters() -> tuple[Any, Any]:
+    """(HTML with code, HTML without code); built once, reused (template loading is slow)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    full = HTMLExporter(embed_images=True)
+    lean = HTMLExporter(
+        embed_images=True,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    # the parameters cells have no output: without code they would be empty boxes
+    remove = TagRemovePreprocessor(
+        remove_cell_tags={"parameters", "injected-parameters"}, enabled=True
+    )
+    lean.register_preprocessor(remove, enabled=True)
+    return full, lean
+
+
+def _export_html(nb_path: Path, html_path: Path, nocode_path: Path, *, title: str,
+                 source_dir: Path) -> None:
+    import nbformat
+
+    nb = nbformat.read(str(nb_path), as_version=4)
+    full, lean = _exporters()
+    for exporter, target in ((full, html_path), (lean, nocode_path)):
+        resources = {"metadata": {"name": title, "path": str(source_dir)}}
+        body, _ = exporter.from_notebook_node(nb, resources=resources)
+        target.write_text(body, encoding="utf-8")
+
+
+class _QuietUnknownParameter(logging.Filter):
+    """papermill warns "Passed unknown parameter" for names it cannot parse (``x: str | None``);
+    the runner has already checked every name, so the warning would only mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Passed unknown parameter")
+
+
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a notebook; carries the recorded (failed) result."""
+
+    def __init__(self, result: NotebookResult) -> None:
+        super().__init__("interrupted")
+        self.result = result
+
+
+def _prepare(
+    notebook: Path, parameters: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(passed parameters checked and converted, final values of every declared parameter)."""
+    passed = check_parameters(notebook, parameters)
+    if "source" in passed:
+        passed["source"] = _resolve_source(passed["source"], Path.cwd())
+    final = _default_values(declared_parameters(notebook))
+    final.update(passed)
+    return passed, final
+
+
+def run_notebook(
+    notebook: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    kernel_name: str = "python3",
+    timeout: float = 600,
+    name: str | None = None,
+    title: str | None = None,
+    progress: bool = False,
+    git: dict[str, Any] | None | bool = True,
+) -> NotebookResult:
+    """Execute one notebook with papermill, export it to HTML twice and write its ``run.json``.
+
+    Parameters are checked first (see :func:`check_parameters`); nothing is created when they are
+    wrong. A failure inside the notebook does not raise: it is returned as ``status="failed"``
+    with its error, and the executed notebook (with the traceback) and HTML are still written.
+
+    Parameters
+    ----------
+    notebook : path
+        The notebook to run. The kernel runs in its folder (relative paths work).
+    out_dir : path
+        Folder for ``<name>.ipynb``, ``<name>.html``, ``<name>.nocode.html`` and ``run.json``
+        (created if needed).
+    parameters : mapping, optional
+        Values for parameters the notebook declares; text is converted to the declared type.
+        A relative ``source`` path that exists from the current folder is made absolute.
+    kernel_name : str, default "python3"
+        Jupyter kernel (the environment's ipykernel).
+    timeout : float, default 600
+        Seconds each cell may run before the notebook fails.
+    name, title : str, optional
+        File stem of the outputs (default: the notebook's stem) and title shown in HTML.
+    progress : bool, default False
+        Show papermill's progress bar and log the notebook's output while it runs.
+    git : dict, None or True
+        Provenance of the working tree; True (default) asks git, a dict/None is used as given.
+
+    Returns
+    -------
+    NotebookResult
+
+    Raises
+    ------
+    ParameterError
+        Undeclared parameter, unconvertible value, or no ``parameters`` cell.
+    MiningError
+        Notebook file or kernel not found.
+    """
+    nb_path = Path(notebook).resolve()
+    if not nb_path.is_file():
+        raise MiningError(f"Notebook {notebook} not found.")
+    passed, final = _prepare(nb_path, parameters)
+    _check_kernel(kernel_name)
+    name = name or nb_path.stem
+    title = title or name
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "notebook": out / f"{name}.ipynb",
+        "html": out / f"{name}.html",
+        "html_nocode": out / f"{name}.nocode.html",
+        "run_json": out / "run.json",
+    }
+    git_info = _git_info(nb_path.parent) if git is True else (git or None)
+
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = _now_iso()
+    t0 = time.perf_counter()
+    error: NotebookError | None = None
+    interrupted = False
+    quiet = _QuietUnknownParameter()
+    pm_logger = logging.getLogger("papermill")
+    pm_logger.addFilter(quiet)
+    try:
+        with _kernel_environment():
+            papermill.execute_notebook(
+                str(nb_path),
+                str(paths["notebook"]),
+                parameters=passed,
+                kernel_name=kernel_name,
+                progress_bar=progress,
+                log_output=progress,
+                cwd=str(nb_path.parent),
+                execution_timeout=timeout,
+                **_client_options(),
+            )
+    except PapermillExecutionError as exc:
+        error = NotebookError(
+            type=exc.ename,
+            message=_short(str(exc.evalue), lines=6),
+            cell_source=_short(exc.source),
+            cell_number=exc.exec_count,
+        )
+    except KeyboardInterrupt:
+        interrupted = True
+        cell, number = _failing_cell(paths["notebook"])
+        error = NotebookError("KeyboardInterrupt", "interrupted by the user", cell, number)
+    except Exception as exc:  # broad on purpose: timeouts, dead kernels...: record, never crash the run
+        cell, number = _failing_cell(paths["notebook"])
+        message = str(exc).split("\nHere is a preview", 1)[0]
+        if type(exc).__name__ == "CellTimeoutError":
+            message = (
+                f"a cell ran longer than the timeout of {timeout:g} s per cell; raise it with "
+                "--timeout SECONDS or 'timeout:' in the report config"
+            )
+        error = NotebookError(type(exc).__name__, _short(message, lines=6), cell, number)
+    finally:
+        pm_logger.removeFilter(quiet)
+    t_exec = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    if paths["notebook"].is_file():
+        if error is not None:
+            _mark_failed(paths["notebook"], error)
+        try:
+            _export_html(paths["notebook"], paths["html"], paths["html_nocode"], title=title,
+                         source_dir=nb_path.parent)
+        except Exception as exc:  # broad on purpose: a failed export fails the notebook, not the run
+            if error is None:
+                error = NotebookError(f"HTML export: {type(exc).__name__}", _short(str(exc)))
+    t_export = time.perf_counter() - t1
+    duration = time.perf_counter() - t0
+
+    data_hash, data_text = _data_fingerprint(final, nb_path.parent)
+    status = OK if error is None else FAILED
+    seed = final.get("seed", final.get("random_state"))
+    outputs = {k: p for k, p in paths.items() if k != "run_json" and p.is_file()}
+    outputs["run_json"] = paths["run_json"]
+    record = {
+        "name": name,
+        "title": title,
+        "notebook": str(nb_path),
+        "status": status,
+        "parameters": _redact(final),
+        "passed_parameters": _redact(passed),
+        "mining_version": _mining_version(),
+        "git": git_info,
+        "data_sha256": data_hash,
+        "data": data_text,
+        "seed": seed,
+        "started": started,
+        "finished": _now_iso(),
+        "duration_s": round(duration, 3),
+        "timings_s": {"execute": round(t_exec, 3), "export_html": round(t_export, 3)},
+        "error": error.to_dict() if error else None,
+        "kernel": kernel_name,
+        "python": platform.python_version(),
+        "outputs": {k: p.name for k, p in outputs.items()},
+    }
+    _write_json(paths["run_json"], record)
+    result = NotebookResult(
+        name=name,
+        status=status,
+        duration_s=duration,
+        parameters=final,
+        outputs=outputs,
+        error=error,
+        title=title,
+        notebook=nb_path,
+        passed=passed,
+        started=record["started"],
+        finished=record["finished"],
+        timings={"execute": t_exec, "export_html": t_export},
+        record=record,
+    )
+    if interrupted:
+        raise _Interrupted(result)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# reports: several notebooks, one run folder, one index
+
+
+@dataclass
+class _Planned:
+    name: str
+    title: str
+    notebook: Path
+    parameters: dict[str, Any]
+    skip: str | None
+    timeout: float
+
+
+def _label(params: Mapping[str, Any], fallback: str) -> str:
+    source = params.get("source")
+    if source not in (None, ""):
+        text = str(source)
+        if "://" in text:
+            return text.rsplit("/", 1)[-1].split("?")[0] or text.split("://", 1)[0]
+        return Path(text).name.split(".")[0] or fallback
+    dataset = params.get("dataset")
+    return str(dataset) if dataset not in (None, "") else fallback
+
+
+def _execute_plan(
+    plan: list[_Planned],
+    *,
+    out: str | os.PathLike[str],
+    label: str,
+    meta: dict[str, Any],
+    kernel_name: str,
+    progress: bool,
+    fail_fast: bool,
+    echo: Echo | None,
+) -> ReportRun:
+    _check_kernel(kernel_name)
+    started = _now_iso()
+    t0 = time.perf_counter()
+    run_dir = make_run_dir(out, label)
+    git_info = _git_info(plan[0].notebook.parent) if plan else None
+    meta = {
+        **meta,
+        "run_id": run_dir.name,
+        "dataset": label,
+        "started": started,
+        "mining_version": _mining_version(),
+        "git": git_info,
+        "python": platform.python_version(),
+        "kernel": kernel_name,
+    }
+    results: list[NotebookResult] = []
+    n = len(plan)
+
+    def finish() -> ReportRun:
+        meta["finished"] = _now_iso()
+        meta["duration_s"] = round(time.perf_counter() - t0, 3)
+        write_index(run_dir, results, meta)
+        return ReportRun(run_dir=run_dir, results=results, meta=meta)
+
+    stop_reason: str | None = None
+    for i, item in enumerate(plan, start=1):
+        head = f"[{i}/{n}] {item.name} ..."
+        reason = item.skip or stop_reason
+        if reason:
+            results.append(NotebookResult(
+                name=item.name, status=SKIPPED, duration_s=0.0, parameters=dict(item.parameters),
+                title=item.title, notebook=item.notebook, passed=dict(item.parameters),
+                skip_reason=reason,
+            ))
+            if echo:
+                echo(f"{head} skipped ({reason})")
+            continue
+        if echo:
+            echo(head if progress else f"{head} ", **({} if progress else {"end": "", "flush": True}))
+        try:
+            result = run_notebook(
+                item.notebook, run_dir / item.name, parameters=item.parameters,
+                kernel_name=kernel_name, timeout=item.timeout, name=item.name, title=item.title,
+                progress=progress, git=git_info,
+            )
+        except _Interrupted as exc:
+            results.append(exc.result)
+            for rest in plan[i:]:
+                results.append(NotebookResult(
+                    name=rest.name, status=SKIPPED, duration_s=0.0,
+                    parameters=dict(rest.parameters), title=rest.title, notebook=rest.notebook,
+                    passed=dict(rest.parameters), skip_reason="run interrupted",
+                ))
+            if echo:
+                echo("interrupted")
+            meta["interrupted"] = True
+            finish()
+            raise
+        results.append(result)
+        if echo:
+            prefix = f"{item.name}: " if progress else ""
+            line = f"{prefix}{result.status} ({result.duration_s:.1f} s)"
+            if result.error is not None:
+                line += f": {result.error.summary}"
+            echo(line)
+        if fail_fast and result.status == FAILED:
+            stop_reason = f"after {item.name} failed (--fail-fast)"
+    return finish()
+
+
+def run_report(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    dataset: str | None = None,
+    size: str | None = None,
+    out: str | os.PathLike[str] = "reports",
+    overrides: Mapping[str, Any] | None = None,
+    timeout: float | None = None,
+    kernel_name: str | None = None,
+    progress: bool = False,
+    fail_fast: bool = False,
+    echo: Echo | None = None,
+) -> ReportRun:
+    """Run every notebook a config lists into a new run folder and write its index.
+
+    Parameter precedence, lowest first: the notebook's own defaults, the config's ``defaults``
+    (given only to notebooks that declare them), the entry's ``parameters`` (must be declared),
+    then ``dataset``/``size`` and ``overrides`` (given to every notebook that declares them).
+    Every notebook's parameters are checked before anything runs.
+
+    Parameters
+    ----------
+    config : path, optional
+        YAML config (default: :func:`find_default_config`).
+    dataset, size : str, optional
+        Override the ``dataset`` and ``size`` parameters.
+    out : path, default "reports"
+        Parent folder of the run folder ``<YYYYmmdd-HHMMSS>-<dataset>``.
+    overrides : mapping, optional
+        More parameters (``-p NAME VALUE``); text is converted per notebook.
+    timeout : float, optional
+        Seconds per cell (default: the config's ``timeout``, else 600).
+    kernel_name : str, optional
+        Jupyter kernel (default: the config's ``kernel``, else python3).
+    progress : bool, default False
+        papermill progress bar and notebook output while running.
+    fail_fast : bool, default False
+        After the first failure, skip the remaining notebooks.
+    echo : callable, optional
+        ``print``-like function for progress lines (``[1/3] name ... ok (12.3 s)``).
+
+    Returns
+    -------
+    ReportRun
+        ``run_dir``, ``results`` and ``ok`` (False when any notebook failed).
+
+    Raises
+    ------
+    ConfigError, ParameterError
+        Before anything runs: bad config, a parameter no notebook (or this entry's notebook)
+        declares, a value of the wrong type.
+    """
+    cfg_path = Path(config) if config is not None else find_default_config()
+    cfg = load_config(cfg_path)
+    cli: dict[str, Any] = {}
+    if dataset is not None:
+        cli["dataset"] = dataset
+    if size is not None:
+        cli["size"] = size
+    cli.update(overrides or {})
+    if "source" in cli:
+        cli["source"] = _resolve_source(cli["source"], Path.cwd())
+
+    declared: dict[str, set[str]] = {}
+    errors: list[str] = []
+    for entry in cfg["notebooks"]:
+        try:
+            declared[entry["name"]] = set(declared_parameters(entry["notebook"]))
+        except MiningError as exc:
+            if entry["skip"] is None:
+                errors.append(str(exc))
+    everything = set().union(*declared.values()) if declared else set()
+    for origin, params in (("the config's 'defaults'", cfg["defaults"]),
+                           ("the command line", cli)):
+        for key in params:
+            if key not in everything:
+                errors.append(
+                    f"Parameter {key!r} from {origin} is declared by none of the notebooks in "
+                    f"{cfg_path}.{_suggest(key, sorted(everything))} "
+                    f"Declared: {', '.join(sorted(everything)) or '(none)'}."
+                )
+    plan: list[_Planned] = []
+    for entry in cfg["notebooks"]:
+        names = declared.get(entry["name"], set())
+        params = {k: v for k, v in cfg["defaults"].items() if k in names}
+        params.update(entry["parameters"])
+        params.update({k: v for k, v in cli.items() if k in names})
+        if entry["skip"] is None:
+            try:
+                params = check_parameters(entry["notebook"], params)
+            except ParameterError as exc:
+                errors.append(str(exc))
+        plan.append(_Planned(
+            name=entry["name"], title=entry["title"], notebook=entry["notebook"],
+            parameters=params, skip=entry["skip"],
+            timeout=timeout if timeout is not None else entry["timeout"],
+        ))
+    if errors:
+        raise ParameterError("\n".join(dict.fromkeys(errors)))
+
+    label_params = {**cfg["defaults"], **cli}
+    meta = {
+        "title": cfg["title"],
+        "config": str(cfg_path.resolve()),
+        "overrides": _redact(cli),
+    }
+    return _execute_plan(
+        plan, out=out, label=_label(label_params, "report"), meta=meta,
+        kernel_name=kernel_name or cfg["kernel"], progress=progress, fail_fast=fail_fast,
+        echo=echo,
+    )
+
+
+def run_one(
+    notebook: str | os.PathLike[str],
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    out: str | os.PathLike[str] = "reports",
+    timeout: float = 600,
+    kernel_name: str = "python3",
+    progress: bool = False,
+    echo: Echo | None = None,
+) -> ReportRun:
+    """Run one notebook into a new run folder with an index of one (``mining run``).
+
+    Same layout and checks as :func:`run_report`; the folder is named after the notebook's
+    ``dataset`` (or ``source``) parameter, else the notebook's name.
+    """
+    nb_path = Path(notebook).resolve()
+    if not nb_path.is_file():
+        raise MiningError(f"Notebook {notebook} not found.")
+    passed, final = _prepare(nb_path, parameters)
+    plan = [_Planned(name=nb_path.stem, title=nb_path.stem, notebook=nb_path, parameters=passed,
+                     skip=None, timeout=timeout)]
+    meta = {"title": f"mining run {nb_path.name}", "config": None, "overrides": _redact(passed)}
+    return _execute_plan(
+        plan, out=out, label=_label(final, nb_path.stem), meta=meta, kernel_name=kernel_name,
+        progress=progress, fail_fast=False, echo=echo,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# index
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC", sans-serif;
+       margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
+h1 { font-size: 1.5em; margin-bottom: .2em; }
+.meta { color: #555; font-size: .92em; margin-bottom: 1.5em; }
+.meta span { margin-right: 1.5em; white-space: nowrap; }
+.summary { font-size: 1.05em; margin: 1em 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .5em .6em; border-bottom: 1px solid #ddd; }
+th { background: #f4f4f4; }
+td.num { text-align: right; white-space: nowrap; }
+.status { font-weight: bold; padding: .1em .5em; border-radius: .3em; color: #fff; }
+.ok { background: #2e7d32; } .failed { background: #c62828; } .skipped { background: #757575; }
+code { font-size: .88em; background: #f6f6f6; padding: 0 .2em; }
+ul.params { margin: 0; padding-left: 0; } ul.params li { list-style: none; color: #777; }
+ul.params li.passed { color: #222; font-weight: bold; }
+.links a { margin-right: .8em; white-space: nowrap; }
+pre.error { background: #fdecea; border-left: 4px solid #c62828; padding: .6em; margin: .3em 0 0;
+            white-space: pre-wrap; font-size: .85em; max-height: 20em; overflow: auto; }
+.small { color: #777; font-size: .85em; }
+"""
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _fmt_value(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value) if value == "" else value
+    return repr(value)
+
+
+def _link(run_dir: Path, path: Path | None, text: str) -> str:
+    if path is None or not Path(path).is_file():
+        return ""
+    try:
+        rel = Path(path).resolve().relative_to(run_dir.resolve()).as_posix()
+    except ValueError:
+        rel = Path(path).resolve().as_uri()
+    return f'<a href="{_esc(quote(rel))}">{_esc(text)}</a>'
+
+
+def write_index(
+    run_dir: str | os.PathLike[str],
+    results: list[NotebookResult],
+    meta: Mapping[str, Any],
+) -> Path:
+    """Write ``index.html`` (a standalone page) and the run-level ``run.json`` into ``run_dir``.
+
+    Parameters
+    ----------
+    run_dir : path
+        The run folder; links are relative to it.
+    results : list of NotebookResult
+        One row each, in order.
+    meta : mapping
+        Shown in the header when present: ``title``, ``dataset``, ``run_id``, ``started``,
+        ``finished``, ``duration_s``, ``mining_version``, ``git`` (``{"commit", "dirty"}``),
+        ``python``, ``config``, ``overrides``.
+
+    Returns
+    -------
+    Path
+        The ``index.html`` written.
+    """
+    run_dir = Path(run_dir)
+    meta = dict(meta)
+    meta.setdefault("run_id", run_dir.name)
+    meta.setdefault("mining_version", _mining_version())
+    n_ok = sum(r.status == OK for r in results)
+    n_failed = sum(r.status == FAILED for r in results)
+    n_skipped = sum(r.status == SKIPPED for r in results)
+
+    git = meta.get("git")
+    if isinstance(git, dict) and git.get("commit"):
+        git_text = git["commit"][:12] + (" (uncommitted changes)" if git.get("dirty") else "")
+    else:
+        git_text = "not a git checkout"
+    header_items = [
+        ("dataset", meta.get("dataset")),
+        ("run", meta.get("run_id")),
+        ("started", meta.get("started")),
+        ("duration", f"{meta['duration_s']:.1f} s" if "duration_s" in meta else None),
+        ("mining", meta.get("mining_version")),
+        ("git", git_text),
+        ("python", meta.get("python")),
+    ]
+    header = "".join(
+        f"<span><b>{_esc(k)}</b> {_esc(v)}</span>" for k, v in header_items if v not in (None, "")
+    )
+    rows: list[str] = []
+    for i, r in enumerate(results, start=1):
+        params = "".join(
+            f'<li{" class=passed" if k in r.passed else ""}><code>{_esc(k)}</code> = '
+            f"<code>{_esc(_fmt_value(v))}</code></li>"
+            for k, v in _redact(r.parameters).items()
+        )
+        links = " ".join(x for x in (
+            _link(run_dir, r.outputs.get("html_nocode"), "report"),
+            _link(run_dir, r.outputs.get("html"), "with code"),
+            _link(run_dir, r.outputs.get("notebook"), "notebook (.ipynb)"),
+            _link(run_dir, r.outputs.get("run_json"), "run.json"),
+        ) if x)
+        detail = ""
+        if r.error is not None:
+            detail = f'<pre class="error">{_esc(str(r.error))}</pre>'
+        elif r.status == SKIPPED and r.skip_reason:
+            detail = f'<div class="small">{_esc(r.skip_reason)}</div>'
+        source = f'<div class="small">{_esc(r.notebook.name)}</div>' if r.notebook else ""
+        duration = f"{r.duration_s:.1f} s" if r.status != SKIPPED else "-"
+        rows.append(
+            f'<tr id="{_esc(r.name)}"><td class="num">{i}</td>'
+            f"<td><b>{_esc(r.title or r.name)}</b>{source}{detail}</td>"
+            f'<td><span class="status {_esc(r.status)}">{_esc(r.status)}</span></td>'
+            f'<td class="num">{_esc(duration)}</td>'
+            f'<td><ul class="params">{params}</ul></td>'
+            f'<td class="links">{links}</td></tr>'
+        )
+    title = str(meta.get("title") or "mining report")
+    summary = f"{len(results)} notebooks: {n_ok} ok, {n_failed} failed" + (
+        f", {n_skipped} skipped" if n_skipped else ""
+    )
+    if meta.get("interrupted"):
+        summary += " (interrupted)"
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_esc(title)} - {_esc(meta.get("run_id"))}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{_esc(title)}</h1>
+<div class="meta">{header}</div>
+<p class="summary">{_esc(summary)}</p>
+<table>
+<thead><tr><th>#</th><th>Notebook</th><th>Status</th><th>Duration</th><th>Parameters</th>
+<th>Links</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+<p class="small">Parameters in bold were set by the config or the command line, the others are
+the notebook's defaults. "report" is the HTML without code, for readers of the results; "with code"
+shows every step; the executed notebook and run.json are the record of the run.</p>
+</body>
+</html>
+"""
+    index = run_dir / "index.html"
+    index.write_text(page, encoding="utf-8")
+    _write_json(run_dir / "run.json", {
+        **{k: _redact(v) for k, v in meta.items()},
+        "counts": {OK: n_ok, FAILED: n_failed, SKIPPED: n_skipped},
+        "notebooks": [
+            {**r.to_dict(), "folder": r.name} for r in results
+        ],
+    })
+    return index
