@@ -16,8 +16,8 @@ from mining.errors import MiningError, SchemaError
 from mining.io import load_transactions
 from mining.schema import CleaningReport, clean_transactions
 
-__all__ = ["add_parser", "add_source_arguments", "load_clean_source", "parse_columns", "run",
-           "source_summary"]
+__all__ = ["add_parser", "add_source_arguments", "load_clean_source", "load_filled_source",
+           "parse_columns", "run", "source_summary"]
 
 
 def parse_columns(text: str | None) -> dict[str, str] | str | None:
@@ -60,6 +60,61 @@ def _read(args: argparse.Namespace) -> pd.DataFrame:
         timezone=args.timezone, sep=args.sep, encoding=args.encoding, decimal=args.decimal,
         sheet=sheet, table=args.table, query=args.query,
     )
+
+
+def load_filled_source(args: argparse.Namespace, *, purpose: str,
+                       undated: bool = False) -> pd.DataFrame:
+    """Read SOURCE, fill the contract columns an analysis does not need, validate and clean.
+
+    Filled when missing (each fill is announced on stderr): ``customer_id`` from ``order_id`` (one
+    customer per order), ``order_id`` from customer and timestamp (one order per visit),
+    ``timestamp`` with a placeholder date (only when ``undated``: the analysis ignores time),
+    ``quantity`` 1 and ``unit_price`` 0 (zero prices are then kept).
+    """
+    from mining.io import SourceOptions, map_columns, read_column_mapping, read_table
+
+    columns = parse_columns(args.columns)
+    settings: dict[str, Any] = (
+        read_column_mapping(columns) if isinstance(columns, str)
+        else {"columns": columns} if columns else {}
+    )
+    sheet: Any = args.sheet
+    if isinstance(sheet, str) and sheet.isdigit():
+        sheet = int(sheet)
+    given = {"date_format": args.date_format, "timezone": args.timezone, "sep": args.sep,
+             "encoding": args.encoding, "table": args.table, "query": args.query}
+    settings.update({k: v for k, v in given.items() if v is not None})
+    if args.decimal != ".":
+        settings["decimal"] = args.decimal
+    if sheet != 0:
+        settings["sheet"] = sheet
+    opts = SourceOptions(**settings)
+    raw = map_columns(read_table(args.source, opts), opts.columns)
+    filled = []
+    if "customer_id" not in raw.columns and "order_id" in raw.columns:
+        raw = raw.assign(customer_id=raw["order_id"])
+        filled.append("customer_id (one customer per order)")
+    if "order_id" not in raw.columns and {"customer_id", "timestamp"} <= set(raw.columns):
+        raw = raw.assign(order_id=raw["customer_id"].astype(str) + "|" + raw["timestamp"].astype(str))
+        filled.append("order_id (one order per customer and timestamp)")
+    if undated and "timestamp" not in raw.columns:
+        raw = raw.assign(timestamp=pd.Timestamp("2000-01-01"))
+        filled.append("timestamp (a placeholder date)")
+    if "quantity" not in raw.columns:
+        raw = raw.assign(quantity=1.0)
+        filled.append("quantity (1)")
+    keep_zero_price = "unit_price" not in raw.columns
+    if keep_zero_price:
+        raw = raw.assign(unit_price=0.0)
+        filled.append("unit_price (0)")
+    if filled:
+        print(f"note: no column {', '.join(filled)}; {purpose} do not need it.", file=sys.stderr)
+    tx = load_transactions(raw, date_format=opts.date_format, timezone=opts.timezone)
+    clean, report = clean_transactions(tx, keep_zero_price=keep_zero_price)
+    if report.n_removed:
+        print(f"cleaning removed {report.n_removed:,} of {report.rows_in:,} lines "
+              "(run `mining validate` for the reasons)", file=sys.stderr)
+    return clean
 
 
 def load_clean_source(args: argparse.Namespace) -> tuple[pd.DataFrame, CleaningReport]:

@@ -5,6 +5,10 @@
     mining report [--dataset demo] [--size default|small] [--config FILE] [--out reports/]
                   [-p NAME VALUE ...]
     mining run NOTEBOOK [-p NAME VALUE ...] [--out DIR]
+    mining datasets list | show NAME | export NAME FILE
+    mining validate SOURCE [--columns MAP]
+    mining rules SOURCE --out FILE          (alias: basket; association rules for cross-selling)
+    mining sequences SOURCE --out FILE      (sequential patterns)
     mining --version
 
 Exit codes: 0 everything ran; 1 a notebook failed (the others still ran, the index shows why);
@@ -24,7 +28,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mining import __version__
+from mining import __version__, _cli_basket, _cli_data, _cli_datasets, _cli_sequence
 from mining.errors import MiningError
 
 __all__ = ["build_parser", "main"]
@@ -154,6 +158,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 _PARSER_BUILDERS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_report_parser,
     _add_run_parser,
+    _cli_datasets.add_parser,
+    _cli_data.add_parser,
+    _cli_basket.add_parser,
+    _cli_sequence.add_parser,
 ]
 
 

@@ -79,7 +79,7 @@ DEFAULT_CONFIG = Path("notebooks") / "report.yaml"
 KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
 
 _CONFIG_KEYS = ("title", "defaults", "timeout", "kernel", "notebooks")
-_ENTRY_KEYS = ("notebook", "name", "title", "parameters", "skip", "timeout")
+_ENTRY_KEYS = ("notebook", "name", "title", "parameters", "skip", "timeout", "requires")
 _MAX_CELL_LINES = 12
 _MAX_TEXT = 600
 _SECRET_IN_URL = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]+:)[^@\s]+@")
@@ -663,9 +663,15 @@ def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> di
             skip = None
         else:
             skip = str(skip)
+        requires = entry.get("requires") or []
+        if isinstance(requires, str):
+            requires = [requires]
+        if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+            raise ConfigError(f"{path}: {where}.requires must be a list of capability names.")
         notebooks.append({
             "notebook": nb_path,
             "name": name,
+            "requires": list(requires),
             "title": str(entry.get("title") or name),
             "parameters": params,
             "skip": skip,
@@ -683,6 +689,20 @@ def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> di
 
 # --------------------------------------------------------------------------------------------
 # run folder, provenance
+
+
+def _unsupported(params: dict[str, Any], requires: list[str]) -> str | None:
+    """Why a built-in dataset cannot serve a notebook that ``requires`` these capabilities
+    (``None``: it can, or the notebook reads the user's own ``source``)."""
+    if not requires or params.get("source") or not params.get("dataset"):
+        return None
+    from mining import datasets
+
+    name = str(params["dataset"])
+    if name not in datasets.names():
+        return None  # the notebook's own check reports the unknown name
+    reasons = datasets.missing_requirements(name, requires)
+    return f"dataset {name!r} has {'; '.join(reasons)}" if reasons else None
 
 
 def _slug(text: str) -> str:
@@ -1332,6 +1352,8 @@ def run_report(
         params = {k: v for k, v in cfg["defaults"].items() if k in names}
         params.update(entry["parameters"])
         params.update({k: v for k, v in cli.items() if k in names})
+        if entry["skip"] is None:
+            entry["skip"] = _unsupported(params, entry.get("requires", []))
         if entry["skip"] is None:
             try:
                 params = check_parameters(entry["notebook"], params)

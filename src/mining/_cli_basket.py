@@ -1,0 +1,116 @@
+"""`mining rules`: association rules of a transactions file (or a basket text file) to CSV.
+
+::
+
+    mining rules SOURCE --min-support S --min-confidence C [--max-len N]
+                 [--algorithm apriori|fpgrowth|fast] [--level product|category]
+                 [--format transactions|basket] [--columns MAP] [--ids]
+                 [--max-rules N] [--prune-redundant] [--significance ALPHA] --out rules.csv
+
+``--format basket`` reads one basket per line, items separated by commas (``--sep`` for
+another separator, e.g. ``--sep ' '`` for FIMI ``.dat`` files): the arules Groceries export.
+Output: one row per rule with ``antecedents`` and ``consequents`` (JSON lists, read back with
+``mining.basket.rules_from_csv``), ``support``, ``confidence``, ``lift`` and mlxtend's other
+measures, ``count`` and readable ``antecedents_str``/``consequents_str``. Also registered as
+``mining basket``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from mining._cli_data import add_source_arguments, load_filled_source
+from mining.errors import MiningError
+
+__all__ = ["add_parser", "run"]
+
+
+def _fraction(name: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number like 0.01, not {text!r}") from None
+        if not 0 < value <= 1:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a share in (0, 1] (0.01 = 1%), not {text!r}")
+        return value
+    return parse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "rules", aliases=["basket"],
+        help="association rules (items bought together in one basket) to a CSV file",
+        description="Builds one basket per order from SOURCE, mines the frequent itemsets "
+        "(Apriori by default) and writes every association rule with its measures to --out. "
+        "SOURCE is a transactions file or database (see `mining validate`) or, with "
+        "--format basket, a text file with one basket per line.",
+    )
+    add_source_arguments(p)
+    p.add_argument("--min-support", required=True, type=_fraction("--min-support"), metavar="S",
+                   help="share of baskets, e.g. 0.01 (itemsets in >= ceil(S x baskets) baskets)")
+    p.add_argument("--min-confidence", required=True, type=_fraction("--min-confidence"),
+                   metavar="C", help="share of the antecedent's baskets, e.g. 0.5")
+    p.add_argument("--max-len", type=int, metavar="N", help="largest itemset, in items")
+    p.add_argument("--algorithm", choices=("apriori", "fpgrowth", "fast"), default="apriori",
+                   help="apriori (default, mlxtend), fpgrowth (mlxtend) or fast (pyfim); "
+                   "identical rules")
+    p.add_argument("--level", choices=("product", "category"), default="product",
+                   help="items are products (default) or categories")
+    p.add_argument("--format", choices=("transactions", "basket"), default="transactions",
+                   help="SOURCE is a transactions table (default) or a basket text file")
+    p.add_argument("--ids", action="store_true",
+                   help="label products by product_id instead of product_name")
+    p.add_argument("--max-rules", type=int, metavar="N", help="keep the N rules of highest lift")
+    p.add_argument("--prune-redundant", action="store_true",
+                   help="drop rules no more confident than a rule with fewer antecedents")
+    p.add_argument("--significance", type=float, metavar="ALPHA",
+                   help="keep rules significant at ALPHA (Fisher exact test, Holm correction)")
+    p.add_argument("--out", required=True, metavar="FILE", help="CSV file to write")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mining import basket as mb
+
+    if args.max_len is not None and args.max_len < 1:
+        raise MiningError("--max-len must be at least 1.")
+    if args.format == "basket":
+        if args.level == "category":
+            raise MiningError("--level category needs a transactions table with a category "
+                              "column; a basket file has items only.")
+        baskets = mb.read_basket_file(args.source, sep=args.sep or ",",
+                                      encoding=args.encoding or "utf-8")
+    else:
+        tx = load_filled_source(args, purpose="rules", undated=True)
+        if tx.empty:
+            raise MiningError(f"{args.source}: no usable lines after cleaning; run "
+                              "`mining validate` to see why.")
+        baskets = mb.basket_matrix(tx, level=args.level, use_names=not args.ids)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", mb.NoItemsetsWarning)
+        itemsets = mb.frequent_itemsets(baskets, min_support=args.min_support,
+                                        max_len=args.max_len, algorithm=args.algorithm)
+        rules = mb.association_rules(itemsets, metric="confidence",
+                                     min_threshold=args.min_confidence,
+                                     max_rules=args.max_rules,
+                                     prune_redundant=args.prune_redundant,
+                                     significance=args.significance)
+    for w in caught:
+        if not issubclass(w.category, mb.NoItemsetsWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    try:
+        mb.rules_to_csv(rules, args.out)
+    except OSError as exc:
+        raise MiningError(f"Cannot write {args.out}: {exc.strerror}. Check the folder exists.") from None
+    print(f"{len(rules):,} rules from {len(itemsets):,} frequent itemsets in {len(baskets):,} "
+          f"baskets (support >= {itemsets.attrs['min_count']:,} baskets, confidence >= "
+          f"{args.min_confidence}) -> {args.out}")
+    if rules.empty:
+        msg = next((str(w.message) for w in caught
+                    if issubclass(w.category, mb.NoItemsetsWarning)), "")
+        print(f"hint: no rule survived. {msg}".strip(), file=sys.stderr)
+    return 0

@@ -1,0 +1,81 @@
+"""Association analysis for cross-selling (关联分析 / 购物篮分析, 交叉销售).
+
+Rules look *within one transaction* (the market basket): "customers who buy bread and butter
+also buy jam". Sequential patterns (:mod:`mining.sequence`) look at the order *between* a
+customer's transactions.
+
+Layers::
+
+    basket_matrix(tx, level=...)            sparse one-hot baskets (orders x items)
+    read_basket_file / baskets_from_lists   the "basket" text format (Groceries, FIMI)
+    frequent_itemsets(baskets, min_support)  mlxtend Apriori (default), FP-growth, or "fast"
+    association_rules(itemsets, ...)         mlxtend's measures + cap, item constraints,
+                                             redundancy pruning, Fisher significance filter
+    rules_in_words / describe_rule           plain sentences
+    rules_to_csv / rules_from_csv            rules that survive a CSV round trip
+    recommend / recommend_all                top-k cross-sell offers (one basket / everyone)
+    evaluate_time_split                      hit rate and precision at k vs popularity
+    rules_by_segment / compare_periods       rules per segment; what changed between periods
+    planted_vs_found                         synthetic demo: planted rules vs found
+
+Empty results are not errors: thresholds that leave no itemset or no rule return an empty
+table with the right columns and a :class:`NoItemsetsWarning` saying what to lower.
+"""
+
+from __future__ import annotations
+
+from mining.basket._baskets import basket_matrix, baskets_from_lists, read_basket_file
+from mining.basket._itemsets import (
+    ITEMSET_COLUMNS,
+    NoItemsetsWarning,
+    format_items,
+    frequent_itemsets,
+    min_count_for,
+)
+from mining.basket._recommend import (
+    compare_periods,
+    evaluate_time_split,
+    mine_rules,
+    planted_vs_found,
+    recommend,
+    recommend_all,
+    rule_counts,
+    rules_by_segment,
+)
+from mining.basket._rules import (
+    MEASURES,
+    RULE_COLUMNS,
+    adjust_pvalues,
+    association_rules,
+    describe_rule,
+    rules_from_csv,
+    rules_in_words,
+    rules_to_csv,
+)
+
+__all__ = [
+    "ITEMSET_COLUMNS",
+    "MEASURES",
+    "RULE_COLUMNS",
+    "NoItemsetsWarning",
+    "adjust_pvalues",
+    "association_rules",
+    "basket_matrix",
+    "baskets_from_lists",
+    "compare_periods",
+    "describe_rule",
+    "evaluate_time_split",
+    "format_items",
+    "frequent_itemsets",
+    "min_count_for",
+    "mine_rules",
+    "planted_vs_found",
+    "read_basket_file",
+    "recommend",
+    "recommend_all",
+    "rule_counts",
+    "rules_by_segment",
+    "rules_from_csv",
+    "rules_in_words",
+    "rules_to_csv",
+]

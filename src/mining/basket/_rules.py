@@ -1,0 +1,636 @@
+"""Association rules from frequent itemsets: measures, constraints, pruning, significance, CSV."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mining.basket._itemsets import (
+    ItemsetCodes,
+    NoItemsetsWarning,
+    format_items,
+    gc_paused,
+    progress_enabled,
+)
+from mining.errors import ParameterError, SchemaError, check_param
+
+__all__ = [
+    "MEASURES",
+    "RULE_COLUMNS",
+    "adjust_pvalues",
+    "association_rules",
+    "describe_rule",
+    "rules_from_csv",
+    "rules_in_words",
+    "rules_to_csv",
+]
+
+#: mlxtend 0.25's measure columns, in its order
+MEASURES = [
+    "antecedent support", "consequent support", "support", "confidence", "lift",
+    "representativity", "leverage", "conviction", "zhangs_metric", "jaccard", "certainty",
+    "kulczynski",
+]
+RULE_COLUMNS = ["antecedents", "consequents", *MEASURES, "count", "antecedents_str",
+                "consequents_str"]
+_METRICS = ("support", "confidence", "lift", "leverage", "conviction", "zhangs_metric",
+            "jaccard", "certainty", "kulczynski")
+_CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none")
+_HASH_SEED = 0x5EED_BA5E
+
+
+# -- multiple testing --------------------------------------------------------------------------
+
+
+def adjust_pvalues(p: Any, *, method: str = "holm") -> np.ndarray:
+    """Adjusted p-values for multiple testing.
+
+    Parameters
+    ----------
+    p : array-like of float
+        Raw p-values (one per test; NaN not allowed).
+    method : {"holm", "fdr_bh", "bonferroni", "none"}
+        ``"holm"``: Holm's step-down (controls the family-wise error rate);
+        ``"fdr_bh"``: Benjamini-Hochberg (controls the false discovery rate);
+        ``"bonferroni"``: p x m; ``"none"``: unchanged.
+
+    Returns
+    -------
+    ndarray
+        Adjusted p-values in the input order, capped at 1. Reject where adjusted <= alpha.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.04, 0.03], method="holm").round(4).tolist()
+    [0.03, 0.06, 0.06]
+    >>> adjust_pvalues([0.01, 0.04, 0.03], method="fdr_bh").round(4).tolist()
+    [0.03, 0.04, 0.04]
+    """
+    check_param(method in _CORRECTIONS, "correction", "adjust_pvalues",
+                "one of 'holm', 'fdr_bh', 'bonferroni', 'none'", method)
+    p = np.asarray(p, dtype=float).ravel()
+    m = p.size
+    if m == 0 or method == "none":
+        return p.copy()
+    if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
+        raise ParameterError("adjust_pvalues: p-values must be numbers in [0, 1] (no NaN).")
+    if method == "bonferroni":
+        return np.minimum(p * m, 1.0)
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    if method == "holm":
+        adj = np.maximum.accumulate(np.minimum((m - np.arange(m)) * ps, 1.0))
+    else:  # fdr_bh
+        adj = np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1]
+        adj = np.minimum(adj, 1.0)
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+# -- itemset lookup by hash ----------------------------------------------------------------------
+
+
+class _ItemsetIndex:
+    """Itemsets as code matrices per length, with O(log n) count lookup of any itemset.
+
+    Each item gets a random 64-bit key; an itemset's key is the sum (mod 2^64) of its items'
+    keys, so the key of a subset is computed by subtraction, fully vectorised. Two different
+    itemsets sharing a key has probability about n^2 / 2^64 (checked among the table).
+    ``by_len[k]`` = (codes, counts, row positions in the itemsets table).
+    """
+
+    def __init__(self, itemsets: pd.DataFrame, n_baskets: int, owner: str) -> None:
+        self.n = n_baskets
+        cache = itemsets.attrs.get("_codes")
+        if isinstance(cache, ItemsetCodes) and cache.matches(itemsets):
+            self.names = cache.names
+            self.by_len = cache.by_len
+        else:
+            self._from_sets(itemsets)
+        rng = np.random.default_rng(_HASH_SEED)
+        for _attempt in range(3):
+            self.keys = rng.bit_generator.random_raw(len(self.names)).astype(np.uint64)
+            groups = list(self.by_len.values())
+            h = (np.concatenate([self.keys[m].sum(axis=1, dtype=np.uint64) for m, _, _ in groups])
+                 if groups else np.array([], dtype=np.uint64))
+            c = np.concatenate([c for _, c, _ in groups]) if groups else np.array([], np.int64)
+            pos = np.concatenate([q for _, _, q in groups]) if groups else np.array([], np.int64)
+            order = np.argsort(h, kind="stable")
+            self.h, self.c, self.pos = h[order], c[order], pos[order]
+            if len(self.h) < 2 or not (self.h[1:] == self.h[:-1]).any():
+                break
+        else:  # pragma: no cover - astronomically unlikely, or duplicate itemsets in the table
+            raise SchemaError([f"{owner}: the itemsets table holds the same itemset twice."],
+                              what="itemsets")
+
+    def _from_sets(self, itemsets: pd.DataFrame) -> None:
+        sets = itemsets["itemsets"].tolist()
+        lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+        flat = np.empty(int(lengths.sum()), dtype=object)
+        flat[:] = [str(x) for x in itertools.chain.from_iterable(sets)]
+        raw_codes, uniques = pd.factorize(flat)
+        order = np.argsort(np.asarray(uniques, dtype=str), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = rank[raw_codes]  # code order = sorted label order
+        self.names = np.asarray(uniques, dtype=object)[order]
+        if "count" in itemsets.columns:
+            counts = itemsets["count"].to_numpy(dtype=np.int64)
+        else:
+            counts = np.rint(itemsets["support"].to_numpy(dtype=float) * self.n).astype(np.int64)
+        starts = np.cumsum(lengths) - lengths
+        self.by_len = {}
+        for k in np.unique(lengths).tolist():
+            if k == 0:
+                continue
+            rows = np.flatnonzero(lengths == k)
+            mat = np.sort(codes[starts[rows][:, None] + np.arange(k)], axis=1)
+            self.by_len[k] = (mat, counts[rows], rows)
+
+    def find(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(counts, table rows) of the itemsets with keys ``h``; -1 where not in the table."""
+        if len(self.h) == 0:
+            neg = np.full(len(h), -1, dtype=np.int64)
+            return neg, neg
+        pos = np.searchsorted(self.h, h)
+        pos = np.minimum(pos, len(self.h) - 1)
+        found = self.h[pos] == h
+        return np.where(found, self.c[pos], -1), np.where(found, self.pos[pos], -1)
+
+    def single(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(counts, table rows) of one-item itemsets by item code, without a search."""
+        if not hasattr(self, "_single"):
+            cnt = np.full(len(self.names), -1, dtype=np.int64)
+            pos = np.full(len(self.names), -1, dtype=np.int64)
+            if 1 in self.by_len:
+                mat, c, rows = self.by_len[1]
+                cnt[mat[:, 0]] = c
+                pos[mat[:, 0]] = rows
+            self._single = (cnt, pos)
+        cnt, pos = self._single
+        return cnt[codes], pos[codes]
+
+    def lookup(self, h: np.ndarray) -> np.ndarray:
+        """Counts of the itemsets with keys ``h``; -1 where the itemset is not in the table."""
+        return self.find(h)[0]
+
+
+def _measures(c_ac: np.ndarray, c_a: np.ndarray, c_c: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """mlxtend's rule measures from basket counts (same formulas, no missing values)."""
+    s_ac, s_a, s_c = c_ac / n, c_a / n, c_c / n
+    conf = c_ac / c_a
+    lift = conf / s_c
+    leverage = s_ac - s_a * s_c
+    conviction = np.full(conf.shape, np.inf)
+    lt1 = c_ac < c_a
+    conviction[lt1] = (1.0 - s_c[lt1]) / (1.0 - conf[lt1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = np.maximum(s_ac * (1 - s_a), s_a * (s_c - s_ac))
+        zhang = np.where(denom == 0, 0.0, leverage / denom)
+        cert = np.where(s_c == 1, 0.0, (conf - s_c) / (1 - s_c))
+    jaccard = s_ac / (s_a + s_c - s_ac)
+    kulc = (conf + c_ac / c_c) / 2
+    return {
+        "antecedent support": s_a, "consequent support": s_c, "support": s_ac,
+        "confidence": conf, "lift": lift, "representativity": np.ones(conf.shape),
+        "leverage": leverage, "conviction": conviction, "zhangs_metric": zhang,
+        "jaccard": jaccard, "certainty": cert, "kulczynski": kulc,
+    }
+
+
+def _empty_rules(extra: list[str] | None = None) -> pd.DataFrame:
+    cols = RULE_COLUMNS + (extra or [])
+    out = pd.DataFrame({c: pd.Series(dtype=object if c in ("antecedents", "consequents",
+                                                           "antecedents_str", "consequents_str")
+                                     else "int64" if c == "count" else float) for c in cols})
+    return out
+
+
+def _allowed(index: _ItemsetIndex, allow: Iterable[Any] | None, name: str) -> np.ndarray | None:
+    if allow is None:
+        return None
+    if isinstance(allow, str):
+        raise ParameterError(f"The {name!r} parameter of association_rules must be a list of item "
+                             f"labels, not one string. Got {allow!r}; write [{allow!r}].")
+    wanted = {str(x) for x in allow}
+    return np.isin(index.names, list(wanted))
+
+
+def association_rules(
+    itemsets: pd.DataFrame,
+    *,
+    metric: str = "confidence",
+    min_threshold: float = 0.5,
+    max_rules: int | None = None,
+    max_consequent_len: int | None = 1,
+    antecedent_allow: Iterable[Any] | None = None,
+    consequent_allow: Iterable[Any] | None = None,
+    prune_redundant: bool = False,
+    significance: float | None = None,
+    correction: str = "holm",
+    sort_by: str = "lift",
+    n_baskets: int | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Association rules ``antecedents -> consequents`` from a table of frequent itemsets.
+
+    Parameters
+    ----------
+    itemsets : DataFrame
+        From :func:`frequent_itemsets` (columns ``support``, ``itemsets``; ``count`` used when
+        present). Every subset of a listed itemset must be listed too (true of any complete
+        mining result); rules whose parts are missing are dropped with a warning.
+    metric, min_threshold : str, float
+        Keep rules with ``metric >= min_threshold``; metric one of ``support``, ``confidence``
+        (default, 0.5), ``lift``, ``leverage``, ``conviction``, ``zhangs_metric``, ``jaccard``,
+        ``certainty``, ``kulczynski``.
+    max_rules : int, optional
+        Keep only the first ``max_rules`` rules in ``sort_by`` order (after every filter).
+    max_consequent_len : int or None
+        Most items on the right-hand side. Default 1, as R's arules and pyfim (one item to
+        recommend per rule); None for every split of every itemset, as mlxtend.
+    antecedent_allow, consequent_allow : list of item labels, optional
+        Only these items may appear on the left (right) side, e.g. the products a campaign
+        may promote as ``consequent_allow``.
+    prune_redundant : bool
+        Drop a rule when a more general rule (same consequents, antecedents a proper non-empty
+        subset) has at least the same confidence; exact, on basket counts.
+    significance : float, optional
+        Keep only rules whose one-sided Fisher exact test (antecedents and consequents occur
+        together more often than independence predicts) has an adjusted p-value <= this alpha
+        (e.g. 0.05). Adds ``p_value`` and ``p_adjusted``. The family is every rule that passed
+        ``min_threshold`` and the item constraints (tested before pruning and the cap).
+    correction : {"holm", "fdr_bh", "bonferroni", "none"}
+        Multiple-testing correction for ``significance`` (see :func:`adjust_pvalues`).
+    sort_by : str
+        Measure to sort by, descending (ties: confidence, support, then the itemsets' order).
+    n_baskets : int, optional
+        Number of baskets the itemsets come from; default ``itemsets.attrs["n_baskets"]``, or
+        ``count / support``.
+    progress : bool, optional
+        Progress bar over itemset lengths (None: only when stderr is a terminal).
+
+    Returns
+    -------
+    DataFrame
+        One row per rule with mlxtend's columns ``antecedents``, ``consequents`` (frozensets of
+        item labels), ``antecedent support``, ``consequent support``, ``support`` (share of
+        baskets holding both sides), ``confidence``, ``lift``, ``representativity``,
+        ``leverage``, ``conviction``, ``zhangs_metric``, ``jaccard``, ``certainty``,
+        ``kulczynski``, plus ``count`` (baskets holding both sides), ``antecedents_str``,
+        ``consequents_str`` (sorted labels joined by ", ") and, with ``significance``,
+        ``p_value`` and ``p_adjusted``. ``attrs``: ``n_baskets``, ``n_candidates`` (rules that
+        passed the threshold), ``n_pruned``, ``n_not_significant``. An empty result (right
+        columns) comes with a :class:`NoItemsetsWarning` saying which threshold to lower.
+
+    Examples
+    --------
+    >>> from mining.basket import baskets_from_lists, frequent_itemsets
+    >>> b = baskets_from_lists([["milk", "bread"], ["milk", "bread"], ["milk"], ["eggs"]])
+    >>> r = association_rules(frequent_itemsets(b, min_support=0.5), min_threshold=0.6)
+    >>> r[["antecedents_str", "consequents_str", "confidence", "lift"]].round(3).values.tolist()
+    [['bread', 'milk', 1.0, 1.333], ['milk', 'bread', 0.667, 1.333]]
+    """
+    owner = "association_rules"
+    if not isinstance(itemsets, pd.DataFrame) or not {"support", "itemsets"} <= set(itemsets.columns):
+        raise SchemaError([f"{owner} needs the itemsets table from frequent_itemsets "
+                           "(columns 'support' and 'itemsets')."], what="itemsets")
+    check_param(metric in _METRICS, "metric", owner, f"one of {', '.join(_METRICS)}", metric)
+    check_param(sort_by in MEASURES or sort_by == "count", "sort_by", owner,
+                "a measure column such as 'lift' or 'confidence'", sort_by)
+    check_param(isinstance(min_threshold, int | float) and not isinstance(min_threshold, bool),
+                "min_threshold", owner, "a number", min_threshold)
+    check_param(max_rules is None or (isinstance(max_rules, int | np.integer) and max_rules >= 1),
+                "max_rules", owner, "None or an int >= 1", max_rules)
+    check_param(max_consequent_len is None or (isinstance(max_consequent_len, int | np.integer)
+                                               and max_consequent_len >= 1),
+                "max_consequent_len", owner, "None or an int >= 1", max_consequent_len)
+    check_param(significance is None or (isinstance(significance, int | float)
+                                         and 0 < significance < 1),
+                "significance", owner, "None or a float in (0, 1), e.g. 0.05", significance)
+    check_param(correction in _CORRECTIONS, "correction", owner,
+                "one of 'holm', 'fdr_bh', 'bonferroni', 'none'", correction)
+    extra = ["p_value", "p_adjusted"] if significance is not None else []
+    if n_baskets is None:
+        n_baskets = itemsets.attrs.get("n_baskets")
+    if n_baskets is None and "count" in itemsets.columns and len(itemsets):
+        row = itemsets.iloc[0]
+        n_baskets = round(float(row["count"]) / float(row["support"]))
+    if itemsets.empty:
+        warnings.warn(f"{owner}: the itemsets table is empty, so there are no rules. Lower "
+                      "min_support in frequent_itemsets.", NoItemsetsWarning, stacklevel=2)
+        out = _empty_rules(extra)
+        out.attrs.update({"n_baskets": n_baskets, "n_candidates": 0, "n_pruned": 0,
+                          "n_not_significant": 0})
+        return out
+    if n_baskets is None:
+        raise ParameterError(f"{owner}: pass n_baskets= (the number of baskets the itemsets "
+                             "come from); the itemsets table has no 'count' or attrs.")
+    n = int(n_baskets)
+    from tqdm.auto import tqdm
+
+    with gc_paused():
+        index = _ItemsetIndex(itemsets, n, owner)
+    ok_a = _allowed(index, antecedent_allow, "antecedent_allow")
+    ok_c = _allowed(index, consequent_allow, "consequent_allow")
+    parts: list[dict[str, Any]] = []
+    n_missing = 0
+    lengths = [k for k in sorted(index.by_len) if k >= 2]
+    for k in tqdm(lengths, desc="rules", disable=not progress_enabled(progress), leave=False):
+        mat, c_ac_all, _ = index.by_len[k]
+        keys = index.keys[mat]
+        h_all = keys.sum(axis=1, dtype=np.uint64)
+        for mask in range(1, 2 ** k - 1):
+            bits = np.array([(mask >> j) & 1 for j in range(k)], dtype=bool)
+            n_cons = k - int(bits.sum())
+            if max_consequent_len is not None and n_cons > max_consequent_len:
+                continue
+            rows = np.arange(len(mat))
+            if ok_a is not None:
+                rows = rows[ok_a[mat[rows][:, bits]].all(axis=1)]
+            if ok_c is not None:
+                rows = rows[ok_c[mat[rows][:, ~bits]].all(axis=1)]
+            if rows.size == 0:
+                continue
+            h_a = keys[rows][:, bits].sum(axis=1, dtype=np.uint64)
+            h_c = h_all[rows] - h_a
+            c_a, p_a = (index.single(mat[rows][:, bits][:, 0]) if k - n_cons == 1
+                        else index.find(h_a))
+            c_c, p_c = (index.single(mat[rows][:, ~bits][:, 0]) if n_cons == 1
+                        else index.find(h_c))
+            found = (c_a > 0) & (c_c > 0)
+            n_missing += int((~found).sum())
+            rows, c_a, c_c, h_c = rows[found], c_a[found], c_c[found], h_c[found]
+            p_a, p_c = p_a[found], p_c[found]
+            c_ac = c_ac_all[rows]
+            if metric == "confidence":
+                value = c_ac / c_a
+            elif metric == "support":
+                value = c_ac / n
+            elif metric == "lift":
+                value = c_ac * n / (c_a * c_c)
+            else:
+                value = _measures(c_ac, c_a, c_c, n)[metric]
+            keep = value >= min_threshold
+            if not keep.any():
+                continue
+            parts.append({"k": k, "bits": bits, "rows": rows[keep], "c_a": c_a[keep],
+                          "c_c": c_c[keep], "c_ac": c_ac[keep], "h_c": h_c[keep],
+                          "p_a": p_a[keep], "p_c": p_c[keep]})
+    if n_missing:
+        warnings.warn(f"{owner}: {n_missing:,} candidate rules were skipped because a part of "
+                      "them is missing from the itemsets table (was it filtered?).",
+                      RuntimeWarning, stacklevel=2)
+    n_candidates = int(sum(len(p["rows"]) for p in parts))
+    attrs = {"n_baskets": n, "n_candidates": n_candidates, "n_pruned": 0,
+             "n_not_significant": 0, "metric": metric, "min_threshold": float(min_threshold)}
+    if n_candidates == 0:
+        warnings.warn(f"{owner}: no rule reaches {metric} >= {min_threshold}"
+                      f"{' with the item constraints' if ok_a is not None or ok_c is not None else ''}"
+                      f". Lower min_threshold, or min_support in frequent_itemsets.",
+                      NoItemsetsWarning, stacklevel=2)
+        out = _empty_rules(extra)
+        out.attrs.update(attrs)
+        return out
+    c_a = np.concatenate([p["c_a"] for p in parts])
+    c_c = np.concatenate([p["c_c"] for p in parts])
+    c_ac = np.concatenate([p["c_ac"] for p in parts])
+    keep = np.ones(n_candidates, dtype=bool)
+    p_value = p_adj = None
+    if significance is not None:
+        from scipy.stats import hypergeom
+
+        # one-sided Fisher exact test = P(X >= c_ac), X ~ Hypergeometric(n, c_c, c_a)
+        p_value = np.clip(hypergeom.sf(c_ac - 1, n, c_c, c_a), 0.0, 1.0)
+        p_adj = adjust_pvalues(p_value, method=correction)
+        keep &= p_adj <= significance
+        attrs["n_not_significant"] = int((p_adj > significance).sum())
+    if prune_redundant:
+        redundant = np.zeros(n_candidates, dtype=bool)
+        start = 0
+        for p in parts:
+            m = len(p["rows"])
+            a_codes = index.by_len[p["k"]][0][p["rows"]][:, p["bits"]]
+            redundant[start:start + m] = _redundant(index, a_codes, p["h_c"], p["c_a"], p["c_ac"])
+            start += m
+        attrs["n_pruned"] = int((redundant & keep).sum())
+        keep &= ~redundant
+    # build the table only for the survivors: both sides of a rule are frequent itemsets, so
+    # their frozensets and labels are taken from the itemsets table, never rebuilt
+    p_a = np.concatenate([p["p_a"] for p in parts])[keep]
+    p_c = np.concatenate([p["p_c"] for p in parts])[keep]
+    set_col = itemsets["itemsets"].to_numpy(dtype=object)
+    if "itemset_str" in itemsets.columns:
+        str_col = itemsets["itemset_str"].to_numpy(dtype=object)
+    else:
+        str_col = np.empty(len(itemsets), dtype=object)
+        used = np.unique(np.concatenate([p_a, p_c]))
+        str_col[used] = [format_items(set_col[i]) for i in used.tolist()]
+    c_a, c_c, c_ac = c_a[keep], c_c[keep], c_ac[keep]
+    meas = _measures(c_ac, c_a, c_c, n)
+    cols: dict[str, Any] = {"count": c_ac}
+    if p_value is not None and p_adj is not None:
+        cols["p_value"], cols["p_adjusted"] = p_value[keep], p_adj[keep]
+    # sort (and cap) the arrays before building the table
+    order = np.lexsort((-meas["support"], -meas["confidence"],
+                        -(cols["count"] if sort_by == "count" else meas[sort_by])))
+    if max_rules is not None:
+        order = order[:int(max_rules)]
+    with gc_paused():
+        out = pd.DataFrame({
+            "antecedents": set_col[p_a[order]],
+            "consequents": set_col[p_c[order]],
+            **{k: v[order] for k, v in meas.items()},
+            "count": c_ac[order],
+            "antecedents_str": str_col[p_a[order]],
+            "consequents_str": str_col[p_c[order]],
+            **{k: v[order] for k, v in cols.items() if k != "count"},
+        })
+    out.attrs.update(attrs)
+    if out.empty:
+        why = ("significance" if significance is not None and attrs["n_not_significant"]
+               else "pruning")
+        warnings.warn(f"{owner}: {n_candidates:,} rules passed the threshold but none survived "
+                      f"{why}. Relax significance/prune_redundant or lower min_support.",
+                      NoItemsetsWarning, stacklevel=2)
+    return out
+
+
+def _sort(rules: pd.DataFrame, sort_by: str) -> pd.DataFrame:
+    """Descending ``sort_by``, then confidence, then support; ties keep the generation order
+    (itemset-table order), which is the same for every mining algorithm."""
+    if rules.empty:
+        return rules.reset_index(drop=True)
+    order = np.lexsort((
+        -rules["support"].to_numpy(dtype=float),
+        -rules["confidence"].to_numpy(dtype=float),
+        -rules[sort_by].to_numpy(dtype=float),
+    ))
+    return rules.iloc[order].reset_index(drop=True)
+
+
+def _redundant(index: _ItemsetIndex, a_codes: np.ndarray, h_c: np.ndarray, c_a: np.ndarray,
+               c_ac: np.ndarray) -> np.ndarray:
+    """True where some proper non-empty subset S of the antecedents has conf(S->C) >= conf."""
+    m, a = a_codes.shape
+    out = np.zeros(m, dtype=bool)
+    if a < 2 or m == 0:
+        return out
+    keys = index.keys[a_codes]
+    for sub in range(1, 2 ** a - 1):
+        bits = np.array([(sub >> j) & 1 for j in range(a)], dtype=bool)
+        h_s = keys[:, bits].sum(axis=1, dtype=np.uint64)
+        c_s = index.lookup(h_s)
+        c_sc = index.lookup(h_s + h_c)
+        ok = (c_s > 0) & (c_sc >= 0)
+        # conf(S->C) >= conf(A->C)  <=>  c_sc * c_a >= c_ac * c_s   (exact integers)
+        out |= ok & (c_sc * c_a >= c_ac * c_s)
+    return out
+
+
+# -- words -------------------------------------------------------------------------------------
+
+
+def _and_list(items: Any) -> str:
+    names = sorted(str(x) for x in items)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _times(lift: float) -> str:
+    if not np.isfinite(lift):
+        return "always together"
+    if lift >= 1.95:
+        return f"{lift:.0f}x more often than usual"
+    if lift > 1.0:
+        return f"{lift:.1f}x as often as usual"
+    if lift == 1.0:
+        return "exactly as often as usual"
+    return f"only {lift:.1f}x as often as usual (less than average)"
+
+
+def describe_rule(row: Any, *, n_baskets: int | None = None) -> str:
+    """One rule in plain words.
+
+    Parameters
+    ----------
+    row : Series or mapping
+        A row of :func:`association_rules` (``antecedents``, ``consequents``, ``confidence``,
+        ``lift``; ``count`` used when present).
+    n_baskets : int, optional
+        Total number of baskets, to say how common the combination is.
+
+    Returns
+    -------
+    str
+        e.g. "Customers who buy bread and butter also buy jam in 63% of those baskets, 19x more
+        often than usual (seen together in 120 baskets, 1.2% of all)."
+
+    Examples
+    --------
+    >>> describe_rule({"antecedents": frozenset({"bread", "butter"}),
+    ...                "consequents": frozenset({"jam"}), "confidence": 0.63, "lift": 19.2,
+    ...                "count": 120}, n_baskets=10000)
+    'Customers who buy bread and butter also buy jam in 63% of those baskets, 19x more often than usual (seen together in 120 baskets, 1.2% of all).'
+    """
+    text = (f"Customers who buy {_and_list(row['antecedents'])} also buy "
+            f"{_and_list(row['consequents'])} in {float(row['confidence']):.0%} of those baskets, "
+            f"{_times(float(row['lift']))}")
+    count = row.get("count") if hasattr(row, "get") else None
+    if count is not None and not pd.isna(count):
+        text += f" (seen together in {int(count):,} baskets"
+        if n_baskets:
+            text += f", {int(count) / n_baskets:.1%} of all"
+        text += ")"
+    return text + "."
+
+
+def rules_in_words(rules: pd.DataFrame, n_baskets: int | None = None, *,
+                   top: int | None = 10) -> pd.DataFrame:
+    """The first ``top`` rules as a readable table.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``rule`` ("bread, butter -> jam"), ``in_words`` (see :func:`describe_rule`),
+        ``confidence``, ``lift``, ``count``; same order as ``rules``.
+    """
+    if not isinstance(rules, pd.DataFrame) or not {"antecedents", "consequents", "confidence",
+                                                   "lift"} <= set(rules.columns):
+        raise SchemaError(["rules_in_words needs the rules table from association_rules."],
+                          what="rules")
+    n = n_baskets if n_baskets is not None else rules.attrs.get("n_baskets")
+    sub = rules if top is None else rules.head(top)
+    return pd.DataFrame({
+        "rule": [f"{format_items(a)} -> {format_items(c)}"
+                 for a, c in zip(sub["antecedents"], sub["consequents"], strict=True)],
+        "in_words": [describe_rule(r, n_baskets=n) for _, r in sub.iterrows()],
+        "confidence": sub["confidence"].to_numpy(),
+        "lift": sub["lift"].to_numpy(),
+        "count": sub["count"].to_numpy() if "count" in sub.columns else np.nan,
+    })
+
+
+# -- CSV -----------------------------------------------------------------------------------------
+
+
+def rules_to_csv(rules: pd.DataFrame, path: str | os.PathLike[str] | None = None) -> str | None:
+    """Write rules to CSV; ``antecedents``/``consequents`` become JSON lists (sorted).
+
+    ``["bread", "butter"]`` survives any item label (commas, quotes, non-ASCII); read back with
+    :func:`rules_from_csv`. Returns the CSV text when ``path`` is None.
+    """
+    out = rules.copy()
+    for col in ("antecedents", "consequents"):
+        if col in out.columns:
+            out[col] = [json.dumps(sorted(str(x) for x in s), ensure_ascii=False)
+                        for s in out[col]]
+    return out.to_csv(path, index=False)
+
+
+def _parse_items(text: Any) -> frozenset:
+    if isinstance(text, frozenset | set | list | tuple):
+        return frozenset(str(x) for x in text)
+    if not isinstance(text, str):
+        return frozenset()
+    t = text.strip()
+    if t.startswith("["):
+        return frozenset(str(x) for x in json.loads(t))
+    if t.startswith("frozenset("):  # mlxtend table written with plain to_csv
+        import ast
+
+        inner = t[len("frozenset("):-1]
+        return frozenset(str(x) for x in ast.literal_eval(inner)) if inner else frozenset()
+    return frozenset(x.strip() for x in t.split(",") if x.strip())
+
+
+def rules_from_csv(path_or_buffer: Any) -> pd.DataFrame:
+    """Read rules written by :func:`rules_to_csv` (or by the ``mining rules`` command).
+
+    ``antecedents``/``consequents`` come back as frozensets; every measure as float.
+    """
+    try:
+        df = pd.read_csv(path_or_buffer, dtype={"antecedents_str": object,
+                                                "consequents_str": object},
+                         keep_default_na=False, na_values=[""])
+    except FileNotFoundError:
+        raise ParameterError(f"rules_from_csv: no file at {path_or_buffer!r}.") from None
+    missing = [c for c in ("antecedents", "consequents") if c not in df.columns]
+    if missing:
+        raise SchemaError([f"rules_from_csv: column {c!r} is missing." for c in missing],
+                          what="rules")
+    for col in ("antecedents", "consequents"):
+        df[col] = pd.Series([_parse_items(x) for x in df[col]], dtype=object, index=df.index)
+    for col in ("antecedents_str", "consequents_str"):
+        if col in df.columns:
+            df[col] = df[col].fillna("").astype(object)
+    return df

@@ -1,0 +1,89 @@
+"""Churn prediction (客户流失预测) and retention targeting (客户保持).
+
+Churn ends the customer lifecycle. Keeping a customer usually costs less than winning a new one,
+so the firm wants to know early which valuable customers are about to leave, and whom a
+retention campaign should contact.
+
+Two kinds of label:
+
+* **non-contractual** (shops): nobody cancels, customers just stop buying. A customer active
+  before a ``cutoff`` has churned when they buy nothing in ``[cutoff, cutoff + horizon_days)``.
+  Features come strictly from rows before the cutoff (leakage-safe)::
+
+      |---- features: features.customer_table(tx, as_of=cutoff) ----|-- label window --|
+      first transaction                                           cutoff          cutoff+horizon
+
+* **contractual** (telecom, subscriptions): the contract end is observed; a customer table with a
+  label column (``Churn`` Yes/No) is the input.
+
+Layers::
+
+    churn_labels / training_set / scoring_set     (tx, cutoff, horizon) -> X, y
+    contractual_training_set                      customers table, label column -> X, y
+    make_model(name)                              Pipeline: ColumnTransformer (impute, log, scale,
+                                                  one-hot) -> classifier; class_weight="balanced"
+    calibrated_model(name)                        the same, recalibrated: probabilities for money
+    compare_models(X, y, cv=5)                    stratified CV, out-of-fold scorecard
+    out_of_time_validation(tx, train_cutoff, test_cutoff, ...)   train earlier, test later
+    evaluate / gains_table / calibration_table / permutation_importance_table
+    retention_list(proba, value, contact_cost, success_rate)     whom to call, and what it returns
+    planted_churn / planted_vs_found              labels and scores against planted truth (demo)
+
+Example
+-------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> X = pd.DataFrame({"recency_days": np.r_[rng.uniform(0, 60, 40), rng.uniform(90, 300, 40)],
+...                   "n_orders": np.r_[rng.integers(3, 9, 40), rng.integers(1, 3, 40)]})
+>>> y = pd.Series(np.r_[np.zeros(40, bool), np.ones(40, bool)], name="churned")
+>>> res = compare_models(X, y, models=["recency_baseline", "logistic"], cv=4, random_state=0)
+>>> bool(res.table.loc["logistic", "roc_auc"] > 0.95)
+True
+"""
+
+from __future__ import annotations
+
+from mining.churn._evaluate import (
+    calibration_table,
+    evaluate,
+    gains_table,
+    permutation_importance_table,
+)
+from mining.churn._labels import (
+    churn_labels,
+    contractual_training_set,
+    scoring_set,
+    training_set,
+)
+from mining.churn._models import (
+    MODEL_NAMES,
+    ModelComparison,
+    calibrated_model,
+    churn_probability,
+    compare_models,
+    make_model,
+    out_of_time_validation,
+)
+from mining.churn._planted import planted_churn, planted_vs_found
+from mining.churn._retention import retention_list
+
+__all__ = [
+    "MODEL_NAMES",
+    "ModelComparison",
+    "calibrated_model",
+    "calibration_table",
+    "churn_labels",
+    "churn_probability",
+    "compare_models",
+    "contractual_training_set",
+    "evaluate",
+    "gains_table",
+    "make_model",
+    "out_of_time_validation",
+    "permutation_importance_table",
+    "planted_churn",
+    "planted_vs_found",
+    "retention_list",
+    "scoring_set",
+    "training_set",
+]

@@ -1,0 +1,464 @@
+"""Churn labels and leakage-safe training sets (non-contractual and contractual)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+
+__all__ = [
+    "churn_labels",
+    "contractual_training_set",
+    "scoring_set",
+    "training_set",
+]
+
+_NEEDED = ("customer_id", "order_id", "timestamp")
+
+
+def _check_tx(tx: pd.DataFrame, owner: str) -> None:
+    if not isinstance(tx, pd.DataFrame):
+        raise ParameterError(
+            f"{owner} expects the transactions as a pandas DataFrame. Got {type(tx).__name__} "
+            "instead. Load them with mining.io.load_transactions and mining.schema.clean_transactions."
+        )
+    missing = [c for c in _NEEDED if c not in tx.columns]
+    if missing:
+        raise SchemaError(
+            [f"column {c!r} is missing (needed by {owner})" for c in missing], what="transactions"
+        )
+    if not pd.api.types.is_datetime64_any_dtype(tx["timestamp"]):
+        raise SchemaError(
+            [f"column 'timestamp' must be datetime64 for {owner}; got {tx['timestamp'].dtype}. "
+             "Run mining.schema.validate_transactions first."],
+            what="transactions",
+        )
+    if tx.empty:
+        raise InsufficientDataError(f"{owner}: the transactions table has no rows.")
+
+
+def _timestamp(value: Any, name: str, owner: str) -> pd.Timestamp:
+    """A parameter as a naive (UTC) Timestamp, or a ParameterError naming it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ParameterError(
+            f"The {name!r} parameter of {owner} must be a date such as '2025-06-30'. Got "
+            f"{value!r} instead."
+        )
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"The {name!r} parameter of {owner} must be a date such as '2025-06-30'. Got "
+            f"{value!r} instead."
+        ) from exc
+    if ts is pd.NaT:
+        raise ParameterError(f"The {name!r} parameter of {owner} must be a date. Got NaT instead.")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def _horizon(horizon_days: Any, owner: str) -> int:
+    ok = (
+        isinstance(horizon_days, numbers.Integral | float)
+        and not isinstance(horizon_days, bool)
+        and math.isfinite(float(horizon_days))
+        and float(horizon_days) == int(horizon_days)
+        and int(horizon_days) >= 1
+    )
+    check_param(ok, "horizon_days", owner, "a whole number of days >= 1", horizon_days,
+                "Typical horizons are 30, 90 or 180 days.")
+    return int(horizon_days)
+
+
+def _orders(tx: pd.DataFrame) -> pd.DataFrame:
+    """One row per (customer_id, order_id) with the order's first timestamp."""
+    return (
+        tx.loc[:, ["customer_id", "order_id", "timestamp"]]
+        .dropna(subset=["customer_id", "timestamp"])
+        .groupby(["customer_id", "order_id"], sort=False, observed=True)["timestamp"]
+        .min()
+        .reset_index()
+    )
+
+
+def _data_end(tx: pd.DataFrame, observed_until: Any, owner: str) -> pd.Timestamp:
+    """End of observation: ``observed_until`` or the day after the last transaction's date."""
+    if observed_until is not None:
+        return _timestamp(observed_until, "observed_until", owner)
+    return tx["timestamp"].max().normalize() + pd.Timedelta(days=1)
+
+
+def churn_labels(
+    tx: pd.DataFrame,
+    *,
+    cutoff: str | pd.Timestamp,
+    horizon_days: int,
+    observed_until: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Non-contractual churn labels: who bought before ``cutoff`` and nothing in the horizon.
+
+    A customer enters the table when they have at least one order with ``timestamp < cutoff``.
+    They have *churned* (客户流失) when they place no order in the label window
+    ``[cutoff, cutoff + horizon_days)``. Nothing else is used, so the label is exactly what a firm
+    could have observed ``horizon_days`` after the cutoff.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Transactions in the contract (``customer_id``, ``order_id``, ``timestamp`` are used).
+    cutoff : str or Timestamp
+        The prediction date. Features use only rows before it; labels only rows in the window.
+        Must lie after the first and on or before the last transaction.
+    horizon_days : int
+        Length of the label window in days (>= 1). The window must fit inside the data:
+        ``cutoff + horizon_days <= observed_until``.
+    observed_until : str or Timestamp, optional
+        End of the observation period (exclusive). Default: the day after the date of the last
+        transaction. Pass the export date when the data were observed beyond the last sale.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (sorted), columns:
+        ``churned`` (bool), ``last_order`` (Timestamp of the last order before the cutoff),
+        ``days_since_last_order`` (float, days from that order to the cutoff),
+        ``orders_in_horizon`` (int, distinct orders in the window), ``next_order`` (first order at
+        or after the cutoff, NaT if none in the data; a churner whose next order falls after the
+        window left only temporarily, 暂时流失).
+        ``attrs`` holds ``cutoff``, ``horizon_end`` and ``observed_until``.
+
+    Raises
+    ------
+    ParameterError
+        Cutoff outside the data, or a window that ends after the data end (the message names the
+        last date and the longest horizon that fits).
+    InsufficientDataError
+        Every customer has the same label (one class): nothing to learn.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "order_id": ["1", "2", "3", "4"],
+    ...     "timestamp": pd.to_datetime(["2025-01-05", "2025-03-10", "2025-01-20", "2025-04-01"])})
+    >>> lab = churn_labels(tx, cutoff="2025-02-01", horizon_days=45)
+    >>> lab["churned"].to_dict()
+    {'a': False, 'b': True}
+    """
+    owner = "churn_labels"
+    _check_tx(tx, owner)
+    cut = _timestamp(cutoff, "cutoff", owner)
+    horizon = _horizon(horizon_days, owner)
+    first, last = tx["timestamp"].min(), tx["timestamp"].max()
+    if cut <= first or cut > last:
+        raise ParameterError(
+            f"The 'cutoff' parameter of {owner} must lie inside the data, after the first "
+            f"transaction ({first:%Y-%m-%d}) and on or before the last ({last:%Y-%m-%d}). Got "
+            f"{cut:%Y-%m-%d} instead. Pick a date with history before it and a horizon after it."
+        )
+    end = cut + pd.Timedelta(days=horizon)
+    data_end = _data_end(tx, observed_until, owner)
+    if end > data_end:
+        room = (data_end - cut).days
+        raise ParameterError(
+            f"The label window of {owner} ends on {end:%Y-%m-%d} (cutoff {cut:%Y-%m-%d} + "
+            f"horizon_days={horizon}), but the data end on {data_end:%Y-%m-%d} (the last "
+            f"transaction is on {last:%Y-%m-%d}). Use horizon_days <= {max(room, 0)} or an "
+            "earlier cutoff."
+        )
+    orders = _orders(tx)
+    before = orders[orders["timestamp"] < cut]
+    if before.empty:
+        raise InsufficientDataError(f"{owner}: no orders before cutoff {cut:%Y-%m-%d}.")
+    last_order = before.groupby("customer_id", observed=True)["timestamp"].max()
+    after = orders[orders["timestamp"] >= cut]
+    in_window = after[after["timestamp"] < end]
+    n_in = in_window.groupby("customer_id", observed=True)["order_id"].nunique()
+    next_order = after.groupby("customer_id", observed=True)["timestamp"].min()
+    out = pd.DataFrame(index=pd.Index(last_order.index, name="customer_id"))
+    out["orders_in_horizon"] = n_in.reindex(out.index, fill_value=0).astype("int64")
+    out["churned"] = out["orders_in_horizon"].eq(0).astype(bool)
+    out["last_order"] = last_order
+    out["days_since_last_order"] = (cut - last_order).dt.total_seconds() / 86400.0
+    out["next_order"] = next_order.reindex(out.index)
+    out = out[["churned", "last_order", "days_since_last_order", "orders_in_horizon",
+               "next_order"]].sort_index()
+    n_churn = int(out["churned"].sum())
+    if n_churn in (0, len(out)):
+        what = "churned" if n_churn else "bought again"
+        raise InsufficientDataError(
+            f"{owner}: all {len(out)} customers active before {cut:%Y-%m-%d} {what} in the "
+            f"{horizon}-day window, so the label has one class and there is nothing to predict. "
+            "Move the cutoff or change horizon_days."
+        )
+    out.attrs.update({"cutoff": cut, "horizon_end": end, "observed_until": data_end,
+                      "horizon_days": horizon})
+    return out
+
+
+def _attributes(customers: pd.DataFrame, *, as_of: pd.Timestamp, owner: str) -> pd.DataFrame:
+    """Customer attributes ready to join: indexed by customer_id, dates turned into day counts."""
+    if not isinstance(customers, pd.DataFrame):
+        raise ParameterError(
+            f"The 'customers' parameter of {owner} must be a DataFrame of customer attributes. "
+            f"Got {type(customers).__name__} instead."
+        )
+    attrs = customers
+    if "customer_id" in attrs.columns:
+        attrs = attrs.set_index("customer_id")
+    elif attrs.index.name != "customer_id":
+        raise SchemaError(
+            ["the customers table needs a 'customer_id' column or index"], what="customers"
+        )
+    attrs = attrs.copy()
+    attrs.index = attrs.index.astype("string")
+    if attrs.index.has_duplicates:
+        dup = attrs.index[attrs.index.duplicated()].unique()[:5].tolist()
+        raise SchemaError([f"customer_id values repeat in the customers table, e.g. {dup}"],
+                          what="customers")
+    for col in list(attrs.columns):
+        s = attrs[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            days = (as_of - s).dt.total_seconds() / 86400.0
+            # a date after the cutoff is not known at the cutoff: leakage-safe means missing
+            attrs[f"days_since_{col}"] = days.where(days >= 0)
+            attrs = attrs.drop(columns=col)
+    return attrs
+
+
+def _join_attributes(X: pd.DataFrame, customers: pd.DataFrame | None, *, as_of: pd.Timestamp,
+                     owner: str) -> pd.DataFrame:
+    if customers is None:
+        return X
+    attrs = _attributes(customers, as_of=as_of, owner=owner)
+    clash = [c for c in attrs.columns if c in X.columns]
+    if clash:
+        attrs = attrs.rename(columns={c: f"attr_{c}" for c in clash})
+    X = X.copy()
+    X.index = X.index.astype("string")
+    X.index.name = "customer_id"
+    return X.join(attrs, how="left")
+
+
+def _feature_table(tx: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    from mining import features  # imported late: features is a sibling module
+
+    X = features.customer_table(tx, as_of=as_of)
+    X = X.copy()
+    X.index = X.index.astype("string")
+    X.index.name = "customer_id"
+    return X
+
+
+def training_set(
+    tx: pd.DataFrame,
+    *,
+    cutoff: str | pd.Timestamp,
+    horizon_days: int,
+    customers: pd.DataFrame | None = None,
+    observed_until: str | pd.Timestamp | None = None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Features before ``cutoff`` and churn labels after it, one row per customer (leakage-safe).
+
+    ``X`` is :func:`mining.features.customer_table` computed with ``as_of=cutoff`` (so only rows
+    with ``timestamp < cutoff`` are read) joined with the customer attributes, if given; ``y``
+    is the ``churned`` column of :func:`churn_labels`. Changing or deleting transactions on or
+    after the cutoff cannot change ``X``.
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Clean transactions (contract).
+    cutoff, horizon_days, observed_until
+        See :func:`churn_labels`.
+    customers : DataFrame, optional
+        Customer attributes (``customer_id`` column or index). Text columns stay text (the model
+        Pipeline one-hot encodes them); a date column ``d`` becomes ``days_since_d`` at the cutoff
+        (missing when the date lies after the cutoff). Columns that share a name with a feature
+        get the prefix ``attr_``. Do not pass label or ground-truth columns.
+
+    Returns
+    -------
+    X : DataFrame indexed by ``customer_id``
+        Customers with at least one order before the cutoff.
+    y : Series of bool named ``churned``, same index.
+    """
+    owner = "training_set"
+    labels = churn_labels(tx, cutoff=cutoff, horizon_days=horizon_days,
+                          observed_until=observed_until)
+    cut = labels.attrs["cutoff"]
+    X = _join_attributes(_feature_table(tx, cut), customers, as_of=cut, owner=owner)
+    common = labels.index.intersection(X.index)
+    if len(common) < len(labels):
+        missing = labels.index.difference(X.index)[:5].tolist()
+        raise InsufficientDataError(
+            f"{owner}: {len(labels) - len(common)} labelled customers have no feature row "
+            f"(e.g. {missing}); features.customer_table and churn_labels disagree on who was "
+            "active before the cutoff."
+        )
+    X = X.loc[labels.index]
+    y = labels["churned"].rename("churned")
+    X.attrs = {"cutoff": cut, "horizon_days": labels.attrs["horizon_days"]}
+    return X, y
+
+
+def scoring_set(
+    tx: pd.DataFrame,
+    *,
+    as_of: str | pd.Timestamp,
+    customers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The same columns as :func:`training_set`'s ``X``, for customers as of ``as_of`` (no labels).
+
+    Use it to score today's customers with a model trained at an earlier cutoff: train with
+    ``training_set(tx, cutoff=c, horizon_days=h)`` where ``c + h <= as_of``, then
+    ``churn_probability(model, scoring_set(tx, as_of=as_of))`` estimates who will buy nothing in
+    the ``h`` days after ``as_of``.
+    """
+    owner = "scoring_set"
+    _check_tx(tx, owner)
+    when = _timestamp(as_of, "as_of", owner)
+    if when <= tx["timestamp"].min():
+        raise ParameterError(
+            f"The 'as_of' parameter of {owner} must lie after the first transaction "
+            f"({tx['timestamp'].min():%Y-%m-%d}). Got {when:%Y-%m-%d} instead."
+        )
+    X = _join_attributes(_feature_table(tx, when), customers, as_of=when, owner=owner)
+    X.attrs = {"as_of": when}
+    return X
+
+
+def _looks_numeric(s: pd.Series) -> tuple[bool, int]:
+    """A text column whose non-blank values all parse as numbers; also count the blanks."""
+    text = s.astype("string").str.strip()
+    blank = text.isna() | text.eq("")
+    if blank.all():
+        return False, int(blank.sum())
+    parsed = pd.to_numeric(text[~blank], errors="coerce")
+    return bool(parsed.notna().all()), int(blank.sum())
+
+
+def _find_id_column(frame: pd.DataFrame) -> Hashable | None:
+    for col in frame.columns:
+        if str(col).lower().replace("_", "").replace(" ", "") in {"customerid", "custid"}:
+            return col
+    return None
+
+
+def contractual_training_set(
+    customers: pd.DataFrame,
+    *,
+    label: str,
+    positive: Any = "Yes",
+    id_column: str | None = None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Contractual churn (a subscriber table with a churn label column) as ``X, y``.
+
+    In contractual settings (telecom, subscriptions) churn is observed: the contract ended. The
+    table has one row per customer, attribute columns and a label column. Categorical encoding
+    is not done here but inside the model Pipeline (:func:`make_model`: a ColumnTransformer with
+    ``OneHotEncoder(handle_unknown="ignore")``), so new customers are encoded the same way.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        One row per customer: attributes and the label column.
+    label : str
+        Name of the label column, e.g. ``"Churn"``.
+    positive : scalar
+        The label value that means "churned" (``"Yes"``; use ``1`` or ``True`` for 0/1 or bool
+        labels). Every other value means "stayed".
+    id_column : str, optional
+        Customer id column, used as the index (``customer_id``) and not as a feature. Default:
+        a column whose name reads ``customer_id``/``customerID`` if there is one, else the index.
+
+    Returns
+    -------
+    X : DataFrame indexed by ``customer_id``
+        Attribute columns. Text columns whose non-blank values are all numbers (``TotalCharges``
+        in the IBM telco export) are converted to float, blanks becoming NaN; each conversion is
+        counted in ``X.attrs["notes"]`` (a list of str).
+    y : Series of bool named ``churned``.
+
+    Raises
+    ------
+    SchemaError
+        Label or id column missing, label values missing (rows named), repeated ids.
+    InsufficientDataError
+        The label has one class only (the message lists the values found).
+    """
+    owner = "contractual_training_set"
+    if not isinstance(customers, pd.DataFrame):
+        raise ParameterError(
+            f"The 'customers' parameter of {owner} must be a DataFrame. Got "
+            f"{type(customers).__name__} instead."
+        )
+    if label not in customers.columns:
+        raise SchemaError(
+            [f"label column {label!r} not found; columns are {list(customers.columns)[:20]}. "
+             "Pass label=<the column that says whether the customer churned>."],
+            what="customers",
+        )
+    frame = customers.copy()
+    notes: list[str] = []
+    id_col = id_column if id_column is not None else _find_id_column(frame)
+    if id_col is not None:
+        if id_col not in frame.columns:
+            raise SchemaError([f"id column {id_col!r} not found"], what="customers")
+        frame = frame.set_index(id_col)
+    frame.index = frame.index.astype("string")
+    frame.index.name = "customer_id"
+    if frame.index.has_duplicates:
+        dup = frame.index[frame.index.duplicated()].unique()[:5].tolist()
+        raise SchemaError([f"customer ids repeat, e.g. {dup}; one row per customer is needed"],
+                          what="customers")
+
+    raw = frame[label]
+    text = raw.astype("string").str.strip() if not pd.api.types.is_numeric_dtype(raw) else raw
+    missing = text.isna() | (text.eq("") if text.dtype == "string" else False)
+    if bool(np.any(missing)):
+        rows = frame.index[np.asarray(missing, dtype=bool)][:5].tolist()
+        raise SchemaError(
+            [f"label column {label!r} has {int(np.sum(missing))} missing or blank values "
+             f"(customers {rows}...). Drop those rows or fill the label before training."],
+            what="customers",
+        )
+    values = pd.unique(text)
+    y = pd.Series(np.asarray(text == positive, dtype=bool), index=frame.index, name="churned")
+    n_pos = int(y.sum())
+    if n_pos in (0, len(y)):
+        found = sorted(map(str, values))[:10]
+        hint = (f" positive={positive!r} is not among them; pass the value that means churned."
+                if n_pos == 0 else " Every customer churned.")
+        raise InsufficientDataError(
+            f"{owner}: label column {label!r} has one class only (values found: {found}).{hint} "
+            "A model needs churners and stayers."
+        )
+    if len(values) > 2:
+        notes.append(f"{label}: {len(values)} distinct values; {positive!r} counts as churned, "
+                     "every other value as stayed")
+
+    X = frame.drop(columns=[label])
+    for col in list(X.columns):
+        s = X[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        numeric, n_blank = _looks_numeric(s)
+        if numeric:
+            X[col] = pd.to_numeric(s.astype("string").str.strip().replace("", pd.NA),
+                                   errors="coerce").astype("float64")
+            if n_blank:
+                notes.append(f"{col}: text column read as numbers; {n_blank} blank value"
+                             f"{'s' if n_blank != 1 else ''} set to missing (NaN), imputed in "
+                             "the model Pipeline")
+            else:
+                notes.append(f"{col}: text column read as numbers")
+    X.attrs = {"notes": notes}
+    return X, y

@@ -1,0 +1,446 @@
+"""Churn models as scikit-learn Pipelines, compared by cross-validation and out of time."""
+
+from __future__ import annotations
+
+import numbers
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+from mining.churn._evaluate import evaluate
+from mining.churn._labels import _horizon, _timestamp, training_set
+from mining.errors import InsufficientDataError, ParameterError, check_param
+
+__all__ = [
+    "MODEL_NAMES",
+    "ModelComparison",
+    "calibrated_model",
+    "churn_probability",
+    "compare_models",
+    "make_model",
+    "out_of_time_validation",
+]
+
+MODEL_NAMES: tuple[str, ...] = (
+    "recency_baseline",
+    "logistic",
+    "random_forest",
+    "hist_gradient_boosting",
+)
+
+
+def signed_log1p(X: Any) -> Any:
+    """``sign(x) * log(1 + |x|)``: tames long-tailed counts and money for linear models."""
+    a = np.asarray(X, dtype=float)
+    return np.sign(a) * np.log1p(np.abs(a))
+
+
+def as_float(X: Any) -> Any:
+    """Numeric and bool columns as a float array with ``np.nan`` for missing (also pd.NA)."""
+    frame = pd.DataFrame(X)
+    return frame.astype(object).where(frame.notna(), np.nan).to_numpy(dtype=float)
+
+
+def as_text(X: Any) -> Any:
+    """Categorical columns as object arrays with ``np.nan`` for missing (pd.NA breaks imputers)."""
+    frame = pd.DataFrame(X)
+    out = frame.astype(object)
+    return out.where(frame.notna(), np.nan).to_numpy(dtype=object)
+
+
+_NUMERIC = make_column_selector(dtype_include=["number", "bool"])
+_CATEGORICAL = make_column_selector(dtype_include=["object", "string", "category"])
+
+
+def _categorical() -> Pipeline:
+    return Pipeline([
+        ("text", FunctionTransformer(as_text, feature_names_out="one-to-one")),
+        ("impute", SimpleImputer(strategy="constant", fill_value="missing")),
+        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+    ])
+
+
+def _numeric(*, scale: bool) -> Pipeline:
+    steps: list[tuple[str, Any]] = [
+        ("float", FunctionTransformer(as_float, feature_names_out="one-to-one")),
+        ("impute", SimpleImputer(strategy="median")),
+    ]
+    if scale:
+        steps += [("log", FunctionTransformer(signed_log1p, feature_names_out="one-to-one")),
+                  ("scale", StandardScaler())]
+    return Pipeline(steps)
+
+
+def _prepare(*, scale: bool) -> ColumnTransformer:
+    return ColumnTransformer(
+        [("numeric", _numeric(scale=scale), _NUMERIC),
+         ("categorical", _categorical(), _CATEGORICAL)],
+        remainder="drop",
+        verbose_feature_names_out=False,
+    )
+
+
+def make_model(
+    name: str,
+    *,
+    random_state: int | None = None,
+    class_weight: str | dict | None = "balanced",
+    baseline_column: str = "recency_days",
+    **params: Any,
+) -> Pipeline:
+    """A churn model as an (unfitted) scikit-learn Pipeline: ``prepare`` then ``model``.
+
+    ``prepare`` is a ColumnTransformer: numeric and bool columns are median-imputed (and, for
+    the linear models, put through ``signed_log1p`` and standardised); text/categorical columns
+    are one-hot encoded with ``OneHotEncoder(handle_unknown="ignore")`` after missing values
+    become the category ``"missing"``. Date columns are dropped (turn them into day counts first,
+    as :func:`training_set` does). The same Pipeline therefore takes transaction features and
+    contractual attribute tables alike, and encodes new customers exactly as in training.
+
+    Parameters
+    ----------
+    name : {"recency_baseline", "logistic", "random_forest", "hist_gradient_boosting"}
+        ``recency_baseline``: logistic regression on ``baseline_column`` only (one feature, so
+        its ranking is the recency ranking: the rule "long silent = churning" any model must
+        beat). ``logistic``: L2 logistic regression on all columns. ``random_forest``: 300 trees,
+        ``min_samples_leaf=5``. ``hist_gradient_boosting``: 200 boosting rounds, learning rate
+        0.05, ``min_samples_leaf=20``.
+    random_state : int, optional
+        Seed of the model's randomness (forests, boosting); None = not reproducible.
+    class_weight : "balanced", dict or None
+        Class imbalance handling: ``"balanced"`` reweights customers so both classes weigh the
+        same (``"balanced_subsample"`` for the forest). It improves recall of the minority class
+        but inflates its probabilities; see :func:`calibration_table`.
+    baseline_column : str
+        The single column of ``recency_baseline`` (``"tenure"`` for a contractual table).
+    **params
+        Overrides of the classifier's settings, e.g. ``n_estimators=50``.
+
+    Examples
+    --------
+    >>> make_model("logistic", random_state=0).steps[-1][1].__class__.__name__
+    'LogisticRegression'
+    """
+    owner = "make_model"
+    check_param(name in MODEL_NAMES, "name", owner, f"one of {list(MODEL_NAMES)}", name)
+    check_param(class_weight in (None, "balanced") or isinstance(class_weight, dict),
+                "class_weight", owner, "'balanced', a dict or None", class_weight)
+    if name == "recency_baseline":
+        prepare: Any = ColumnTransformer(
+            [("recency", _numeric(scale=True), [baseline_column])], remainder="drop",
+            verbose_feature_names_out=False,
+        )
+        clf: BaseEstimator = LogisticRegression(class_weight=class_weight, max_iter=1000)
+    elif name == "logistic":
+        prepare = _prepare(scale=True)
+        clf = LogisticRegression(class_weight=class_weight, C=1.0, max_iter=2000)
+    elif name == "random_forest":
+        prepare = _prepare(scale=False)
+        rf_weight = "balanced_subsample" if class_weight == "balanced" else class_weight
+        clf = RandomForestClassifier(n_estimators=300, min_samples_leaf=5, max_features="sqrt",
+                                     class_weight=rf_weight, random_state=random_state, n_jobs=-1)
+    else:
+        prepare = _prepare(scale=False)
+        clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05,
+                                             min_samples_leaf=20, class_weight=class_weight,
+                                             random_state=random_state)
+    if params:
+        valid = clf.get_params(deep=False)
+        bad = sorted(set(params) - set(valid))
+        if bad:
+            raise ParameterError(
+                f"make_model({name!r}): unknown classifier settings {bad}. Valid ones are "
+                f"{sorted(valid)}."
+            )
+        clf.set_params(**params)
+    return Pipeline([("prepare", prepare), ("model", clf)])
+
+
+def calibrated_model(
+    name: str,
+    *,
+    random_state: int | None = None,
+    method: str = "sigmoid",
+    cv: int = 3,
+    **params: Any,
+) -> CalibratedClassifierCV:
+    """:func:`make_model` wrapped in ``CalibratedClassifierCV``: scores you can read as probabilities.
+
+    Balanced class weights help a model *rank* the smaller class but shift its probabilities
+    (churners over-predicted when they are the minority, under-predicted when they are the
+    majority). Money calculations such as :func:`retention_list` need probabilities, so refit
+    the chosen model this way: each of ``cv`` copies is fitted on part of the data and its scores
+    are mapped to observed rates on the rest (``"sigmoid"``: Platt scaling, which undoes the
+    weighting's shift; ``"isotonic"``: a monotone step function, for large data). The ranking,
+    and so the AUC, barely changes.
+
+    Examples
+    --------
+    >>> type(calibrated_model("logistic", random_state=0)).__name__
+    'CalibratedClassifierCV'
+    """
+    check_param(method in ("sigmoid", "isotonic"), "method", "calibrated_model",
+                "'sigmoid' or 'isotonic'", method)
+    check_param(isinstance(cv, numbers.Integral) and not isinstance(cv, bool) and cv >= 2, "cv",
+                "calibrated_model", "an int >= 2", cv)
+    base = make_model(name, random_state=random_state, **params)
+    return CalibratedClassifierCV(base, method=method, cv=int(cv))
+
+
+def churn_probability(model: Any, X: pd.DataFrame) -> pd.Series:
+    """Churn probability of each customer from a fitted classifier (``predict_proba[:, 1]``).
+
+    Returns a Series indexed like ``X`` named ``churn_probability``.
+    """
+    if not hasattr(model, "predict_proba"):
+        raise ParameterError("churn_probability needs a fitted classifier with predict_proba.")
+    classes = list(getattr(model, "classes_", [False, True]))
+    col = classes.index(True) if True in classes else 1
+    return pd.Series(model.predict_proba(X)[:, col], index=X.index, name="churn_probability")
+
+
+@dataclass
+class ModelComparison:
+    """Result of :func:`compare_models` or :func:`out_of_time_validation`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per model (in the order given): ``roc_auc``, ``pr_auc``, ``brier``,
+        ``top_decile_lift``, ``churn_rate``, ``n``, ``roc_auc_std`` (across folds; cross-validation
+        only), ``fit_seconds``, and ``beats_baseline`` (ROC AUC above the recency baseline's).
+    proba : DataFrame
+        Scores the table was computed from: out-of-fold (cross-validation) or on the test cutoff
+        (out of time); index ``customer_id``, one column per model.
+    y_true : Series of bool
+        The labels those scores are judged against.
+    best : str
+        Model with the highest ROC AUC.
+    fitted : dict
+        Fitted Pipelines (out of time: trained at the earlier cutoff; cross-validation: refit on
+        all rows when ``refit=True``).
+    X_test : DataFrame or None
+        Out of time: the test-cutoff features (for permutation importance).
+    info : dict
+        Settings (cutoffs, folds, seeds).
+    """
+
+    table: pd.DataFrame
+    proba: pd.DataFrame
+    y_true: pd.Series
+    best: str
+    fitted: dict[str, Any] = field(default_factory=dict)
+    X_test: pd.DataFrame | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        return self.table.to_html(float_format=lambda v: f"{v:.3f}")
+
+
+def _model_dict(models: Any, *, random_state: int | None, owner: str,
+                X: pd.DataFrame) -> dict[str, Any]:
+    if isinstance(models, str):
+        models = [models]
+    if isinstance(models, Mapping):
+        out = dict(models)
+    elif isinstance(models, Sequence):
+        bad = [m for m in models if not isinstance(m, str) or m not in MODEL_NAMES]
+        check_param(not bad and len(models) > 0, "models", owner,
+                    f"a non-empty list of names from {list(MODEL_NAMES)} or a dict of name -> "
+                    "estimator", list(models))
+        out = {m: make_model(m, random_state=random_state) for m in models}
+    else:
+        raise ParameterError(
+            f"The 'models' parameter of {owner} must be a list of model names or a dict of "
+            f"name -> estimator. Got {type(models).__name__} instead."
+        )
+    if "recency_baseline" in out and isinstance(out["recency_baseline"], Pipeline):
+        cols = out["recency_baseline"].named_steps["prepare"].transformers[0][2]
+        absent = [c for c in cols if c not in X.columns]
+        if absent:
+            raise ParameterError(
+                f"{owner}: the recency_baseline model needs column(s) {absent}, which X lacks "
+                "(contractual tables have no recency). Leave it out of models, or pass "
+                "make_model('recency_baseline', baseline_column='<a column of X>')."
+            )
+    return out
+
+
+def _labels_for(X: pd.DataFrame, y: Any, owner: str) -> pd.Series:
+    """``y`` as a bool Series on ``X.index`` (a Series is aligned by customer_id, not position)."""
+    if isinstance(y, pd.Series) and not y.index.equals(X.index):
+        missing = X.index.difference(y.index)
+        if len(missing):
+            raise ParameterError(
+                f"{owner}: y has no label for {len(missing)} customers of X (e.g. "
+                f"{missing[:5].tolist()}). Pass the X, y pair of one training_set call."
+            )
+        y = y.reindex(X.index)
+    arr = np.asarray(y)
+    if arr.ndim != 1 or len(arr) != len(X):
+        raise ParameterError(f"{owner}: X has {len(X)} rows but y has shape {arr.shape}.")
+    if pd.isna(arr).any():
+        raise ParameterError(f"{owner}: y has missing labels; drop those customers first.")
+    return pd.Series(arr.astype(bool), index=X.index, name="churned")
+
+
+def _seed(random_state: int | np.random.Generator | None) -> int | None:
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31 - 1))
+    return random_state
+
+
+def _finish_table(rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, str]:
+    table = pd.DataFrame(rows).set_index("model")
+    if "recency_baseline" in table.index:
+        base = table.loc["recency_baseline", "roc_auc"]
+        table["beats_baseline"] = table["roc_auc"] > base
+        table.loc["recency_baseline", "beats_baseline"] = False
+    best = str(table["roc_auc"].idxmax())
+    return table, best
+
+
+def compare_models(
+    X: pd.DataFrame,
+    y: pd.Series,
+    *,
+    models: Sequence[str] | Mapping[str, Any] = MODEL_NAMES,
+    cv: int = 5,
+    random_state: int | np.random.Generator | None = None,
+    refit: bool = False,
+) -> ModelComparison:
+    """Compare churn models by stratified K-fold cross-validation on one training set.
+
+    Every model is fitted ``cv`` times; each customer is scored once, by the model that did not
+    see them (out-of-fold), and the scorecard of :func:`evaluate` is computed on all out-of-fold
+    scores. ``roc_auc_std`` is the spread of the per-fold ROC AUC.
+
+    Parameters
+    ----------
+    X, y
+        From :func:`training_set` or :func:`contractual_training_set`.
+    models : list of names or dict of name -> estimator
+        Names as in :func:`make_model` (built with ``random_state``), or your own classifiers.
+    cv : int
+        Number of folds (>= 2; each class needs at least ``cv`` customers).
+    random_state : int or Generator, optional
+        Seeds the fold shuffling and the models.
+    refit : bool
+        Also fit every model on all rows (``result.fitted``).
+    """
+    owner = "compare_models"
+    if not isinstance(X, pd.DataFrame):
+        raise ParameterError(f"{owner}: X must be a DataFrame. Got {type(X).__name__} instead.")
+    check_param(isinstance(cv, numbers.Integral) and not isinstance(cv, bool) and cv >= 2, "cv",
+                owner, "an int >= 2", cv)
+    yb = _labels_for(X, y, owner)
+    smaller = int(min(yb.sum(), (~yb).sum()))
+    if smaller < cv:
+        raise InsufficientDataError(
+            f"{owner}: the smaller class has {smaller} customers, fewer than cv={cv} folds. "
+            "Use fewer folds or more data."
+        )
+    seed = _seed(random_state)
+    est = _model_dict(models, random_state=seed, owner=owner, X=X)
+    folds = list(StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=seed)
+                 .split(X, yb))
+    proba = pd.DataFrame(index=X.index)
+    rows = []
+    fitted: dict[str, Any] = {}
+    for name, model in est.items():
+        oof = np.full(len(X), np.nan)
+        fold_auc = []
+        t0 = time.perf_counter()
+        for train, test in folds:
+            m = clone(model).fit(X.iloc[train], yb.iloc[train])
+            p = churn_probability(m, X.iloc[test]).to_numpy()
+            oof[test] = p
+            if yb.iloc[test].nunique() == 2:
+                fold_auc.append(roc_auc_score(yb.iloc[test], p))
+        seconds = (time.perf_counter() - t0) / len(folds)
+        proba[name] = oof
+        score = evaluate(yb, proba[name])
+        rows.append({"model": name, **score.to_dict(),
+                     "roc_auc_std": float(np.std(fold_auc)) if fold_auc else np.nan,
+                     "fit_seconds": seconds})
+        if refit:
+            fitted[name] = clone(model).fit(X, yb)
+    table, best = _finish_table(rows)
+    return ModelComparison(table=table, proba=proba, y_true=yb, best=best, fitted=fitted,
+                           info={"validation": f"stratified {cv}-fold cross-validation",
+                                 "cv": int(cv), "random_state": seed})
+
+
+def out_of_time_validation(
+    tx: pd.DataFrame,
+    *,
+    train_cutoff: str | pd.Timestamp,
+    test_cutoff: str | pd.Timestamp,
+    horizon_days: int,
+    models: Sequence[str] | Mapping[str, Any] = MODEL_NAMES,
+    customers: pd.DataFrame | None = None,
+    random_state: int | np.random.Generator | None = None,
+    observed_until: str | pd.Timestamp | None = None,
+) -> ModelComparison:
+    """Train at an earlier cutoff, test at a later one: the honest check of a churn model.
+
+    Models learn from ``training_set(tx, cutoff=train_cutoff, ...)`` and are scored on
+    ``training_set(tx, cutoff=test_cutoff, ...)``, which is how they would be used: trained on
+    the past, applied to customers later. ``train_cutoff + horizon_days`` must not be after
+    ``test_cutoff`` (otherwise the training labels would not yet be known at the test cutoff).
+
+    Returns
+    -------
+    ModelComparison
+        ``table`` also has ``n_train`` and ``train_churn_rate``; ``fitted`` holds the models
+        trained at ``train_cutoff``; ``X_test`` the test features.
+    """
+    owner = "out_of_time_validation"
+    train_at = _timestamp(train_cutoff, "train_cutoff", owner)
+    test_at = _timestamp(test_cutoff, "test_cutoff", owner)
+    horizon_days = _horizon(horizon_days, owner)
+    if not train_at + pd.Timedelta(days=int(horizon_days)) <= test_at:
+        raise ParameterError(
+            f"The 'train_cutoff' parameter of {owner} must be at least horizon_days="
+            f"{horizon_days} before test_cutoff ({test_at:%Y-%m-%d}), so that the training "
+            f"labels are known when the model is used. Got {train_at:%Y-%m-%d} instead; use "
+            f"train_cutoff <= {test_at - pd.Timedelta(days=int(horizon_days)):%Y-%m-%d}."
+        )
+    X_tr, y_tr = training_set(tx, cutoff=train_at, horizon_days=horizon_days,
+                              customers=customers, observed_until=observed_until)
+    X_te, y_te = training_set(tx, cutoff=test_at, horizon_days=horizon_days,
+                              customers=customers, observed_until=observed_until)
+    seed = _seed(random_state)
+    est = _model_dict(models, random_state=seed, owner=owner, X=X_tr)
+    proba = pd.DataFrame(index=X_te.index)
+    rows = []
+    fitted: dict[str, Any] = {}
+    for name, model in est.items():
+        t0 = time.perf_counter()
+        m = clone(model).fit(X_tr, y_tr)
+        seconds = time.perf_counter() - t0
+        fitted[name] = m
+        proba[name] = churn_probability(m, X_te)
+        score = evaluate(y_te, proba[name])
+        rows.append({"model": name, **score.to_dict(), "n_train": float(len(X_tr)),
+                     "train_churn_rate": float(y_tr.mean()), "fit_seconds": seconds})
+    table, best = _finish_table(rows)
+    return ModelComparison(
+        table=table, proba=proba, y_true=y_te, best=best, fitted=fitted, X_test=X_te,
+        info={"validation": "out of time", "train_cutoff": train_at, "test_cutoff": test_at,
+              "horizon_days": int(horizon_days), "random_state": seed},
+    )

@@ -1,0 +1,246 @@
+"""Customer lifecycle stages (客户生命周期) from each customer's purchase trajectory.
+
+The course notes divide a relationship into four stages; stages cannot be skipped, and decline
+can start from any of them:
+
+==============  ======  ===============================================================
+stage           中文    what it looks like in purchases
+==============  ======  ===============================================================
+exploration     考察期  trial orders only; the customer is still testing the firm
+formation       形成期  past the trial, orders come quickly; dependence grows
+stability       稳定期  the highest, steady level of trade
+decline         退化期  trade falls or stops: a signal of leaving (客户流失)
+==============  ======  ===============================================================
+
+The rule (:func:`lifecycle_stage`), applied to orders strictly before ``as_of`` with a recent
+window ``W = window_days`` (default 180 days), first match wins:
+
+1. **decline** if the customer placed no order in the last ``W`` days (silent), or, for a
+   customer with at least ``2 W`` days of tenure and at least 2 earlier orders, if the recent
+   order rate is below ``decline_ratio`` (0.5) times their earlier order rate;
+2. **exploration** if they have at most ``trial_orders`` (2) orders in total;
+3. **formation** if their tenure is under ``2 W`` days (young and past the trial: orders are
+   building up), or their recent order rate is at least ``growth_ratio`` (1.5) times the earlier
+   rate (trade still rising);
+4. **stability** otherwise: the recent rate is within ``[decline_ratio, growth_ratio)`` times
+   the earlier rate.
+
+"Recent rate" = orders in ``[as_of - W, as_of)`` per 30 days; "earlier rate" = orders from the
+first order up to ``as_of - W``, per 30 days of that span.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+
+__all__ = ["STAGES", "STAGE_NAMES_ZH", "churn_by_stage", "lifecycle_stage"]
+
+STAGES: tuple[str, ...] = ("exploration", "formation", "stability", "decline")
+STAGE_NAMES_ZH: dict[str, str] = {
+    "exploration": "考察期",
+    "formation": "形成期",
+    "stability": "稳定期",
+    "decline": "退化期",
+}
+_MONTH = 30.0
+
+
+def _stage_dtype() -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(STAGES), ordered=True)
+
+
+def lifecycle_stage(
+    tx: pd.DataFrame,
+    *,
+    as_of: str | pd.Timestamp,
+    window_days: int = 180,
+    trial_orders: int = 2,
+    decline_ratio: float = 0.5,
+    growth_ratio: float = 1.5,
+) -> pd.DataFrame:
+    """Lifecycle stage of every customer with an order before ``as_of`` (rule in the module doc).
+
+    Parameters
+    ----------
+    tx : DataFrame
+        Transactions (``customer_id``, ``order_id``, ``timestamp`` are used); rows on or after
+        ``as_of`` are ignored.
+    as_of : str or Timestamp
+        The date the stages describe.
+    window_days : int
+        Length ``W`` of the recent window in days (> 0).
+    trial_orders : int
+        Customers with at most this many orders are in exploration (unless silent).
+    decline_ratio, growth_ratio : float
+        Recent/earlier order-rate ratios below which trade is falling (decline) and from which it
+        is still rising (formation); ``0 < decline_ratio < 1 <= growth_ratio``.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id``: ``stage`` (ordered categorical of :data:`STAGES`),
+    ``stage_zh``, ``n_orders``, ``tenure_days`` (first order to ``as_of``), ``recency_days``
+    (last order to ``as_of``), ``orders_recent`` (in the last ``W`` days), ``orders_earlier``,
+    ``rate_recent`` and ``rate_earlier`` (orders per 30 days; NaN when the earlier span is
+    shorter than ``W``), ``reason`` (the rule that fired, in words).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = {"new": [20], "young": [100, 60, 30, 10], "steady": list(range(700, 0, -60)),
+    ...         "fading": [700, 640, 580, 520, 460, 400, 300]}
+    >>> tx = pd.DataFrame([{"customer_id": c, "order_id": f"{c}{i}",
+    ...                     "timestamp": pd.Timestamp("2025-01-01") - pd.Timedelta(days=d)}
+    ...                    for c, ds in days.items() for i, d in enumerate(ds)])
+    >>> lifecycle_stage(tx, as_of="2025-01-01")["stage"].astype(str).to_dict()
+    {'fading': 'decline', 'new': 'exploration', 'steady': 'stability', 'young': 'formation'}
+    """
+    owner = "lifecycle_stage"
+    if not isinstance(tx, pd.DataFrame):
+        raise ParameterError(f"{owner} expects a DataFrame. Got {type(tx).__name__} instead.")
+    missing = [c for c in ("customer_id", "order_id", "timestamp") if c not in tx.columns]
+    if missing:
+        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
+    try:
+        when = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"The 'as_of' parameter of {owner} must be a date. Got {as_of!r} instead."
+        ) from exc
+    check_param(isinstance(window_days, numbers.Integral) and window_days >= 1, "window_days",
+                owner, "an int >= 1 (days)", window_days)
+    check_param(isinstance(trial_orders, numbers.Integral) and trial_orders >= 1,
+                "trial_orders", owner, "an int >= 1", trial_orders)
+    check_param(isinstance(decline_ratio, numbers.Real) and 0 < decline_ratio < 1,
+                "decline_ratio", owner, "a number in (0, 1)", decline_ratio)
+    check_param(isinstance(growth_ratio, numbers.Real) and math.isfinite(growth_ratio)
+                and growth_ratio >= 1, "growth_ratio", owner, "a number >= 1", growth_ratio)
+
+    past = tx.loc[tx["timestamp"] < when, ["customer_id", "order_id", "timestamp"]]
+    if past.empty:
+        raise InsufficientDataError(
+            f"{owner}: no transactions before as_of={when:%Y-%m-%d}; choose a later date."
+        )
+    orders = (past.groupby(["customer_id", "order_id"], observed=True)["timestamp"].min()
+              .reset_index())
+    start = when - pd.Timedelta(days=int(window_days))
+    g = orders.groupby("customer_id", observed=True)["timestamp"]
+    out = pd.DataFrame({"n_orders": g.size().astype("int64")})
+    out.index = out.index.astype("string")
+    out.index.name = "customer_id"
+    first = g.min().to_numpy()
+    last = g.max().to_numpy()
+    out["tenure_days"] = (when - pd.DatetimeIndex(first)).total_seconds().to_numpy() / 86400.0
+    out["recency_days"] = (when - pd.DatetimeIndex(last)).total_seconds().to_numpy() / 86400.0
+    recent = orders[orders["timestamp"] >= start].groupby("customer_id", observed=True).size()
+    recent.index = recent.index.astype("string")
+    out["orders_recent"] = recent.reindex(out.index, fill_value=0).astype("int64")
+    out["orders_earlier"] = out["n_orders"] - out["orders_recent"]
+    span_earlier = out["tenure_days"] - window_days
+    long_enough = out["tenure_days"] >= 2 * window_days
+    out["rate_recent"] = out["orders_recent"] / window_days * _MONTH
+    out["rate_earlier"] = (out["orders_earlier"] / span_earlier * _MONTH).where(long_enough)
+
+    silent = out["orders_recent"].eq(0)
+    comparable = long_enough & out["orders_earlier"].ge(2)
+    falling = comparable & (out["rate_recent"] < decline_ratio * out["rate_earlier"])
+    trial = out["n_orders"].le(trial_orders)
+    young = ~long_enough
+    rising = comparable & (out["rate_recent"] >= growth_ratio * out["rate_earlier"])
+    conditions = [silent, falling, trial, young, rising]
+    stages = ["decline", "decline", "exploration", "formation", "formation"]
+    reasons = [
+        f"no order in the last {window_days} days",
+        f"recent order rate < {decline_ratio:g} x earlier rate",
+        f"at most {trial_orders} orders so far (trial)",
+        f"past the trial, tenure under {2 * window_days} days",
+        f"recent order rate >= {growth_ratio:g} x earlier rate",
+    ]
+    out["stage"] = pd.Categorical(
+        np.select(conditions, stages, default="stability"), dtype=_stage_dtype()
+    )
+    out["reason"] = np.select(
+        conditions, reasons,
+        default=f"recent rate within {decline_ratio:g}-{growth_ratio:g} x earlier rate",
+    )
+    out["stage_zh"] = out["stage"].astype(str).map(STAGE_NAMES_ZH)
+    out = out[["stage", "stage_zh", "n_orders", "tenure_days", "recency_days", "orders_recent",
+               "orders_earlier", "rate_recent", "rate_earlier", "reason"]].sort_index()
+    out.attrs = {"as_of": when, "window_days": int(window_days)}
+    return out
+
+
+def _as_series(obj: Any, column: str, name: str, owner: str) -> pd.Series:
+    if isinstance(obj, pd.DataFrame):
+        if column not in obj.columns:
+            raise ParameterError(
+                f"The {name!r} parameter of {owner} must have a {column!r} column. Got columns "
+                f"{list(obj.columns)[:10]} instead."
+            )
+        obj = obj[column]
+    if not isinstance(obj, pd.Series):
+        raise ParameterError(
+            f"The {name!r} parameter of {owner} must be a Series or DataFrame indexed by "
+            f"customer_id. Got {type(obj).__name__} instead."
+        )
+    s = obj.copy()
+    s.index = s.index.astype("string")
+    return s
+
+
+def churn_by_stage(stages: pd.DataFrame | pd.Series, labels: pd.DataFrame | pd.Series
+                   ) -> pd.DataFrame:
+    """Churn rate per lifecycle stage.
+
+    Parameters
+    ----------
+    stages : DataFrame with a ``stage`` column, or Series of stages, indexed by customer_id
+        From :func:`lifecycle_stage` (computed at the churn cutoff).
+    labels : DataFrame with a ``churned`` column, or bool Series, indexed by customer_id
+        From :func:`mining.churn.churn_labels` (or ``y`` of a training set).
+
+    Returns
+    -------
+    DataFrame indexed by ``stage`` (all four, in lifecycle order): ``stage_zh``,
+    ``n_customers``, ``n_churned``, ``churn_rate`` (NaN for an empty stage),
+    ``share_of_customers``. Only customers present in both inputs count.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> st = pd.Series(["exploration", "decline", "decline"], index=["a", "b", "c"])
+    >>> lab = pd.Series([False, True, False], index=["a", "b", "c"])
+    >>> churn_by_stage(st, lab)["churn_rate"].tolist()[::3]
+    [0.0, 0.5]
+    """
+    owner = "churn_by_stage"
+    st = _as_series(stages, "stage", "stages", owner).astype(str)
+    lab = _as_series(labels, "churned", "labels", owner)
+    bad = sorted(set(st.unique()) - set(STAGES))
+    if bad:
+        raise ParameterError(f"{owner}: unknown stages {bad}; expected {list(STAGES)}.")
+    common = st.index.intersection(lab.index)
+    if len(common) == 0:
+        raise InsufficientDataError(
+            f"{owner}: stages and labels share no customer_id; compute both on the same data."
+        )
+    frame = pd.DataFrame({
+        "stage": pd.Categorical(st.loc[common], dtype=_stage_dtype()),
+        "churned": np.asarray(lab.loc[common], dtype=bool),
+    })
+    t = frame.groupby("stage", observed=False)["churned"].agg(["size", "sum"])
+    t.columns = ["n_customers", "n_churned"]
+    t["n_customers"] = t["n_customers"].astype("int64")
+    t["n_churned"] = t["n_churned"].astype("int64")
+    t["churn_rate"] = t["n_churned"] / t["n_customers"].where(t["n_customers"] > 0)
+    t["share_of_customers"] = t["n_customers"] / len(frame)
+    t.index = pd.CategoricalIndex(t.index.astype(str), categories=list(STAGES), ordered=True,
+                                  name="stage")
+    t.insert(0, "stage_zh", [STAGE_NAMES_ZH[s] for s in t.index])
+    return t

@@ -1,0 +1,285 @@
+"""Figures for churn prediction (``mining.churn``) and lifecycle stages (``mining.lifecycle``).
+
+Each function draws on ``ax`` (a new figure when None) and returns the matplotlib ``Figure``;
+none calls ``plt.show()`` or changes global styles. ``proba`` arguments take a Series (one model)
+or a DataFrame with one column per model (e.g. ``ModelComparison.proba``).
+
+============================  ====================================================================
+function                      shows
+============================  ====================================================================
+plot_label_timeline           sample customers' orders on a time line, with the feature window,
+                              the cutoff and the label window; churners in red
+plot_roc                      ROC curves with AUC in the legend, chance diagonal
+plot_precision_recall         precision-recall curves with average precision, base rate line
+plot_gains                    cumulative gains by share of customers contacted
+plot_lift                     lift by decile (bars)
+plot_calibration              predicted probability against observed churn rate per bin
+plot_permutation_importance   horizontal bars of the drop in ROC AUC, with std error bars
+plot_churn_by_stage           churn rate per lifecycle stage, customer counts on the bars
+plot_retention_curve          cumulative expected campaign return down the retention list
+============================  ====================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from sklearn.metrics import (
+    average_precision_score,
+    precision_recall_curve,
+    roc_auc_score,
+    roc_curve,
+)
+
+from mining.churn import calibration_table, churn_labels, gains_table
+from mining.errors import ParameterError
+
+__all__ = [
+    "plot_calibration",
+    "plot_churn_by_stage",
+    "plot_gains",
+    "plot_label_timeline",
+    "plot_lift",
+    "plot_permutation_importance",
+    "plot_precision_recall",
+    "plot_retention_curve",
+    "plot_roc",
+]
+
+_CHURN = "tab:red"
+_STAY = "tab:blue"
+
+
+def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _models(proba: Any, owner: str) -> dict[str, pd.Series]:
+    if isinstance(proba, pd.DataFrame):
+        if proba.shape[1] == 0:
+            raise ParameterError(f"{owner}: proba has no model columns.")
+        return {str(c): proba[c] for c in proba.columns}
+    if isinstance(proba, pd.Series):
+        return {str(proba.name or "model"): proba}
+    arr = np.asarray(proba, dtype=float)
+    if arr.ndim != 1:
+        raise ParameterError(f"{owner}: proba must be a Series, a DataFrame or a 1-D array.")
+    return {"model": pd.Series(arr)}
+
+
+def _pair(y_true: Any, p: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and one model's scores as arrays, the scores aligned on the labels' index."""
+    if isinstance(y_true, pd.Series) and not p.index.equals(y_true.index):
+        p = p.reindex(y_true.index)
+    return np.asarray(y_true, dtype=bool), np.asarray(p, dtype=float)
+
+
+def plot_label_timeline(
+    tx: pd.DataFrame,
+    *,
+    cutoff: str | pd.Timestamp,
+    horizon_days: int,
+    n_customers: int = 12,
+    random_state: int | None = 0,
+    observed_until: str | pd.Timestamp | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """How a churn label is defined, on real customers: one line per sampled customer.
+
+    Dots are orders; left of the cutoff is the feature window (what the model may see), the
+    shaded band is the label window ``[cutoff, cutoff + horizon_days)``. A customer with no dot
+    in the band has churned (red); half the sample are churners when there are enough.
+    """
+    labels = churn_labels(tx, cutoff=cutoff, horizon_days=horizon_days,
+                          observed_until=observed_until)
+    cut, end = labels.attrs["cutoff"], labels.attrs["horizon_end"]
+    rng = np.random.default_rng(random_state)
+    churners = labels.index[labels["churned"].to_numpy()]
+    stayers = labels.index[~labels["churned"].to_numpy()]
+    k_churn = min(len(churners), max(1, n_customers // 2))
+    k_stay = min(len(stayers), n_customers - k_churn)
+    pick = list(rng.choice(np.asarray(stayers, dtype=object), size=k_stay, replace=False)) + list(
+        rng.choice(np.asarray(churners, dtype=object), size=k_churn, replace=False)
+    )
+    fig, ax = _new_ax(ax, (9, 0.35 * len(pick) + 2))
+    ids = tx["customer_id"].astype("string")
+    start = tx["timestamp"].min()
+    ax.axvspan(start, cut, color="0.93", zorder=0, label="feature window (before cutoff)")
+    ax.axvspan(cut, end, color="gold", alpha=0.25, zorder=0,
+               label=f"label window ({labels.attrs['horizon_days']} days)")
+    for row, cid in enumerate(pick):
+        churned = bool(labels.at[cid, "churned"])
+        color = _CHURN if churned else _STAY
+        times = tx.loc[ids.eq(cid).to_numpy(), "timestamp"].drop_duplicates()
+        ax.hlines(row, start, labels.attrs["observed_until"], color="0.8", lw=0.8, zorder=1)
+        ax.plot(times, np.full(len(times), row), "o", ms=4, color=color, zorder=2)
+    ax.axvline(cut, color="k", lw=1.2)
+    ax.axvline(end, color="k", lw=1.0, ls="--")
+    ax.set_yticks(range(len(pick)))
+    ax.set_yticklabels([f"{cid} ({'churned' if labels.at[cid, 'churned'] else 'stayed'})"
+                        for cid in pick], fontsize=8)
+    ax.set_xlabel("order date")
+    ax.set_title(f"Churn label: no order in [{cut:%Y-%m-%d}, {end:%Y-%m-%d})")
+    ax.plot([], [], "o", color=_CHURN, label="orders of a churner")
+    ax.plot([], [], "o", color=_STAY, label="orders of a stayer")
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    fig.autofmt_xdate()
+    return fig
+
+
+def plot_roc(y_true: Any, proba: Any, *, ax: Axes | None = None) -> Figure:
+    """ROC curve of each model (true-positive rate against false-positive rate), AUC in legend."""
+    fig, ax = _new_ax(ax, (5.5, 5))
+    for name, p in _models(proba, "plot_roc").items():
+        y, s = _pair(y_true, p)
+        fpr, tpr, _ = roc_curve(y, s)
+        ax.plot(fpr, tpr, lw=1.5, label=f"{name} (AUC {roc_auc_score(y, s):.3f})")
+    ax.plot([0, 1], [0, 1], ls=":", color="0.5", label="chance")
+    ax.set_xlabel("false-positive rate (stayers flagged)")
+    ax.set_ylabel("true-positive rate (churners caught)")
+    ax.set_title("ROC curves")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def plot_precision_recall(y_true: Any, proba: Any, *, ax: Axes | None = None) -> Figure:
+    """Precision against recall for each model, average precision in the legend."""
+    fig, ax = _new_ax(ax, (5.5, 5))
+    base = None
+    for name, p in _models(proba, "plot_precision_recall").items():
+        y, s = _pair(y_true, p)
+        base = y.mean()
+        prec, rec, _ = precision_recall_curve(y, s)
+        ax.plot(rec, prec, lw=1.5, label=f"{name} (AP {average_precision_score(y, s):.3f})")
+    if base is not None:
+        ax.axhline(base, ls=":", color="0.5", label=f"churn rate {base:.2f}")
+    ax.set_xlabel("recall (share of churners caught)")
+    ax.set_ylabel("precision (share of flagged who churn)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Precision-recall curves")
+    ax.legend(loc="upper right", fontsize=8)
+    return fig
+
+
+def plot_gains(y_true: Any, proba: Any, *, n_bins: int = 10, ax: Axes | None = None) -> Figure:
+    """Cumulative gains: share of all churners found when contacting the top x% of scores."""
+    fig, ax = _new_ax(ax, (5.5, 5))
+    for name, p in _models(proba, "plot_gains").items():
+        t = gains_table(y_true, p, n_bins=n_bins)
+        ax.plot(np.r_[0, t["cum_share"]], np.r_[0, t["cum_gain"]], marker="o", ms=3, label=name)
+    ax.plot([0, 1], [0, 1], ls=":", color="0.5", label="random order")
+    ax.set_xlabel("share of customers contacted (highest scores first)")
+    ax.set_ylabel("share of churners found")
+    ax.set_title("Cumulative gains")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def plot_lift(y_true: Any, proba: Any, *, n_bins: int = 10, ax: Axes | None = None) -> Figure:
+    """Lift per score bin (bin churn rate / overall churn rate); bars grouped by model."""
+    fig, ax = _new_ax(ax, (7, 4.5))
+    models = _models(proba, "plot_lift")
+    width = 0.8 / len(models)
+    for i, (name, p) in enumerate(models.items()):
+        t = gains_table(y_true, p, n_bins=n_bins)
+        x = np.arange(len(t)) + (i - (len(models) - 1) / 2) * width
+        ax.bar(x, t["lift"], width=width, label=name)
+    ax.axhline(1.0, color="0.4", ls=":", lw=1)
+    ax.set_xticks(np.arange(n_bins))
+    ax.set_xticklabels([str(i) for i in range(1, n_bins + 1)])
+    ax.set_xlabel("score bin (1 = highest churn scores)")
+    ax.set_ylabel("lift (x overall churn rate)")
+    ax.set_title("Lift by bin")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_calibration(y_true: Any, proba: Any, *, n_bins: int = 10,
+                     ax: Axes | None = None) -> Figure:
+    """Reliability diagram: mean predicted probability against the observed churn rate."""
+    fig, ax = _new_ax(ax, (5.5, 5))
+    for name, p in _models(proba, "plot_calibration").items():
+        t = calibration_table(y_true, p, n_bins=n_bins)
+        ax.plot(t["mean_predicted"], t["observed_rate"], marker="o", ms=4, label=name)
+    ax.plot([0, 1], [0, 1], ls=":", color="0.5", label="perfectly calibrated")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("mean predicted churn probability")
+    ax.set_ylabel("observed churn rate")
+    ax.set_title("Calibration")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def plot_permutation_importance(table: pd.DataFrame, *, top: int = 15,
+                                ax: Axes | None = None) -> Figure:
+    """Horizontal bars of ``importance_mean`` (with ``importance_std``), most important on top."""
+    need = {"importance_mean", "importance_std"}
+    if not isinstance(table, pd.DataFrame) or not need <= set(table.columns):
+        raise ParameterError(
+            "plot_permutation_importance needs the table of "
+            "mining.churn.permutation_importance_table (importance_mean, importance_std)."
+        )
+    t = table.sort_values("importance_mean", ascending=False).head(top).iloc[::-1]
+    fig, ax = _new_ax(ax, (7, 0.3 * len(t) + 1.5))
+    ax.barh([str(i) for i in t.index], t["importance_mean"], xerr=t["importance_std"],
+            color="tab:purple", alpha=0.8)
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_xlabel("drop in ROC AUC when the column is shuffled")
+    ax.set_title("Permutation importance")
+    return fig
+
+
+def plot_churn_by_stage(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Churn rate per lifecycle stage (table of :func:`mining.lifecycle.churn_by_stage`)."""
+    if not isinstance(table, pd.DataFrame) or not {"churn_rate", "n_customers"} <= set(
+        table.columns
+    ):
+        raise ParameterError(
+            "plot_churn_by_stage needs the table of mining.lifecycle.churn_by_stage."
+        )
+    fig, ax = _new_ax(ax, (6.5, 4))
+    colors = ["tab:green", "tab:olive", "tab:blue", "tab:red"]
+    x = np.arange(len(table))
+    rates = table["churn_rate"].fillna(0).to_numpy()
+    ax.bar(x, rates, color=colors[: len(table)] if len(table) <= 4 else None)
+    for xi, r, n in zip(x, rates, table["n_customers"], strict=True):
+        ax.text(xi, r + 0.01, f"{r:.0%}\nn={int(n)}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x)
+    ax.set_xticklabels([str(i) for i in table.index])
+    ax.set_ylim(0, min(1.0, max(rates.max() * 1.3, 0.1)) + 0.05)
+    ax.set_ylabel("churn rate in the label window")
+    ax.set_title("Churn by lifecycle stage at the cutoff")
+    return fig
+
+
+def plot_retention_curve(retention: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Cumulative expected campaign return as more customers of the retention list are called."""
+    if not isinstance(retention, pd.DataFrame) or not {"cumulative_return", "contact"} <= set(
+        retention.columns
+    ):
+        raise ParameterError(
+            "plot_retention_curve needs the table of mining.churn.retention_list."
+        )
+    fig, ax = _new_ax(ax, (6.5, 4))
+    n = np.arange(1, len(retention) + 1)
+    ax.plot(n, retention["cumulative_return"], color="tab:green")
+    k = int(retention["contact"].sum())
+    if k:
+        ax.axvline(k, color="k", ls="--", lw=1,
+                   label=f"recommended cut: {k} contacts, "
+                   f"return {retention['cumulative_return'].iloc[k - 1]:,.0f}")
+        ax.legend(fontsize=8)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_xlabel("customers contacted (ranked by expected loss)")
+    ax.set_ylabel("cumulative expected return (money)")
+    ax.set_title("Retention campaign: expected return")
+    return fig

@@ -1,0 +1,158 @@
+"""Figures for sequential patterns (``mining.sequence``).
+
+Each function draws on ``ax`` (a new figure when None) and returns the matplotlib ``Figure``;
+none calls ``plt.show()`` or changes global styles.
+
+=========================  =========================================================================
+function                   shows
+=========================  =========================================================================
+plot_purchase_timeline     one customer's orders on a time axis, with the items of each order
+plot_sequence_patterns     the most frequent patterns (share of customers), as horizontal bars
+plot_sequence_rules        sequential rules: support against confidence, coloured by lift
+plot_pattern_lags          days between the elements of top patterns, one box per pattern
+plot_hit_rates             hit rate at k of next-purchase suggestions per method (time split)
+=========================  =========================================================================
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from mining.errors import InsufficientDataError, SchemaError
+
+__all__ = [
+    "plot_hit_rates",
+    "plot_pattern_lags",
+    "plot_purchase_timeline",
+    "plot_sequence_patterns",
+    "plot_sequence_rules",
+]
+
+
+def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _need(df: Any, cols: set[str], what: str, owner: str) -> None:
+    if not isinstance(df, pd.DataFrame) or not cols <= set(df.columns):
+        raise SchemaError([f"{owner} needs a {what} table with columns {sorted(cols)}."], what=what)
+
+
+def _short(text: str, width: int = 60) -> str:
+    return textwrap.shorten(text, width=width, placeholder="...")
+
+
+def plot_purchase_timeline(db: Any, customer_id: Any, *, max_items: int = 4,
+                           ax: Axes | None = None) -> Figure:
+    """One customer's purchase sequence: a marker per order (element) with its items.
+
+    Parameters
+    ----------
+    db : SequenceDatabase
+        From :func:`mining.sequence.customer_sequences`.
+    customer_id
+        The customer to show.
+    max_items : int
+        Items listed per order before "+n more".
+    """
+    seq = db.sequence(customer_id)
+    fig, ax = _new_ax(ax, (9, 3.2))
+    x = seq["timestamp"] if "timestamp" in seq.columns else seq["days"]
+    ax.plot(x, np.zeros(len(seq)), color="0.6", lw=1, zorder=1)
+    ax.scatter(x, np.zeros(len(seq)), s=60, color="tab:blue", zorder=2)
+    for k, (xi, items) in enumerate(zip(x, seq["items"], strict=True)):
+        shown = list(map(str, items[:max_items]))
+        if len(items) > max_items:
+            shown.append(f"+{len(items) - max_items} more")
+        ax.annotate("\n".join(shown), (xi, 0), xytext=(0, 10 if k % 2 == 0 else -12),
+                    textcoords="offset points", ha="center", va="bottom" if k % 2 == 0 else "top",
+                    fontsize=8)
+    ax.set_yticks([])
+    ax.set_ylim(-1, 1)
+    ax.set_title(f"Purchase timeline of customer {customer_id} ({len(seq)} orders)")
+    ax.set_xlabel("date" if "timestamp" in seq.columns else "element time (days)")
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    fig.autofmt_xdate()
+    return fig
+
+
+def plot_sequence_patterns(patterns: pd.DataFrame, *, top: int = 15, min_elements: int = 2,
+                           ax: Axes | None = None) -> Figure:
+    """The ``top`` most frequent patterns with at least ``min_elements`` elements (bars)."""
+    _need(patterns, {"pattern_str", "n_elements", "support"}, "patterns", "plot_sequence_patterns")
+    sel = patterns[patterns["n_elements"] >= min_elements].head(top)
+    if sel.empty:
+        raise InsufficientDataError(
+            f"No pattern with {min_elements} or more elements to plot; lower min_support or "
+            "min_elements.")
+    fig, ax = _new_ax(ax, (8, 0.35 * len(sel) + 1.2))
+    y = np.arange(len(sel))[::-1]
+    ax.barh(y, sel["support"] * 100, color="tab:blue")
+    ax.set_yticks(y, [_short(s) for s in sel["pattern_str"]], fontsize=8)
+    ax.set_xlabel("customers with the pattern (%)")
+    ax.set_title(f"Most frequent sequential patterns ({min_elements}+ orders in a row)")
+    return fig
+
+
+def plot_sequence_rules(rules: pd.DataFrame, *, label_top: int = 5, ax: Axes | None = None
+                        ) -> Figure:
+    """Rules as points: support (x) against confidence (y), coloured by lift; best labelled."""
+    _need(rules, {"support", "confidence", "lift", "rule_str"}, "rules", "plot_sequence_rules")
+    if rules.empty:
+        raise InsufficientDataError("No sequential rules to plot; lower min_support or "
+                                    "min_confidence.")
+    fig, ax = _new_ax(ax, (8, 5))
+    lift = rules["lift"].fillna(1.0)
+    pts = ax.scatter(rules["support"] * 100, rules["confidence"] * 100, c=lift, cmap="viridis",
+                     s=18, alpha=0.8)
+    fig.colorbar(pts, ax=ax, label="lift")
+    for r in rules.head(label_top).itertuples(index=False):
+        ax.annotate(_short(r.rule_str, 45), (r.support * 100, r.confidence * 100), fontsize=7,
+                    xytext=(4, 2), textcoords="offset points")
+    ax.set_xlabel("support: customers with X then Y (%)")
+    ax.set_ylabel("confidence: of customers with X, share who later bought Y (%)")
+    ax.set_title("Sequential rules X => Y")
+    return fig
+
+
+def plot_pattern_lags(lags: pd.DataFrame, *, step: int = 1, ax: Axes | None = None) -> Figure:
+    """Box plot of days from one element to the next, per pattern (from ``pattern_lags``)."""
+    _need(lags, {"pattern_str", "step", "lag_days"}, "lags", "plot_pattern_lags")
+    sel = lags[lags["step"] == step]
+    if sel.empty:
+        raise InsufficientDataError("No time lags to plot: no pattern with two or more elements.")
+    order = list(dict.fromkeys(sel["pattern_str"]))
+    data = [sel.loc[sel["pattern_str"] == p, "lag_days"].to_numpy() for p in order]
+    fig, ax = _new_ax(ax, (8, 0.45 * len(order) + 1.5))
+    ax.boxplot(data, orientation="horizontal", showfliers=False)
+    ax.set_yticks(np.arange(1, len(order) + 1), [_short(p) for p in order], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"days from element {step} to element {step + 1} (earliest occurrence)")
+    ax.set_title("How long until the next step of a pattern")
+    return fig
+
+
+def plot_hit_rates(evaluation: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Hit rate at k per method, from :func:`mining.sequence.evaluate_time_split`."""
+    _need(evaluation, {"hit_rate", "k"}, "evaluation", "plot_hit_rates")
+    fig, ax = _new_ax(ax, (6, 3.5))
+    colors = plt.get_cmap("tab10")(np.arange(len(evaluation)))
+    bars = ax.bar(evaluation.index.astype(str), evaluation["hit_rate"] * 100, color=colors)
+    for b, v in zip(bars, evaluation["hit_rate"], strict=True):
+        ax.annotate(f"{v:.1%}", (b.get_x() + b.get_width() / 2, b.get_height()), ha="center",
+                    va="bottom", fontsize=9)
+    k = int(evaluation["k"].iloc[0])
+    ax.set_ylabel(f"customers with a hit in the top {k} (%)")
+    ax.set_title(f"Next-purchase suggestions on the holdout: hit rate at {k}")
+    return fig

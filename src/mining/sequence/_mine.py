@@ -1,0 +1,248 @@
+"""Frequent sequential patterns: the PrefixSpan-family miner and its result table."""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mining.errors import check_param
+from mining.sequence import _kernel
+from mining.sequence._database import SequenceDatabase, as_database
+
+__all__ = ["PATTERN_COLUMNS", "format_pattern", "frequent_sequences", "min_count_for"]
+
+PATTERN_COLUMNS = ["pattern", "pattern_str", "n_elements", "n_items", "support_count", "support"]
+
+
+def format_pattern(pattern: tuple[tuple[Any, ...], ...]) -> str:
+    """Readable form of a pattern: ``<(a) (b, c)>`` (elements in time order, items in brackets).
+
+    Items inside one element are separated by a comma and a blank, because item names often
+    hold blanks themselves ("whole milk").
+
+    >>> format_pattern((("camera",), ("memory card", "tripod")))
+    '<(camera) (memory card, tripod)>'
+    """
+    return "<" + " ".join("(" + ", ".join(map(str, el)) + ")" for el in pattern) + ">"
+
+
+def min_count_for(min_support: float | int, n: int, *, owner: str = "frequent_sequences") -> int:
+    """Support count threshold: an int is a count; a float f in (0, 1] means ceil(f * n)."""
+    if isinstance(min_support, bool):
+        min_support = float(min_support)
+    if isinstance(min_support, Integral):
+        check_param(min_support >= 1, "min_support", owner,
+                    "a fraction in (0, 1] or a count >= 1", min_support)
+        return int(min_support)
+    check_param(isinstance(min_support, Real) and 0 < float(min_support) <= 1, "min_support", owner,
+                "a fraction in (0, 1] or a count >= 1", min_support,
+                "Use e.g. 0.01 (1% of customers) or 20 (customers).")
+    # the tiny tolerance keeps 0.1 * 30 = 3.0000000000000004 at 3
+    return max(1, math.ceil(float(min_support) * n - 1e-9))
+
+
+def _check_days(value: float | None, name: str, owner: str) -> float | None:
+    if value is None:
+        return None
+    ok = isinstance(value, Real) and not isinstance(value, bool) and float(value) >= 0
+    check_param(ok, name, owner, "a number of days >= 0 or None", value)
+    return float(value)
+
+
+def frequent_sequences(
+    db: SequenceDatabase | pd.DataFrame | list,
+    *,
+    min_support: float | int,
+    max_len: int | None = None,
+    min_gap: float | None = None,
+    max_gap: float | None = None,
+    max_window: float | None = None,
+    closed: bool = False,
+    maximal: bool = False,
+) -> pd.DataFrame:
+    """Frequent sequential patterns (PrefixSpan with pseudo-projection, compiled with numba).
+
+    A pattern is a list of elements (itemsets) in time order, e.g. ``<(tent, stove) (gas)>``:
+    "bought a tent and a stove together, later gas". A customer supports it when their sequence
+    holds, in this order, elements that contain each of the pattern's elements; support counts
+    each customer once, however often the pattern occurs in their history.
+
+    Parameters
+    ----------
+    db : SequenceDatabase, DataFrame or list
+        From :func:`customer_sequences` or :func:`read_spmf`, a ``to_frame()`` table, or Python
+        lists of sequences (``[[("a",), ("a", "b")], ...]``).
+    min_support : float or int
+        A float in (0, 1] is a share of sequences: a pattern needs at least
+        ``ceil(min_support * n_sequences)`` of them (Spark's rule); an int is that count.
+    max_len : int, optional
+        Longest pattern, counted in **items** (``<(a b) (c)>`` has length 3), as in Spark's
+        ``maxPatternLength``. ``None``: no limit.
+    min_gap, max_gap : float, optional
+        Limits, in days, on the time between consecutive elements of an occurrence
+        (``min_gap <= t[k+1] - t[k] <= max_gap``). ``min_gap=None`` or 0 allows same-day
+        orders in order of time; elements are always strictly later in the sequence.
+    max_window : float, optional
+        Limit, in days, on the time from the first to the last element of an occurrence.
+    closed : bool
+        Keep only closed patterns: none of the mined patterns that contain it has the same
+        support.
+    maximal : bool
+        Keep only maximal patterns: no other mined pattern contains it. ``maximal`` implies
+        ``closed``. Both are judged within ``max_len``; patterns of length ``max_len`` always
+        survive.
+
+    Returns
+    -------
+    DataFrame
+        One row per pattern, by support (largest first), then length and text:
+        ``pattern`` (tuple of tuples of item labels), ``pattern_str`` (``"<(a) (b, c)>"``),
+        ``n_elements``, ``n_items``, ``support_count`` (sequences), ``support``
+        (share of sequences). ``df.attrs`` records ``n_sequences`` and ``min_count``.
+
+    Examples
+    --------
+    >>> db = [[("a",), ("a", "b"), ("c",)], [("a", "b"), ("c",)], [("b",), ("c",)]]
+    >>> res = frequent_sequences(db, min_support=2)
+    >>> res.loc[res["pattern_str"] == "<(a, b) (c)>", "support_count"].item()
+    2
+    """
+    owner = "frequent_sequences"
+    db = as_database(db)
+    n = len(db)
+    min_count = min_count_for(min_support, n, owner=owner)
+    if max_len is not None:
+        check_param(isinstance(max_len, Integral) and not isinstance(max_len, bool) and max_len >= 1,
+                    "max_len", owner, "an int >= 1 (items) or None", max_len)
+    lo_gap = _check_days(min_gap, "min_gap", owner) or 0.0
+    hi_gap = _check_days(max_gap, "max_gap", owner)
+    window = _check_days(max_window, "max_window", owner)
+    if hi_gap is not None:
+        check_param(hi_gap >= lo_gap, "max_gap", owner, f"at least min_gap={lo_gap}", max_gap)
+
+    items, el_start, seq_start, labels = _prune(db, min_count)
+    longest = int(np.diff(el_start[seq_start]).max()) if n and len(items) else 0
+    limit = min(longest, int(max_len)) if max_len is not None else longest
+    if limit == 0 or len(labels) == 0:
+        return _empty(n, min_count)
+    occ_off, occ_el = _occurrences(items, el_start, len(labels))
+    if hi_gap is None and window is None:
+        p_item, p_new, p_off, p_sup = _kernel.mine_fast(
+            seq_start, el_start, items, db.el_days, occ_off, occ_el, len(labels), min_count,
+            limit, lo_gap,
+        )
+    else:
+        p_item, p_new, p_off, p_sup = _kernel.mine(
+            seq_start, el_start, items, db.el_days, occ_off, occ_el, len(labels), min_count,
+            limit, lo_gap, np.inf if hi_gap is None else hi_gap,
+            np.inf if window is None else window,
+        )
+    patterns = _decode(p_item, p_new, p_off, labels)
+    sup = np.asarray(p_sup, dtype=np.int64)
+    if closed or maximal:
+        codes = _decode(p_item, p_new, p_off, None)
+        keep = _closed_maximal(codes, sup, maximal=maximal, any_subpattern=hi_gap is not None,
+                               limit=limit)
+        patterns = [p for p, k in zip(patterns, keep, strict=True) if k]
+        sup = sup[keep]
+    return _frame(patterns, sup, n, min_count)
+
+
+def _prune(db: SequenceDatabase, min_count: int):
+    """Drop items held by fewer than ``min_count`` sequences; recode the rest 0..V-1."""
+    support = _kernel.item_support(db.seq_start, db.el_start, db.items, len(db.labels))
+    frequent = support >= min_count
+    if frequent.all():
+        return db.items, db.el_start, db.seq_start, db.labels
+    new_code = np.cumsum(frequent) - 1
+    keep = frequent[db.items]
+    items = new_code[db.items[keep]].astype(np.int64)
+    el_of_item = np.repeat(np.arange(db.n_elements), np.diff(db.el_start))
+    kept_per_el = np.bincount(el_of_item[keep], minlength=db.n_elements)
+    el_start = np.concatenate([[0], np.cumsum(kept_per_el)]).astype(np.int64)
+    return items, el_start, db.seq_start, db.labels[frequent]
+
+
+def _occurrences(items: np.ndarray, el_start: np.ndarray, n_vocab: int):
+    el_of_item = np.repeat(np.arange(len(el_start) - 1), np.diff(el_start))
+    order = np.argsort(items, kind="stable")
+    off = np.concatenate([[0], np.cumsum(np.bincount(items, minlength=n_vocab))]).astype(np.int64)
+    return off, el_of_item[order].astype(np.int64)
+
+
+def _decode(p_item, p_new, p_off, labels) -> list[tuple[tuple[Any, ...], ...]]:
+    """Flat kernel output -> tuple of tuples (of labels, or of codes when labels is None)."""
+    vals = p_item.tolist() if labels is None else labels[p_item].tolist()
+    new = p_new.tolist()
+    off = p_off.tolist()
+    out = []
+    for j in range(len(off) - 1):
+        elems: list[tuple[Any, ...]] = []
+        cur: list[Any] = []
+        for q in range(off[j], off[j + 1]):
+            if new[q] and cur:
+                elems.append(tuple(cur))
+                cur = []
+            cur.append(vals[q])
+        elems.append(tuple(cur))
+        out.append(tuple(elems))
+    return out
+
+
+def _sub_patterns(p: tuple[tuple[int, ...], ...], one_item: bool):
+    """Patterns contained in ``p`` with fewer items (one item fewer, or all of them)."""
+    flat = [(e, x) for e, el in enumerate(p) for x in el]
+    sizes = range(len(flat) - 1, len(flat) - 2, -1) if one_item else range(len(flat) - 1, 0, -1)
+    for size in sizes:
+        for keep in combinations(range(len(flat)), size):
+            elems: dict[int, list[int]] = {}
+            for k in keep:
+                e, x = flat[k]
+                elems.setdefault(e, []).append(x)
+            yield tuple(tuple(v) for _, v in sorted(elems.items()))
+
+
+def _closed_maximal(codes, sup, *, maximal: bool, any_subpattern: bool, limit: int) -> np.ndarray:
+    """Mark closed (or maximal) patterns among those mined.
+
+    Without a max_gap the supports are anti-monotone for every sub-pattern, so checking the
+    mined patterns with one item more is exact; with a max_gap every sub-pattern is checked.
+    """
+    index = {p: i for i, p in enumerate(codes)}
+    keep = np.ones(len(codes), dtype=bool)
+    for j, q in enumerate(codes):
+        for p in _sub_patterns(q, one_item=not any_subpattern):
+            i = index.get(p)
+            if i is not None and (maximal or sup[i] == sup[j]):
+                keep[i] = False
+    return keep
+
+
+def _frame(patterns, sup: np.ndarray, n: int, min_count: int) -> pd.DataFrame:
+    n_el = np.fromiter((len(p) for p in patterns), dtype=np.int64, count=len(patterns))
+    n_it = np.fromiter((sum(len(e) for e in p) for p in patterns), dtype=np.int64,
+                       count=len(patterns))
+    text = [format_pattern(p) for p in patterns]
+    df = pd.DataFrame(
+        {
+            "pattern": pd.Series(patterns, dtype=object),
+            "pattern_str": pd.Series(text, dtype=object),
+            "n_elements": n_el,
+            "n_items": n_it,
+            "support_count": sup.astype(np.int64),
+            "support": sup / max(n, 1),
+        }
+    )
+    order = np.lexsort((df["pattern_str"].to_numpy(), n_it, -sup)) if len(df) else np.arange(0)
+    df = df.iloc[order].reset_index(drop=True)
+    df.attrs.update({"n_sequences": n, "min_count": min_count})
+    return df
+
+
+def _empty(n: int, min_count: int) -> pd.DataFrame:
+    return _frame([], np.zeros(0, np.int64), n, min_count)

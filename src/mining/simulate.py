@@ -1,0 +1,631 @@
+"""The synthetic shop behind the ``demo`` dataset: CRM behaviour with a recorded ground truth.
+
+:func:`simulate_shop` generates two years of order lines of an online grocery-and-home shop
+(about 150 products in 10 categories) and records everything it planted, so students and tests can
+check what the mining finds against what is really there:
+
+- **segments** (客户细分): every customer belongs to one of five behavioural segments with its own
+  order rate, basket size, price taste and expected lifetime (``truth.segments``,
+  ``truth.segment_profiles``);
+- **cross-sell rules** (交叉销售) inside baskets: when the antecedent products are in a basket the
+  consequent is added with a known probability (``truth.cross_sell_rules``);
+- **purchase sequences** (序列模式) across orders: after buying a *first* product a customer comes
+  back within a known lag window for the *then* product (``truth.sequences``);
+- **churn** (客户流失): each customer leaves at a recorded date, ordering less before
+  (the decline stage: a third of their usual rate in the last 120 days), and never after (``truth.churn_dates``; NaT = still active at the end);
+- **anomalies** (偏差检测): unusual orders and unusual customers (``truth.anomalous_orders``,
+  ``truth.anomalous_customers``);
+- **dirt** (数据清洗): cancelled orders, returns, guest lines without a customer id, exact duplicate
+  lines and free items, only in the raw table; ``truth.dirty_lines`` counts each kind, and cleaning
+  must remove exactly these.
+
+Everything depends only on the arguments: the same ``seed`` gives the same shop.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mining.errors import check_param
+
+__all__ = ["DemoTruth", "SEGMENTS", "SimulatedShop", "catalogue", "simulate_shop"]
+
+START = pd.Timestamp("2024-01-01")
+END = pd.Timestamp("2026-01-01")  # exclusive: the last order is on 2025-12-31
+
+# name, base unit price (EUR); 15 products per category, 150 in all
+_CATALOGUE: dict[str, list[tuple[str, float]]] = {
+    "Coffee & tea": [
+        ("Ground coffee 250g", 5.49), ("Coffee filters 100pk", 2.29), ("Espresso machine", 189.0),
+        ("Espresso capsules 50pk", 17.5), ("Coffee beans 1kg", 16.9), ("Green tea 40 bags", 3.49),
+        ("Black tea 80 bags", 3.99), ("Herbal tea 20 bags", 2.79), ("Instant coffee 200g", 6.49),
+        ("Decaf coffee 250g", 5.99), ("Chai latte mix", 4.29), ("Milk frother", 24.9),
+        ("Coffee mug", 7.9), ("Loose leaf oolong 100g", 8.5), ("Matcha powder 50g", 12.9),
+    ],
+    "Bakery": [
+        ("Sourdough loaf", 3.9), ("Wholemeal bread", 2.2), ("Croissants 4pk", 2.99),
+        ("Bagels 6pk", 2.79), ("Rye crispbread", 2.49), ("Cinnamon buns 4pk", 3.49),
+        ("Baguette", 1.29), ("Pita bread 6pk", 1.59), ("Brioche loaf", 2.99),
+        ("Gluten-free bread", 3.79), ("Muffins 4pk", 3.29), ("Tortilla wraps 8pk", 1.99),
+        ("Rice cakes", 1.49), ("Pancake mix", 2.19), ("Birthday cake", 14.9),
+    ],
+    "Dairy & eggs": [
+        ("Whole milk 1l", 1.19), ("Oat drink 1l", 1.99), ("Free-range eggs 10pk", 3.29),
+        ("Greek yoghurt 500g", 2.49), ("Butter 250g", 2.39), ("Cheddar 400g", 4.49),
+        ("Mozzarella 125g", 1.09), ("Parmesan 200g", 4.99), ("Cream cheese 200g", 1.79),
+        ("Skyr 450g", 2.29), ("Single cream 200ml", 1.19), ("Feta 200g", 2.19),
+        ("Kefir 500ml", 1.89), ("Goat cheese 150g", 3.49), ("Almond drink 1l", 2.29),
+    ],
+    "Snacks": [
+        ("Tortilla chips", 1.99), ("Salsa dip", 2.49), ("Guacamole", 2.99),
+        ("Salted crisps", 1.69), ("Dark chocolate 100g", 1.99), ("Mixed nuts 200g", 3.99),
+        ("Popcorn", 1.49), ("Granola bars 6pk", 2.99), ("Pretzels", 1.59),
+        ("Gummy bears", 1.29), ("Rice crackers", 1.89), ("Dried mango", 3.49),
+        ("Hummus 200g", 1.99), ("Biscuits assorted", 2.49), ("Trail mix", 3.29),
+    ],
+    "Drinks": [
+        ("Sparkling water 6x1.5l", 3.49), ("Orange juice 1l", 2.29), ("Cola 6pk", 4.49),
+        ("Lemonade 1l", 1.79), ("Craft beer 4pk", 7.99), ("Red wine", 8.99),
+        ("White wine", 8.49), ("Energy drink 4pk", 4.99), ("Iced tea 1.5l", 1.69),
+        ("Apple juice 1l", 1.99), ("Kombucha", 2.99), ("Tonic water 4pk", 3.29),
+        ("Coconut water", 2.49), ("Prosecco", 11.9), ("Still water 6x1.5l", 2.49),
+    ],
+    "Pantry": [
+        ("Spaghetti 500g", 1.19), ("Tomato pasta sauce", 2.29), ("Basmati rice 1kg", 2.99),
+        ("Olive oil 750ml", 7.49), ("Canned tomatoes", 0.99), ("Chickpeas can", 0.89),
+        ("Rolled oats 1kg", 1.79), ("Honey 500g", 4.99), ("Peanut butter", 2.99),
+        ("Strawberry jam", 2.19), ("Cornflakes", 2.49), ("Flour 1kg", 0.99),
+        ("Sugar 1kg", 1.09), ("Soy sauce", 2.29), ("Pesto", 2.69),
+    ],
+    "Household": [
+        ("Dish soap", 1.99), ("Laundry detergent", 8.99), ("Toilet paper 9pk", 4.49),
+        ("Kitchen towels 4pk", 3.29), ("Bin bags", 2.79), ("Sponges 5pk", 1.49),
+        ("All-purpose cleaner", 2.49), ("Dishwasher tablets", 7.99), ("Light bulbs 2pk", 5.99),
+        ("AA batteries 8pk", 6.49), ("Aluminium foil", 2.19), ("Water filter jug", 24.9),
+        ("Water filter cartridges 3pk", 16.9), ("Scented candle", 9.9), ("Storage boxes 3pk", 12.9),
+    ],
+    "Personal care": [
+        ("Shampoo 400ml", 3.99), ("Conditioner 400ml", 3.99), ("Shower gel", 2.49),
+        ("Toothpaste", 1.99), ("Toothbrush 2pk", 3.49), ("Deodorant", 2.99),
+        ("Hand cream", 4.49), ("Skincare starter set", 39.9), ("Night cream 50ml", 19.9),
+        ("Sunscreen SPF50", 9.99), ("Razor blades 4pk", 11.9), ("Cotton pads", 1.79),
+        ("Lip balm", 2.49), ("Hair gel", 3.29), ("Electric toothbrush", 49.9),
+    ],
+    "Baby": [
+        ("Nappies size 1", 9.99), ("Nappies size 2", 10.49), ("Nappies size 3", 10.99),
+        ("Baby wipes 3-pack", 4.99), ("Baby formula 800g", 17.9), ("Baby food jars 6pk", 5.49),
+        ("Baby shampoo", 3.99), ("Teething rings", 6.9), ("Baby lotion", 4.49),
+        ("Bibs 3pk", 7.9), ("Baby bottles 2pk", 12.9), ("Rice porridge for babies", 3.29),
+        ("Nappy cream", 4.29), ("Baby socks", 5.9), ("Soft toy rabbit", 12.9),
+    ],
+    "Pet": [
+        ("Dog food 2kg", 8.99), ("Dog chew treats", 3.99), ("Cat food 12 pouches", 6.49),
+        ("Cat litter 10l", 5.99), ("Puppy food 1kg", 7.49), ("Adult dog food 4kg", 15.9),
+        ("Cat treats", 2.49), ("Dog shampoo", 6.99), ("Pet bowl", 5.9),
+        ("Dog lead", 12.9), ("Cat scratching post", 24.9), ("Bird seed 1kg", 3.49),
+        ("Fish flakes", 3.99), ("Poop bags 120pk", 3.49), ("Pet toy ball", 4.49),
+    ],
+}
+
+# Behavioural segments: the hidden truth of segmentation.
+# orders_per_year: mean order rate while active (gamma spread across customers, shape 4)
+# lines_per_order: mean distinct products per order; price_taste: >0 prefers dear products
+# lifetime_days: mean time from the first order to churn (exponential)
+SEGMENTS: dict[str, dict[str, Any]] = {
+    "champions": dict(
+        share=0.12, orders_per_year=11.0, lines_per_order=5.0, price_taste=0.3, units_extra=0.4,
+        lifetime_days=1600.0, favourite=("Coffee & tea", "Dairy & eggs", "Drinks"),
+        description="Order often with full baskets and stay: the shop's best customers.",
+    ),
+    "regulars": dict(
+        share=0.25, orders_per_year=5.0, lines_per_order=4.0, price_taste=0.0, units_extra=0.4,
+        lifetime_days=900.0, favourite=("Pantry", "Household", "Bakery"),
+        description="Steady monthly shoppers with everyday baskets.",
+    ),
+    "bargain_hunters": dict(
+        share=0.23, orders_per_year=4.5, lines_per_order=3.0, price_taste=-1.2, units_extra=1.2,
+        lifetime_days=600.0, favourite=("Snacks", "Pantry", "Drinks"),
+        description="Buy cheap products in multiples; price-driven and quicker to leave.",
+    ),
+    "big_ticket": dict(
+        share=0.15, orders_per_year=1.8, lines_per_order=7.0, price_taste=1.0, units_extra=0.3,
+        lifetime_days=800.0, favourite=("Personal care", "Household", "Baby", "Pet"),
+        description="Order rarely but fill large, expensive baskets.",
+    ),
+    "one_timers": dict(
+        share=0.25, orders_per_year=2.0, lines_per_order=2.5, price_taste=0.0, units_extra=0.3,
+        lifetime_days=60.0, favourite=("Snacks", "Bakery"),
+        description="Try the shop once or twice and do not come back.",
+    ),
+}
+
+# Cross-sell rules planted inside baskets: antecedents, consequent, P(consequent added | all
+# antecedents in basket), P(antecedents inserted into any basket)
+_RULES: list[tuple[tuple[str, ...], tuple[str, ...], float, float]] = [
+    (("Spaghetti 500g",), ("Tomato pasta sauce",), 0.60, 0.05),
+    (("Ground coffee 250g",), ("Coffee filters 100pk",), 0.55, 0.05),
+    (("Shampoo 400ml",), ("Conditioner 400ml",), 0.55, 0.04),
+    (("Nappies size 3",), ("Baby wipes 3-pack",), 0.65, 0.03),
+    (("Dog food 2kg",), ("Dog chew treats",), 0.45, 0.03),
+    (("Tortilla chips", "Salsa dip"), ("Guacamole",), 0.50, 0.025),
+]
+
+# Sequences planted across orders: first product, then product, lag window (days), probability
+_SEQUENCES: list[tuple[str, str, int, int, float]] = [
+    ("Espresso machine", "Espresso capsules 50pk", 7, 30, 0.70),
+    ("Nappies size 1", "Nappies size 2", 45, 90, 0.65),
+    ("Puppy food 1kg", "Adult dog food 4kg", 60, 150, 0.60),
+    ("Skincare starter set", "Night cream 50ml", 20, 60, 0.50),
+    ("Water filter jug", "Water filter cartridges 3pk", 30, 75, 0.60),
+]
+_P_SEQUENCE_START = 0.012  # per order and sequence: the first product is added to the basket
+
+_MONTH_FACTOR = np.array([0.8, 0.85, 1.0, 1.0, 1.0, 0.95, 0.9, 0.9, 1.0, 1.05, 1.3, 1.6])
+_REGIONS = ["North", "South", "East", "West", "Central"]
+_CHANNELS = ["web", "app", "store pickup"]
+_AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+
+
+def catalogue() -> pd.DataFrame:
+    """The demo shop's products: ``product_id``, ``product_name``, ``category``, ``unit_price``
+    (EUR), ``popularity`` (relative weight when a product is picked at random)."""
+    rows = []
+    for category, items in _CATALOGUE.items():
+        for rank, (name, price) in enumerate(items):
+            rows.append((name, category, price, 1.0 / (rank + 1.0) ** 0.6))
+    frame = pd.DataFrame(rows, columns=["product_name", "category", "unit_price", "popularity"])
+    frame.insert(0, "product_id", [f"P{i + 1:03d}" for i in range(len(frame))])
+    # products that mainly come through planted rules or sequences are rarely bought on their own
+    planted = {c for _, cons, _, _ in _RULES for c in cons}
+    planted |= {f for f, *_ in _SEQUENCES} | {t for _, t, *_ in _SEQUENCES}
+    frame.loc[frame["product_name"].isin(planted), "popularity"] *= 0.15
+    return frame
+
+
+@dataclass
+class DemoTruth:
+    """What the simulator planted: the answer key for every analysis.
+
+    Attributes
+    ----------
+    segments : Series customer_id -> segment name
+    segment_profiles : DataFrame, one row per segment (the generator's settings and description)
+    cross_sell_rules : DataFrame ``antecedents``, ``consequents`` (tuples of product ids),
+        ``antecedent_names``, ``consequent_names``, ``planted_confidence`` (probability the
+        consequent is added when the antecedents are in the basket; the observed confidence is a
+        little higher because the consequent is also bought on its own), ``insert_probability``
+    sequences : DataFrame ``first``, ``then`` (product ids), ``first_name``, ``then_name``,
+        ``min_lag_days``, ``max_lag_days``, ``planted_probability``
+    churn_dates : Series customer_id -> Timestamp (NaT: still active at the end of the data)
+    anomalous_customers : DataFrame ``customer_id``, ``kind``, ``description``
+    anomalous_orders : DataFrame ``order_id``, ``customer_id``, ``kind``, ``description``
+    dirty_lines : dict reason -> lines planted in the raw table (names as in the cleaning report)
+    params : dict of the generator's arguments
+    """
+
+    segments: pd.Series
+    segment_profiles: pd.DataFrame
+    cross_sell_rules: pd.DataFrame
+    sequences: pd.DataFrame
+    churn_dates: pd.Series
+    anomalous_customers: pd.DataFrame
+    anomalous_orders: pd.DataFrame
+    dirty_lines: dict[str, int]
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A few lines saying what was planted."""
+        seg = self.segments.value_counts().reindex(self.segment_profiles.index).fillna(0)
+        churned = int(self.churn_dates.notna().sum())
+        lines = [
+            f"{len(self.segments):,} customers in {len(seg)} segments: "
+            + ", ".join(f"{k} {int(v):,}" for k, v in seg.items()),
+            f"{len(self.cross_sell_rules)} cross-sell rules planted in baskets: "
+            + "; ".join(
+                f"{' + '.join(a)} -> {' + '.join(c)} ({p:.0%})"
+                for a, c, p in zip(self.cross_sell_rules["antecedent_names"],
+                                   self.cross_sell_rules["consequent_names"],
+                                   self.cross_sell_rules["planted_confidence"], strict=True)
+            ),
+            f"{len(self.sequences)} purchase sequences planted across orders: "
+            + "; ".join(
+                f"{f} -> {t} ({lo}-{hi} days, {p:.0%})"
+                for f, t, lo, hi, p in self.sequences[
+                    ["first_name", "then_name", "min_lag_days", "max_lag_days",
+                     "planted_probability"]].itertuples(index=False)
+            ),
+            f"{churned:,} customers churned before the end of the data "
+            f"({churned / max(len(self.churn_dates), 1):.0%})",
+            f"{len(self.anomalous_customers)} anomalous customers, "
+            f"{len(self.anomalous_orders)} anomalous orders",
+            "dirty raw lines: " + ", ".join(f"{k} {v:,}" for k, v in self.dirty_lines.items()),
+        ]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass
+class SimulatedShop:
+    """Output of :func:`simulate_shop`."""
+
+    raw_transactions: pd.DataFrame
+    customers: pd.DataFrame
+    products: pd.DataFrame
+    truth: DemoTruth
+
+
+def _signup_days(rng: np.random.Generator, n: int, span_days: int) -> np.ndarray:
+    # customers join over time at a growing pace: density rising linearly to 2x at the end
+    u = rng.random(n)
+    # inverse CDF of density f(x) ∝ 1 + x on [0, 1]
+    x = (-1.0 + np.sqrt(1.0 + 3.0 * u)) / 1.0
+    return np.floor(x * span_days).astype(int)
+
+
+class _Shop:
+    """Stateful generator; one instance per call of :func:`simulate_shop`."""
+
+    def __init__(self, n_customers: int, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.n = n_customers
+        self.products = catalogue()
+        self.name_to_idx = {n: i for i, n in enumerate(self.products["product_name"])}
+        self.prices = self.products["unit_price"].to_numpy()
+        self.categories = self.products["category"].to_numpy()
+        self.seg_names = list(SEGMENTS)
+        self.rules = [
+            ([self.name_to_idx[a] for a in ante], [self.name_to_idx[c] for c in cons], conf, ins)
+            for ante, cons, conf, ins in _RULES
+        ]
+        self.seqs = [
+            (self.name_to_idx[f], self.name_to_idx[t], lo, hi, p) for f, t, lo, hi, p in _SEQUENCES
+        ]
+        self.log_p = {s: np.log(self._pick_weights(s)) for s in self.seg_names}
+        days = pd.date_range(START, END, freq="D", inclusive="left")
+        self.day_factor = _MONTH_FACTOR[days.month - 1] * np.where(days.day_of_week >= 5, 1.2, 1.0)
+        self.n_days = (END - START).days
+        self.orders: list[dict[str, Any]] = []  # customer, time (s since START), items{idx: qty}
+
+    def _pick_weights(self, seg: str) -> np.ndarray:
+        prof = SEGMENTS[seg]
+        cat_median = self.products.groupby("category")["unit_price"].transform("median").to_numpy()
+        rel_price = self.prices / cat_median
+        w = self.products["popularity"].to_numpy() * rel_price ** prof["price_taste"]
+        w = w * np.where(np.isin(self.categories, prof["favourite"]), 2.5, 1.0)
+        return w / w.sum()
+
+    def _basket(self, seg: str, size_scale: float = 1.0) -> dict[int, float]:
+        prof = SEGMENTS[seg]
+        k = 1 + self.rng.poisson(max(prof["lines_per_order"] * size_scale - 1.0, 0.0))
+        k = min(k, 40)
+        # weighted sampling without replacement: the k largest log-weights plus Gumbel noise
+        keys = self.log_p[seg] + self.rng.gumbel(size=self.log_p[seg].size)
+        idx = np.argpartition(-keys, k - 1)[:k]
+        return {int(i): 1.0 + self.rng.poisson(prof["units_extra"]) for i in np.sort(idx)}
+
+    def _plant_rules(self, items: dict[int, float], seg: str) -> None:
+        extra = SEGMENTS[seg]["units_extra"]
+        for ante, _, _, insert_p in self.rules:
+            if self.rng.random() < insert_p:
+                for a in ante:
+                    items.setdefault(a, 1.0 + self.rng.poisson(extra))
+        for ante, cons, conf, _ in self.rules:
+            if all(a in items for a in ante) and self.rng.random() < conf:
+                for c in cons:
+                    items.setdefault(c, 1.0 + self.rng.poisson(extra))
+
+    def _order_time(self, day: int) -> int:
+        """Seconds since START of an order placed on day ``day`` (days since START), 7:00-23:00."""
+        return day * 86400 + int(self.rng.integers(7 * 3600, 23 * 3600))
+
+    def customer_orders(self, cid: int, seg: str, signup: int, churn: int | None) -> None:
+        """Orders of one customer; ``signup`` and ``churn`` are days since START."""
+        prof = SEGMENTS[seg]
+        stop = self.n_days if churn is None else min(churn, self.n_days)
+        rate = self.rng.gamma(4.0, prof["orders_per_year"] / 4.0) / 365.25  # orders per day
+        # candidate days of a Poisson process at the peak rate, thinned by season and decline
+        peak = rate * _MONTH_FACTOR.max() * 1.2
+        span = stop - signup
+        n_cand = self.rng.poisson(peak * span) if span > 0 else 0
+        cand = np.sort(self.rng.random(n_cand) * span)
+        day = signup + cand.astype(int)
+        f = self.day_factor[np.minimum(day, self.n_days - 1)]
+        if churn is not None:
+            f = np.where(churn - day < 120, f * 0.35, f)  # decline stage before churn
+        keep = self.rng.random(n_cand) < rate * f / peak
+        events: list[tuple[int, int, int]] = [(signup, 0, -1)]  # (day, kind, payload)
+        events += [(int(d), 0, -1) for d in day[keep]]
+        heapq.heapify(events)
+        bought: set[int] = set()
+        while events:
+            d, kind, payload = heapq.heappop(events)
+            if d >= stop:
+                continue
+            if kind == 0:
+                items = self._basket(seg)
+            else:  # planted follow-up order: the `then` product plus a few others
+                items = {payload: 1.0}
+                for i, q in self._basket(seg, size_scale=0.4).items():
+                    items.setdefault(i, q)
+            self._plant_rules(items, seg)
+            if kind == 0:
+                for first, then, lo, hi, p in self.seqs:
+                    if first not in bought and self.rng.random() < _P_SEQUENCE_START:
+                        items.setdefault(first, 1.0)
+                    if first in items and first not in bought and self.rng.random() < p:
+                        heapq.heappush(events, (d + int(self.rng.integers(lo, hi + 1)), 1, then))
+            bought.update(items)
+            self.orders.append({"customer": cid, "time": self._order_time(d), "items": items})
+
+
+def _planted_tables(shop: _Shop) -> tuple[pd.DataFrame, pd.DataFrame]:
+    pid = shop.products["product_id"].to_numpy()
+    rules = pd.DataFrame(
+        {
+            "antecedents": [tuple(sorted(pid[a] for a in ante)) for ante, *_ in shop.rules],
+            "consequents": [tuple(sorted(pid[c] for c in cons)) for _, cons, *_ in shop.rules],
+            "antecedent_names": [tuple(a) for a, *_ in _RULES],
+            "consequent_names": [tuple(c) for _, c, *_ in _RULES],
+            "planted_confidence": [r[2] for r in _RULES],
+            "insert_probability": [r[3] for r in _RULES],
+        }
+    )
+    seqs = pd.DataFrame(
+        {
+            "first": [pid[f] for f, *_ in shop.seqs],
+            "then": [pid[t] for _, t, *_ in shop.seqs],
+            "first_name": [s[0] for s in _SEQUENCES],
+            "then_name": [s[1] for s in _SEQUENCES],
+            "min_lag_days": [s[2] for s in _SEQUENCES],
+            "max_lag_days": [s[3] for s in _SEQUENCES],
+            "planted_probability": [s[4] for s in _SEQUENCES],
+        }
+    )
+    return rules, seqs
+
+
+def _plant_customer_anomalies(shop: _Shop, cust_ids: list[str], segs: np.ndarray,
+                              n_anomalous: int) -> pd.DataFrame:
+    """Turn a few ordinary customers into unusual ones (reseller, spending spike, order burst)."""
+    rng = shop.rng
+    by_customer: dict[int, list[int]] = {}
+    for k, o in enumerate(shop.orders):
+        by_customer.setdefault(o["customer"], []).append(k)
+    eligible = [c for c, ks in by_customer.items() if len(ks) >= 3 and segs[c] != "one_timers"]
+    chosen = rng.choice(len(eligible), size=min(n_anomalous, len(eligible)), replace=False)
+    rows = []
+    kinds = ["reseller", "spending_spike", "order_burst"]
+    for j, e in enumerate(sorted(int(x) for x in chosen)):
+        c = eligible[e]
+        kind = kinds[j % 3]
+        ks = by_customer[c]
+        if kind == "reseller":
+            for k in ks:
+                shop.orders[k]["items"] = {i: q * 12.0 for i, q in shop.orders[k]["items"].items()}
+            text = "buys every product in bulk (about 12x the usual units): a reseller"
+        elif kind == "spending_spike":
+            base = shop.orders[ks[len(ks) // 2]]["time"] // 86400
+            dear = np.argsort(shop.prices)[-30:]
+            for step in range(6):
+                idx = rng.choice(dear, size=6, replace=False)
+                shop.orders.append({"customer": c, "items": {int(i): 2.0 for i in idx},
+                                    "time": shop._order_time(min(base + 4 * step,
+                                                                 shop.n_days - 1))})
+            text = "six orders of expensive products within three weeks, far above their usual spend"
+        else:
+            base = shop.orders[ks[-1]]["time"] // 86400 * 86400
+            for step in range(12):
+                idx = rng.choice(len(shop.prices), size=2, replace=False)
+                t = base + 2 * 3600 + 7 * 60 * step
+                shop.orders.append({"customer": c, "items": {int(i): 1.0 for i in idx},
+                                    "time": t})
+            text = "twelve small orders within two hours in the night: bot- or fraud-like"
+        rows.append((cust_ids[c], kind, text))
+    return pd.DataFrame(rows, columns=["customer_id", "kind", "description"])
+
+
+def _plant_order_anomalies(shop: _Shop, n_anomalous: int, skip: set[int]) -> list[tuple[int, str, str]]:
+    """Make a few single orders unusual (bulk quantity, price error, giant basket)."""
+    rng = shop.rng
+    candidates = [k for k, o in enumerate(shop.orders) if o["customer"] not in skip]
+    chosen = sorted(int(x) for x in rng.choice(len(candidates), size=n_anomalous, replace=False))
+    out = []
+    kinds = ["bulk_quantity", "price_error", "giant_basket"]
+    for j, e in enumerate(chosen):
+        k = candidates[e]
+        order = shop.orders[k]
+        kind = kinds[j % 3]
+        if kind == "bulk_quantity":
+            i = next(iter(order["items"]))
+            order["items"][i] = float(rng.integers(40, 90))
+            text = f"{order['items'][i]:.0f} units of one product in a household order"
+        elif kind == "price_error":
+            order["price_factor"] = 10.0
+            text = "every line charged at 10x the list price (a pricing or entry error)"
+        else:
+            idx = rng.choice(len(shop.prices), size=int(rng.integers(35, 46)), replace=False)
+            for i in idx:
+                order["items"].setdefault(int(i), 1.0)
+            text = f"{len(order['items'])} different products in one order"
+        out.append((k, kind, text))
+    return out
+
+
+def _add_dirt(rng: np.random.Generator, tx: pd.DataFrame, n_orders: int,
+              order_seq: int) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Append the lines that cleaning must remove; count each kind."""
+    n_lines = len(tx)
+    # cancelled orders: copies of real orders under new ids, status cancelled
+    n_cancel = max(2, round(0.015 * n_orders))
+    orders = tx["order_id"].unique()
+    picked = rng.choice(orders, size=n_cancel, replace=False)
+    cancelled = tx[tx["order_id"].isin(picked)].copy()
+    new_ids = {o: f"O{order_seq + i + 1:07d}" for i, o in enumerate(sorted(picked))}
+    cancelled["order_id"] = cancelled["order_id"].map(new_ids)
+    cancelled["timestamp"] = cancelled["timestamp"] + pd.Timedelta(minutes=13)
+    cancelled["status"] = "cancelled"
+    order_seq += n_cancel
+    # returns: a negative line in the same order, a few days later
+    n_ret = max(2, round(0.005 * n_lines))
+    returns = tx.iloc[np.sort(rng.choice(n_lines, size=n_ret, replace=False))].copy()
+    returns["quantity"] = -returns["quantity"]
+    returns["timestamp"] = returns["timestamp"] + pd.Timedelta(days=3)
+    returns["status"] = "returned_item"
+    # guest lines without a customer id
+    n_guest = max(2, round(0.003 * n_lines))
+    guests = tx.iloc[np.sort(rng.choice(n_lines, size=n_guest, replace=False))].copy()
+    guests["customer_id"] = pd.NA
+    guests["order_id"] = [f"O{order_seq + i + 1:07d}" for i in range(n_guest)]
+    order_seq += n_guest
+    # free promotional items (price 0) added to real orders
+    n_free = max(2, round(0.002 * n_lines))
+    free = tx.iloc[np.sort(rng.choice(n_lines, size=n_free, replace=False))].copy()
+    free["product_id"] = "P000"
+    free["product_name"] = "Free tote bag (promotion)"
+    free["category"] = "Promotion"
+    free["quantity"] = 1.0
+    free["unit_price"] = 0.0
+    # exact duplicate lines (double export)
+    n_dup = max(2, round(0.004 * n_lines))
+    dups = tx.iloc[np.sort(rng.choice(n_lines, size=n_dup, replace=False))].copy()
+    raw = pd.concat([tx, cancelled, returns, guests, free, dups], ignore_index=True)
+    counts = {
+        "missing_customer_id": n_guest,
+        "cancelled_order": len(cancelled),
+        "return_negative_quantity": n_ret,
+        "zero_price": n_free,
+        "duplicate_line": n_dup,
+    }
+    return raw, counts
+
+
+def simulate_shop(n_customers: int = 5000, *, seed: int = 0,
+                  anomaly_share: float = 0.005) -> SimulatedShop:
+    """Generate the demo shop (2024-01-01 .. 2025-12-31) with its planted truth.
+
+    Parameters
+    ----------
+    n_customers : int
+        Customers who join during the two years (at least 50). 5,000 give about 100,000 order lines.
+    seed : int
+        Seed of the only random generator used; same seed, same shop.
+    anomaly_share : float
+        Share of customers made anomalous (at least 3); about half as many orders are made
+        anomalous as well.
+
+    Returns
+    -------
+    SimulatedShop
+        ``raw_transactions`` (the contract's columns plus ``status``; with the planted dirt),
+        ``customers`` (``customer_id``, ``signup_date``, ``region``, ``channel``, ``age_band``),
+        ``products`` (the catalogue) and ``truth`` (:class:`DemoTruth`).
+
+    Examples
+    --------
+    >>> shop = simulate_shop(60, seed=1)
+    >>> sorted(shop.truth.segments.unique())[:2]
+    ['bargain_hunters', 'big_ticket']
+    """
+    check_param(isinstance(n_customers, int | np.integer) and n_customers >= 50, "n_customers",
+                "simulate_shop", "an integer >= 50", n_customers)
+    check_param(isinstance(seed, int | np.integer) and seed >= 0, "seed", "simulate_shop",
+                "a non-negative integer", seed)
+    check_param(0.0 <= anomaly_share <= 0.1, "anomaly_share", "simulate_shop",
+                "a float in [0, 0.1]", anomaly_share)
+    shop = _Shop(int(n_customers), int(seed))
+    rng = shop.rng
+    n = shop.n
+    width = max(5, len(str(n)))
+    cust_ids = [f"C{i + 1:0{width}d}" for i in range(n)]
+    shares = np.array([SEGMENTS[s]["share"] for s in shop.seg_names])
+    segs = np.array(shop.seg_names)[rng.choice(len(shares), size=n, p=shares / shares.sum())]
+    span = (END - START).days - 45  # nobody joins in the last six weeks
+    signup_day = np.sort(_signup_days(rng, n, span))
+    lifetimes = np.array([rng.exponential(SEGMENTS[s]["lifetime_days"]) for s in segs])
+    churn_day = signup_day + np.ceil(lifetimes).astype(int)
+    for c in range(n):
+        churned = churn_day[c] < shop.n_days
+        shop.customer_orders(c, segs[c], int(signup_day[c]), int(churn_day[c]) if churned else None)
+    signup = START + pd.to_timedelta(signup_day, unit="D")
+    churn = pd.DatetimeIndex(
+        np.where(churn_day < shop.n_days, START + pd.to_timedelta(churn_day, unit="D"), pd.NaT))
+
+    n_anom_c = max(3, round(anomaly_share * n))
+    anomalous_customers = _plant_customer_anomalies(shop, cust_ids, segs, n_anom_c)
+    skip = {cust_ids.index(c) for c in anomalous_customers["customer_id"]}
+    order_anoms = _plant_order_anomalies(shop, max(3, n_anom_c // 2), skip)
+
+    # order ids in time order
+    order_of = sorted(range(len(shop.orders)), key=lambda k: (shop.orders[k]["time"], k))
+    oid = {k: f"O{r + 1:07d}" for r, k in enumerate(order_of)}
+    pid = shop.products["product_id"].to_numpy()
+    recs = []
+    for k in order_of:
+        o = shop.orders[k]
+        factor = o.get("price_factor", 1.0)
+        for i, q in sorted(o["items"].items()):
+            recs.append((cust_ids[o["customer"]], oid[k], o["time"], pid[i], q,
+                         round(float(shop.prices[i]) * factor, 2)))
+    tx = pd.DataFrame(recs, columns=["customer_id", "order_id", "timestamp", "product_id",
+                                     "quantity", "unit_price"])
+    tx["timestamp"] = START + pd.to_timedelta(tx["timestamp"], unit="s")
+    tx = tx.merge(shop.products[["product_id", "product_name", "category"]], on="product_id",
+                  how="left", validate="many_to_one")
+    tx["status"] = "completed"
+    tx = tx[["customer_id", "order_id", "timestamp", "product_id", "product_name", "category",
+             "quantity", "unit_price", "status"]]
+    raw, dirty = _add_dirt(rng, tx, len(order_of), len(order_of))
+    raw = raw.sort_values(["timestamp", "order_id"], kind="stable").reset_index(drop=True)
+    for col in ["customer_id", "order_id", "product_id", "product_name", "category", "status"]:
+        raw[col] = raw[col].astype("string")
+
+    bought = set(tx["customer_id"])
+    customers = pd.DataFrame(
+        {
+            "customer_id": cust_ids,
+            "signup_date": signup,
+            "region": np.array(_REGIONS)[rng.integers(0, len(_REGIONS), n)],
+            "channel": [
+                _CHANNELS[rng.choice(3, p=[0.3, 0.6, 0.1] if s == "champions" else [0.5, 0.35, 0.15])]
+                for s in segs
+            ],
+            "age_band": np.array(_AGE_BANDS)[rng.choice(6, size=n,
+                                                        p=[0.1, 0.25, 0.25, 0.2, 0.12, 0.08])],
+        }
+    )
+    customers = customers[customers["customer_id"].isin(bought)].reset_index(drop=True)
+    customers["customer_id"] = customers["customer_id"].astype("string")
+
+    rules, seqs = _planted_tables(shop)
+    profiles = pd.DataFrame(SEGMENTS).T.drop(columns=["favourite"])
+    profiles["favourite_categories"] = [", ".join(SEGMENTS[s]["favourite"]) for s in profiles.index]
+    profiles.index.name = "segment"
+    seg_series = pd.Series(segs, index=pd.Index(cust_ids, name="customer_id", dtype="string"),
+                           name="segment")
+    churn_series = pd.Series(churn, index=seg_series.index, name="churn_date")
+    anomalous_orders = pd.DataFrame(
+        [(oid[k], cust_ids[shop.orders[k]["customer"]], kind, text) for k, kind, text in order_anoms],
+        columns=["order_id", "customer_id", "kind", "description"],
+    )
+    truth = DemoTruth(
+        segments=seg_series.loc[seg_series.index.isin(bought)],
+        segment_profiles=profiles,
+        cross_sell_rules=rules,
+        sequences=seqs,
+        churn_dates=churn_series.loc[churn_series.index.isin(bought)],
+        anomalous_customers=anomalous_customers,
+        anomalous_orders=anomalous_orders,
+        dirty_lines=dirty,
+        params={"n_customers": int(n_customers), "seed": int(seed),
+                "anomaly_share": float(anomaly_share), "start": str(START.date()),
+                "end": str((END - pd.Timedelta(days=1)).date())},
+    )
+    return SimulatedShop(raw_transactions=raw, customers=customers, products=shop.products,
+                         truth=truth)

@@ -1,0 +1,68 @@
+"""`mining rules` (src/mining/_cli_basket.py), run through a tiny argparse."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+import pytest
+
+from mining import _cli_basket
+from mining import basket as mb
+
+
+def _run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="mining")
+    _cli_basket.add_parser(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_basket_format(tmp_path, capsys) -> None:
+    src = tmp_path / "b.csv"
+    src.write_text("milk,bread\nmilk,bread,butter\nmilk,butter\nbread\nmilk,bread,butter\n")
+    out = tmp_path / "rules.csv"
+    rc = _run(["rules", str(src), "--format", "basket", "--min-support", "0.4",
+               "--min-confidence", "0.7", "--out", str(out)])
+    assert rc == 0
+    assert "5 rules" in capsys.readouterr().out
+    rules = mb.rules_from_csv(out)
+    assert {"antecedents", "consequents", "support", "confidence", "lift", "leverage",
+            "conviction"} <= set(rules.columns)
+    assert frozenset({"bread", "butter"}) in set(rules["antecedents"])
+
+
+def test_transactions_format_with_columns_and_alias(tmp_path, capsys) -> None:
+    src = tmp_path / "tx.csv"
+    pd.DataFrame({
+        "Invoice": ["o1", "o1", "o2", "o2", "o3"],
+        "Item": ["a", "b", "a", "b", "a"],
+        "Cust": ["c1", "c1", "c2", "c2", "c3"],
+        "Date": ["2024-01-01"] * 5,
+        "Qty": [1, 1, 1, 1, 1],
+        "Price": [1.0, 2.0, 1.0, 2.0, 1.0],
+    }).to_csv(src, index=False)
+    out = tmp_path / "r.csv"
+    rc = _run(["basket", str(src), "--columns",
+               "Invoice=order_id,Item=product_id,Cust=customer_id,Date=timestamp,Qty=quantity,"
+               "Price=unit_price", "--min-support", "0.5", "--min-confidence", "0.5",
+               "--algorithm", "fpgrowth", "--out", str(out)])
+    assert rc == 0
+    rules = mb.rules_from_csv(out)
+    got = dict(zip(rules["antecedents_str"] + ">" + rules["consequents_str"], rules["confidence"],
+                   strict=True))
+    assert got == pytest.approx({"b>a": 1.0, "a>b": 2 / 3})
+
+
+def test_no_rules_is_a_hint_not_a_crash(tmp_path, capsys) -> None:
+    src = tmp_path / "b.csv"
+    src.write_text("a\nb\nc\n")
+    rc = _run(["rules", str(src), "--format", "basket", "--min-support", "0.9",
+               "--min-confidence", "0.5", "--out", str(tmp_path / "r.csv")])
+    assert rc == 0
+    assert "lower" in capsys.readouterr().err.lower()
+
+
+def test_bad_support_is_a_usage_error(tmp_path) -> None:
+    with pytest.raises(SystemExit):
+        _run(["rules", "x.csv", "--min-support", "5", "--min-confidence", "0.5", "--out", "r"])

@@ -1,0 +1,111 @@
+"""Tests of mining.plots.churn: every figure draws on the given axes and returns its Figure."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from mining import churn
+from mining.errors import ParameterError
+from mining.lifecycle import churn_by_stage
+from mining.plots import churn as cplots
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def scores() -> tuple[pd.Series, pd.DataFrame]:
+    rng = np.random.default_rng(0)
+    ids = pd.Index([f"c{i}" for i in range(300)], name="customer_id")
+    y = pd.Series(rng.random(300) < 0.3, index=ids, name="churned")
+    good = np.clip(0.3 + 0.35 * (y - 0.3) + rng.normal(0, 0.15, 300), 0, 1)
+    proba = pd.DataFrame({"good": good, "random": rng.random(300)}, index=ids)
+    return y, proba
+
+
+def tx_for_timeline() -> pd.DataFrame:
+    rows = []
+    for i in range(20):
+        stop = 200 if i % 2 else 400
+        for k, d in enumerate(range(i, stop, 25)):
+            rows.append({"customer_id": f"c{i}", "order_id": f"{i}-{k}",
+                         "timestamp": pd.Timestamp("2024-01-01") + pd.Timedelta(days=d),
+                         "product_id": "p", "quantity": 1.0, "unit_price": 1.0})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("fn", [cplots.plot_roc, cplots.plot_precision_recall,
+                                cplots.plot_gains, cplots.plot_lift, cplots.plot_calibration])
+def test_score_plots_draw_one_series_per_model(fn, scores):
+    y, proba = scores
+    fig = fn(y, proba)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(lab.startswith("good") for lab in labels)
+    assert any(lab.startswith("random") for lab in labels)
+    # on a given axes: draws there and returns that figure
+    fig2, ax2 = plt.subplots()
+    assert fn(y, proba["good"].rename("only"), ax=ax2) is fig2
+
+
+def test_roc_legend_reports_auc(scores):
+    y, proba = scores
+    fig = cplots.plot_roc(y, proba)
+    text = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    auc = churn.evaluate(y, proba["good"])["roc_auc"]
+    assert f"good (AUC {auc:.3f})" in text
+
+
+def test_gains_curve_ends_at_one(scores):
+    y, proba = scores
+    fig = cplots.plot_gains(y, proba[["good"]])
+    x, g = fig.axes[0].lines[0].get_data()
+    assert x[0] == 0 and g[0] == 0 and x[-1] == pytest.approx(1) and g[-1] == pytest.approx(1)
+
+
+def test_label_timeline():
+    tx = tx_for_timeline()
+    fig = cplots.plot_label_timeline(tx, cutoff="2024-08-01", horizon_days=60, n_customers=8)
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(ticks) == 8
+    assert sum("churned" in t for t in ticks) == 4
+    assert "2024-08-01" in ax.get_title() and "2024-09-30" in ax.get_title()
+
+
+def test_importance_stage_and_retention_plots(scores):
+    y, proba = scores
+    table = pd.DataFrame({"importance_mean": [0.2, 0.05, 0.0], "importance_std": [0.01] * 3},
+                         index=pd.Index(["recency_days", "n_orders", "region"], name="feature"))
+    fig = cplots.plot_permutation_importance(table, top=2)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["n_orders", "recency_days"]
+    stages = pd.Series(["decline", "stability", "formation"] * 100, index=y.index)
+    fig = cplots.plot_churn_by_stage(churn_by_stage(stages, y))
+    assert len(fig.axes[0].patches) == 4
+    value = pd.Series(np.linspace(10, 500, 300), index=y.index)
+    rl = churn.retention_list(proba["good"], value, contact_cost=10.0, success_rate=0.3)
+    fig = cplots.plot_retention_curve(rl)
+    assert "recommended cut" in fig.axes[0].get_legend().get_texts()[0].get_text()
+    with pytest.raises(ParameterError):
+        cplots.plot_retention_curve(pd.DataFrame({"x": [1]}))
+    with pytest.raises(ParameterError):
+        cplots.plot_churn_by_stage(pd.DataFrame({"x": [1]}))
+    with pytest.raises(ParameterError):
+        cplots.plot_permutation_importance(pd.DataFrame({"x": [1]}))
+
+
+def test_plots_leave_global_settings_alone(scores):
+    y, proba = scores
+    before = dict(matplotlib.rcParams)
+    cplots.plot_roc(y, proba)
+    cplots.plot_lift(y, proba)
+    assert dict(matplotlib.rcParams) == before

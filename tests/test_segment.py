@@ -1,0 +1,470 @@
+"""Tests of mining.segment: clustering, choice of k, stability, concept description, assignment."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from mining import segment
+from mining.errors import InsufficientDataError, MiningError, ParameterError, SchemaError
+from mining.segment import CustomerSegmenter
+
+# three planted groups whose concept is known by construction:
+#   "champions": recent, many orders, large orders;  "lapsed": long ago, few small orders;
+#   "newcomers": recent, new, few orders, mostly toys
+_SPECS = {
+    "champions": dict(recency=10, orders=15, order_value=60, tenure=600, toys=0.2),
+    "lapsed": dict(recency=300, orders=2, order_value=25, tenure=500, toys=0.1),
+    "newcomers": dict(recency=15, orders=2, order_value=40, tenure=30, toys=0.6),
+}
+
+
+def planted_table(n_per: int = 60, seed: int = 0, prefix: str = "c") -> tuple[pd.DataFrame,
+                                                                                 pd.Series]:
+    """A customer feature table (features.customer_table columns) with three planted groups."""
+    rng = np.random.default_rng(seed)
+    rows, truth = [], []
+    for name, p in _SPECS.items():
+        for _ in range(n_per):
+            n_orders = float(max(1, rng.poisson(p["orders"])))
+            mean_order = p["order_value"] * rng.lognormal(0, 0.25)
+            toys = rng.beta(p["toys"] * 20, (1 - p["toys"]) * 20)
+            rows.append({
+                "recency_days": p["recency"] * rng.lognormal(0, 0.3),
+                "n_orders": n_orders,
+                "monetary_total": mean_order * n_orders,
+                "monetary_mean_order": mean_order,
+                "tenure_days": p["tenure"] * rng.lognormal(0, 0.2),
+                "share_toys": toys,
+                "share_food": 1 - toys,
+            })
+            truth.append(name)
+    index = pd.Index([f"{prefix}{i:04d}" for i in range(len(rows))], name="customer_id")
+    return pd.DataFrame(rows, index=index), pd.Series(truth, index=index, name="truth")
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[pd.DataFrame, pd.Series]:
+    return planted_table()
+
+
+@pytest.fixture(scope="module")
+def fitted(planted) -> CustomerSegmenter:
+    X, _ = planted
+    return CustomerSegmenter().fit(X)
+
+
+# ---------------------------------------------------------------- recovery, every algorithm
+
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "minibatch_kmeans", "gmm", "ward", "hdbscan"])
+def test_every_algorithm_recovers_planted_groups(planted, algorithm):
+    X, truth = planted
+    n_clusters = None if algorithm == "hdbscan" else 3
+    seg = CustomerSegmenter(algorithm=algorithm, n_clusters=n_clusters).fit(X)
+    assert seg.n_clusters_ == 3
+    assert adjusted_rand_score(truth, seg.labels_) > 0.95
+    # new customers from the same groups go to the matching segments
+    X_new, truth_new = planted_table(n_per=20, seed=1, prefix="new")
+    assigned = segment.assign(seg, X_new)
+    assert assigned.index.equals(X_new.index)
+    assert adjusted_rand_score(truth_new, assigned) > 0.9
+
+
+def test_default_chooses_k_and_recovers(fitted, planted):
+    X, truth = planted
+    assert fitted.n_clusters_ == 3
+    assert adjusted_rand_score(truth, fitted.labels_) == pytest.approx(1.0)
+    assert fitted.labels_.index.equals(X.index)
+    assert fitted.labels_.name == "segment"
+    # labels ordered by size: 0 is the largest
+    sizes = fitted.labels_.value_counts().sort_index()
+    assert list(sizes.index) == [0, 1, 2]
+    assert sizes.is_monotonic_decreasing
+    # predict on the fitted customers gives labels_ back (k-means: nearest centre)
+    pd.testing.assert_series_equal(fitted.predict(X), fitted.labels_)
+    pd.testing.assert_series_equal(fitted.fit_predict(X), fitted.labels_)
+
+
+def test_fit_is_reproducible_and_does_not_mutate(planted):
+    X, _ = planted
+    before = X.copy()
+    a = CustomerSegmenter(n_clusters=4, random_state=3).fit(X)
+    b = CustomerSegmenter(n_clusters=4, random_state=3).fit(X)
+    pd.testing.assert_frame_equal(X, before)
+    pd.testing.assert_series_equal(a.labels_, b.labels_)
+    pd.testing.assert_frame_equal(a.profile_, b.profile_)
+
+
+def test_row_order_does_not_change_the_segments(planted):
+    X, _ = planted
+    shuffled = X.sample(frac=1.0, random_state=7)
+    a = CustomerSegmenter(n_clusters=3).fit(X)
+    b = CustomerSegmenter(n_clusters=3).fit(shuffled)
+    pd.testing.assert_series_equal(a.labels_, b.labels_.reindex(X.index))
+    pd.testing.assert_frame_equal(a.profile_, b.profile_)
+
+
+def test_pipeline_logs_skewed_columns_and_is_reused_for_new_customers(fitted, planted):
+    X, _ = planted
+    logged = fitted.pipeline_.named_steps["log"].columns_
+    assert "monetary_total" in logged  # money is right-skewed
+    assert "share_toys" not in logged  # a share in [0, 1] here is not
+    Z = fitted.transform(X)
+    assert list(Z.columns) == fitted.features_
+    np.testing.assert_allclose(Z.mean().to_numpy(), 0, atol=1e-9)
+    np.testing.assert_allclose(Z.std(ddof=0).to_numpy(), 1, atol=1e-9)
+    # transform of one customer equals its row in the full transform
+    one = fitted.transform(X.iloc[[5]])
+    np.testing.assert_allclose(one.to_numpy(), Z.iloc[[5]].to_numpy())
+
+
+def test_log_features_options(planted):
+    X, _ = planted
+    none = CustomerSegmenter(n_clusters=3, log_features=None).fit(X)
+    assert none.pipeline_.named_steps["log"].columns_ == []
+    some = CustomerSegmenter(n_clusters=3, log_features=["recency_days"]).fit(X)
+    assert some.pipeline_.named_steps["log"].columns_ == ["recency_days"]
+    Xn = X.assign(spend_trend=np.linspace(-1, 1, len(X)))
+    with pytest.raises(ParameterError, match="negative values.*spend_trend"):
+        CustomerSegmenter(n_clusters=3, features=["recency_days", "spend_trend"],
+                          log_features=["spend_trend"]).fit(Xn)
+
+
+def test_missing_values_are_imputed(planted):
+    X, truth = planted
+    Xm = X.copy()
+    Xm.iloc[::7, Xm.columns.get_loc("tenure_days")] = np.nan
+    seg = CustomerSegmenter(n_clusters=3).fit(Xm)
+    assert adjusted_rand_score(truth, seg.labels_) > 0.95
+    assert seg.rules_["rule"].str.len().gt(0).all()
+
+
+def test_default_features_and_dropped_constant(planted):
+    X, _ = planted
+    Xc = X.assign(basket_size_mean=3.0, note="x")  # a constant default feature, a text column
+    seg = CustomerSegmenter(n_clusters=3).fit(Xc)
+    assert seg.dropped_features_ == ["basket_size_mean"]
+    assert "basket_size_mean" not in seg.features_
+    assert set(seg.features_) == set(X.columns)
+    assert seg.features_[-2:] == ["share_toys", "share_food"]
+
+
+# ---------------------------------------------------------------- choice of k
+
+
+def test_choose_k_table_and_rule(planted):
+    X, _ = planted
+    table = segment.choose_k(X, k_range=(2, 6))
+    assert list(table.index) == [2, 3, 4, 5, 6]
+    assert {"silhouette", "calinski_harabasz", "davies_bouldin", "inertia", "bic",
+            "chosen"} <= set(table.columns)
+    assert table["chosen"].sum() == 1
+    assert table.index[table["chosen"]][0] == 3
+    assert table["bic"].isna().all()  # BIC only for mixtures
+    assert table["inertia"].is_monotonic_decreasing
+    assert "silhouette" in table.attrs["rule"]
+    # the documented rule holds: best silhouette, ties within SILHOUETTE_TIE by Calinski-Harabasz
+    sil = table["silhouette"]
+    tied = table[sil >= sil.max() - segment.SILHOUETTE_TIE]
+    assert table.index[table["chosen"]][0] == tied["calinski_harabasz"].idxmax()
+
+
+def test_choose_k_gmm_uses_bic(planted):
+    X, _ = planted
+    table = segment.choose_k(X, algorithm="gmm", k_range=(2, 4))
+    assert table["bic"].notna().all()
+    assert table.index[table["chosen"]][0] == table["bic"].idxmin()
+
+
+def test_tie_rule_by_hand():
+    table = pd.DataFrame(
+        {"silhouette": [0.50, 0.505, 0.40], "calinski_harabasz": [100.0, 90.0, 500.0],
+         "bic": [np.nan] * 3},
+        index=pd.Index([2, 3, 4], name="k"),
+    )
+    # 0.50 and 0.505 tie (within 0.01); k=2 has the larger Calinski-Harabasz
+    assert segment._pick_k(table, "kmeans") == 2
+    table.loc[2, "silhouette"] = 0.40
+    assert segment._pick_k(table, "kmeans") == 3
+
+
+def test_class_and_function_share_the_k_table(fitted, planted):
+    X, _ = planted
+    table = segment.choose_k(X)
+    pd.testing.assert_frame_equal(table, fitted.k_selection_)
+
+
+def test_fixed_k_has_no_selection_table(planted):
+    X, _ = planted
+    assert CustomerSegmenter(n_clusters=2).fit(X).k_selection_ is None
+
+
+# ---------------------------------------------------------------- stability
+
+
+def test_stability_of_real_segments_is_high(planted, fitted):
+    X, _ = planted
+    res = segment.stability(X, segmenter=fitted, n_bootstrap=6, random_state=1)
+    assert res.n_clusters == 3
+    assert len(res.pairs) == 15
+    assert (res.pairs["n_common"] > 0).all()
+    assert res.mean_ari > 0.95
+    assert res.verdict == "highly stable"
+    assert "mean ARI" in str(res)
+    again = segment.stability(X, segmenter=fitted, n_bootstrap=6, random_state=1)
+    assert again.mean_ari == res.mean_ari
+
+
+def test_stability_of_arbitrary_cuts_is_lower(planted):
+    # one round blob cut into 6 pieces: the cuts move between resamples
+    pts, _ = make_blobs(n_samples=300, centers=1, n_features=2, random_state=0)
+    X = pd.DataFrame(pts, columns=["a", "b"],
+                     index=pd.Index([f"b{i}" for i in range(300)], name="customer_id"))
+    seg = CustomerSegmenter(features=["a", "b"], n_clusters=6, log_features=None)
+    res = segment.stability(X, segmenter=seg, n_bootstrap=6, random_state=0)
+    Xp, _ = planted
+    real = segment.stability(Xp, segmenter=CustomerSegmenter(n_clusters=3), n_bootstrap=6)
+    assert res.mean_ari < real.mean_ari - 0.1
+
+
+def test_stability_bad_parameters(planted):
+    X, _ = planted
+    with pytest.raises(ParameterError, match="'n_bootstrap'"):
+        segment.stability(X, n_bootstrap=1)
+    with pytest.raises(ParameterError, match="'segmenter'"):
+        segment.stability(X, segmenter="kmeans")
+
+
+# ---------------------------------------------------------------- concept description
+
+
+def test_description_by_hand():
+    # two obvious groups of 10 and 20 customers; numbers worked out by hand
+    n1, n2 = 10, 20
+    X = pd.DataFrame({
+        "recency_days": [5.0] * n1 + [200.0] * n2,
+        "n_orders": [10.0] * n1 + [1.0] * n2,
+        "monetary_total": [1000.0] * n1 + [50.0] * n2,
+        "monetary_mean_order": [100.0] * n1 + [80.0] * n2,
+        "share_toys": [0.9] * n1 + [0.1] * n2,
+        "share_food": [0.1] * n1 + [0.9] * n2,
+    }, index=pd.Index([f"c{i}" for i in range(n1 + n2)], name="customer_id"))
+    X.iloc[0, 0] = 6.0  # keep recency non-constant within the group
+    labels = np.array([0] * n1 + [1] * n2)
+    d = segment.describe_segments(X, labels)
+    p = d.profile
+    assert p["n_customers"].tolist() == [10, 20]
+    assert p["share_customers"].tolist() == pytest.approx([1 / 3, 2 / 3])
+    assert p["revenue"].tolist() == pytest.approx([10_000.0, 1_000.0])
+    assert p["share_revenue"].tolist() == pytest.approx([10 / 11, 1 / 11])
+    overall_orders = (10 * 10 + 20 * 1) / 30
+    assert d.ratios.loc[0, "n_orders"] == pytest.approx(10 / overall_orders)
+    assert d.means.loc[1, "monetary_total"] == pytest.approx(50.0)
+    # spend mix: group 0 spends 90% on toys
+    assert p.loc[0, "top_categories"] == "toys 90%, food 10%"
+    assert p.loc[1, "top_categories"] == "food 90%, toys 10%"
+    # names from the documented rule. Two groups of 1/3 and 2/3 sit sqrt(2) = 1.41 and
+    # sqrt(1/2) = 0.71 sd from the mean on every column they split cleanly: group 0 is +1.41 on
+    # orders and spend, a little less than 1.41 on recency (one recency differs); group 1 is -0.71
+    # on orders and mean order value, a little less than 0.71 on recency
+    assert p.loc[0, "name"] == "frequent high spenders"  # toys: 90% of spend, but 83% overall
+    assert p.loc[1, "name"] == "occasional bargain hunters (food lovers)"  # 90% vs 17%
+    # the tree separates them with one readable rule each; integer columns read as integers
+    assert d.fidelity == 1.0
+    assert len(d.rules) == 2
+    assert all(" -> " in r for r in d.rules["rule"])
+    assert d.rules["precision"].tolist() == [1.0, 1.0]
+    assert d.rules["coverage"].tolist() == [1.0, 1.0]
+    assert not d.rules["conditions"].str.contains(r"n_orders [<>]=? \d+\.5").any()
+    # standardized means: (segment mean - overall mean) / overall std
+    col = X["n_orders"]
+    expected = (10 - col.mean()) / col.std(ddof=0)
+    assert d.standardized.loc[0, "n_orders"] == pytest.approx(expected)
+
+
+def test_integer_thresholds_read_as_integers():
+    X = pd.DataFrame({"n_orders": [1.0, 2, 3, 2, 1, 8, 9, 10, 9, 8, 7, 9]},
+                     index=pd.Index([f"c{i}" for i in range(12)], name="customer_id"))
+    d = segment.describe_segments(X, [0] * 5 + [1] * 7, features=["n_orders"], revenue=None)
+    assert set(d.rules["conditions"]) == {"n_orders <= 5", "n_orders >= 6"}  # split at 5 = (3 + 7) / 2
+    assert d.profile["revenue"].isna().all()
+    assert d.profile["top_categories"].eq("").all()
+
+
+def test_rule_text_merges_bounds_on_one_column():
+    assert segment._condition("x", 3.0, 10.0, False) == "3 < x <= 10"
+    assert segment._condition("n", 2.5, 6.5, True) == "3 <= n <= 6"
+    assert segment._condition("n", 2.5, 3.5, True) == "n = 3"
+    assert segment._condition("m", None, 1234.5, False) == "m <= 1,234"
+
+
+def test_fitted_description_names_the_planted_groups(fitted, planted):
+    X, truth = planted
+    names = fitted.named_labels()
+    crosstab = pd.crosstab(truth, names)
+    found = crosstab.idxmax(axis=1).to_dict()
+    assert found["champions"].endswith("high spenders")
+    assert "frequent" in found["champions"]
+    assert found["lapsed"].startswith("lapsed")
+    assert "new" in found["newcomers"]
+    assert len(set(fitted.segment_names_.values())) == 3
+    assert fitted.fidelity_ > 0.95
+    assert set(fitted.rules_["segment"]) == {0, 1, 2}
+    assert fitted.profile_["share_customers"].sum() == pytest.approx(1.0)
+    assert fitted.profile_["share_revenue"].sum() == pytest.approx(1.0)
+    # newcomers are the toy buyers
+    newcomers = fitted.labels_[truth == "newcomers"].mode()[0]
+    assert fitted.profile_.loc[newcomers, "top_categories"].startswith("toys")
+
+
+def test_names_are_unique_when_profiles_clash():
+    z = pd.DataFrame({"recency_days": [2.0, 2.1, 2.2], "n_orders": [-0.9, -0.6, -0.9],
+                      "monetary_total": [-1.0, -1.0, -1.0], "tenure_days": [0.0, -1.0, 0.0]},
+                     index=[0, 1, 2])
+    names = segment._name_segments(z, {0: None, 1: None, 2: "toys"},
+                                   pd.Series({0: 30, 1: 20, 2: 10}))
+    # 0 and 1 clash on "lapsed low spenders": each adds its next strongest adjective
+    assert names == {0: "lapsed occasional low spenders", 1: "lapsed new low spenders",
+                     2: "lapsed low spenders (toys lovers)"}
+    # identical profiles with nothing left to tell them apart get numbers; the largest stays plain
+    same = segment._name_segments(z.iloc[[0, 0]].set_axis([0, 1]), {}, pd.Series({0: 5, 1: 9}))
+    assert same == {1: "lapsed occasional low spenders", 0: "lapsed occasional low spenders 2"}
+    # the noun follows money: spend first, then order value
+    one = pd.DataFrame({"monetary_total": [0.0, 0.0, 0.8], "monetary_mean_order": [-0.7, 0.9, 0]},
+                       index=[0, 1, 2])
+    assert segment._name_segments(one, {}, pd.Series({0: 3, 1: 2, 2: 1})) == {
+        0: "bargain hunters", 1: "big-ticket buyers", 2: "high spenders"}
+    # without money columns the two most extreme features make the noun
+    other = pd.DataFrame({"a": [1.0, -1.0], "b": [-2.0, 0.1]}, index=[0, 1])
+    assert segment._name_segments(other, {}, pd.Series({0: 1, 1: 1})) == {
+        0: "customers with low b and high a", 1: "customers with low a and high b"}
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.permutations([0, 1, 2]))
+def test_relabelled_clusters_give_the_same_profile(perm):
+    X, truth = planted_table(n_per=15, seed=2)
+    codes = truth.map({"champions": 0, "lapsed": 1, "newcomers": 2})
+    base = segment.describe_segments(X, codes)
+    relab = segment.describe_segments(X, codes.map(dict(enumerate(perm))))
+    for old in range(3):
+        a = base.profile.loc[old]
+        b = relab.profile.loc[perm[old]]
+        pd.testing.assert_series_equal(a, b, check_names=False)
+        pd.testing.assert_series_equal(base.ratios.loc[old], relab.ratios.loc[perm[old]],
+                                       check_names=False)
+    assert relab.fidelity == base.fidelity
+
+
+# ---------------------------------------------------------------- hdbscan noise
+
+
+def test_hdbscan_marks_far_outliers_as_noise(planted):
+    X, _ = planted
+    rng = np.random.default_rng(0)
+    outliers = pd.DataFrame({c: X[c].max() * rng.uniform(3, 30, 4) for c in X.columns},
+                            index=pd.Index([f"o{i}" for i in range(4)], name="customer_id"))
+    outliers[["share_toys", "share_food"]] = 0.5
+    Xo = pd.concat([X, outliers])
+    seg = CustomerSegmenter(algorithm="hdbscan").fit(Xo)
+    assert (seg.labels_.loc[outliers.index] == -1).all()
+    assert seg.n_clusters_ == 3
+    assert seg.segment_names_[-1] == "unassigned (noise)"
+    assert -1 in seg.profile_.index
+
+
+# ---------------------------------------------------------------- bad parameters
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"n_clusters": 500}, r"'n_clusters'.*smaller than the number of customers \(180\)"),
+        ({"n_clusters": 1}, r"'n_clusters'.*int >= 2"),
+        ({"features": ["recency_days", "age"]}, r"not in the table: \['age'\]"),
+        ({"features": []}, r"'features'"),
+        ({"algorithm": "dbscan"}, r"'algorithm'.*'kmeans'"),
+        ({"k_range": (2, 400)}, r"'k_range'.*only 180 customers"),
+        ({"k_range": (5, 3)}, r"'k_range'.*k_min <= k_max"),
+        ({"random_state": -1}, r"'random_state'"),
+        ({"random_state": None}, r"'random_state'"),
+    ],
+)
+def test_bad_parameters_raise_clear_errors(planted, params, match):
+    X, _ = planted
+    with pytest.raises(ParameterError, match=match):
+        CustomerSegmenter(**params).fit(X)
+
+
+def test_constant_feature_named_explicitly(planted):
+    X, _ = planted
+    with pytest.raises(ParameterError, match=r"\['flat'\].*single value.*Remove them"):
+        CustomerSegmenter(features=["recency_days", "flat"]).fit(X.assign(flat=1.0))
+
+
+def test_non_numeric_feature(planted):
+    X, _ = planted
+    with pytest.raises(ParameterError, match="numeric"):
+        CustomerSegmenter(features=["recency_days", "note"]).fit(X.assign(note="a"))
+
+
+def test_too_few_customers(planted):
+    X, _ = planted
+    with pytest.raises(InsufficientDataError, match="at least 10 customers"):
+        CustomerSegmenter(n_clusters=2).fit(X.head(5))
+
+
+def test_not_a_dataframe_or_duplicate_ids(planted):
+    X, _ = planted
+    with pytest.raises(ParameterError, match="DataFrame"):
+        CustomerSegmenter().fit(X.to_numpy())
+    with pytest.raises(ParameterError, match="customer_id repeats"):
+        CustomerSegmenter().fit(pd.concat([X, X.head(3)]))
+
+
+def test_ward_refuses_huge_tables(planted, monkeypatch):
+    X, _ = planted
+    monkeypatch.setattr(segment, "WARD_MAX_CUSTOMERS", 100)
+    with pytest.raises(ParameterError, match="minibatch_kmeans"):
+        CustomerSegmenter(algorithm="ward").fit(X)
+
+
+def test_choose_k_refuses_hdbscan(planted):
+    X, _ = planted
+    with pytest.raises(ParameterError, match="finds the number of segments itself"):
+        segment.choose_k(X, algorithm="hdbscan")
+
+
+def test_predict_errors(fitted, planted):
+    X, _ = planted
+    with pytest.raises(ParameterError, match="not fitted"):
+        CustomerSegmenter().predict(X)
+    with pytest.raises(SchemaError, match="'tenure_days' is missing"):
+        fitted.predict(X.drop(columns="tenure_days"))
+    with pytest.raises(ParameterError, match="'segmenter'"):
+        segment.assign("not a model", X)
+
+
+def test_describe_segments_bad_labels(planted):
+    X, _ = planted
+    with pytest.raises(ParameterError, match="one label per customer"):
+        segment.describe_segments(X, [0, 1])
+    with pytest.raises(ParameterError, match="no label"):
+        segment.describe_segments(X, pd.Series([0, 1], index=X.index[:2]))
+
+
+def test_errors_are_mining_errors():
+    assert issubclass(ParameterError, MiningError)
+
+
+def test_module_doctest():
+    result = doctest.testmod(segment, verbose=False)
+    assert result.failed == 0 and result.attempted > 0

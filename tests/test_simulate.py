@@ -1,0 +1,149 @@
+"""The demo shop: deterministic, realistic in shape, and its planted truth is really in the data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mining.errors import ParameterError
+from mining.schema import clean_transactions, validate_transactions
+from mining.simulate import SEGMENTS, catalogue, simulate_shop
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return simulate_shop(400, seed=0)
+
+
+@pytest.fixture(scope="module")
+def clean(shop):
+    tx, report = clean_transactions(shop.raw_transactions)
+    return tx, report
+
+
+def test_same_seed_same_shop_other_seed_other_shop(shop):
+    again = simulate_shop(400, seed=0)
+    pd.testing.assert_frame_equal(shop.raw_transactions, again.raw_transactions)
+    pd.testing.assert_series_equal(shop.truth.churn_dates, again.truth.churn_dates)
+    other = simulate_shop(400, seed=1)
+    assert not shop.raw_transactions["order_id"].equals(other.raw_transactions["order_id"]) or \
+        not shop.raw_transactions["timestamp"].equals(other.raw_transactions["timestamp"])
+
+
+def test_catalogue_has_150_named_products_in_10_categories():
+    cat = catalogue()
+    assert len(cat) == 150 and cat["product_id"].is_unique and cat["product_name"].is_unique
+    assert cat["category"].nunique() == 10
+    assert (cat["unit_price"] > 0).all()
+
+
+def test_raw_lines_meet_the_contract_and_span_two_years(shop, clean):
+    validate_transactions(shop.raw_transactions)  # raises on any contract problem
+    tx, _ = clean
+    assert tx["timestamp"].min() >= pd.Timestamp("2024-01-01")
+    assert tx["timestamp"].max() < pd.Timestamp("2026-01-01")
+    assert tx["customer_id"].nunique() == 400
+    assert tx["customer_id"].str.fullmatch(r"C\d{5}").all()
+    assert tx["order_id"].str.fullmatch(r"O\d{7}").all()
+    # seasonality: December sells more orders per day than February
+    per_month = tx.drop_duplicates("order_id")["timestamp"].dt.month.value_counts()
+    assert per_month[12] / 31 > per_month[2] / 28.5
+
+
+def test_cleaning_removes_exactly_the_planted_dirt(shop, clean):
+    _, report = clean
+    found = {k: v for k, v in report.removed.items() if v}
+    assert found == shop.truth.dirty_lines
+    assert set(found) == {"missing_customer_id", "cancelled_order", "return_negative_quantity",
+                          "zero_price", "duplicate_line"}
+
+
+def test_segments_differ_as_planted(shop, clean):
+    tx, _ = clean
+    per = (tx.assign(amount=tx["quantity"] * tx["unit_price"])
+           .groupby("customer_id").agg(orders=("order_id", "nunique"), spend=("amount", "sum")))
+    per = per.join(shop.truth.segments)
+    med = per.groupby("segment").median()
+    assert set(med.index) == set(SEGMENTS)
+    assert med.loc["champions", "orders"] > med.loc["regulars", "orders"] > \
+        med.loc["one_timers", "orders"]
+    assert med.loc["champions", "spend"] > med.loc["bargain_hunters", "spend"]
+    assert med.loc["one_timers", "orders"] <= 2
+
+
+def test_planted_rules_hold_with_their_confidence(shop, clean):
+    tx, _ = clean
+    baskets = tx.groupby("order_id")["product_id"].agg(frozenset)
+    for rule in shop.truth.cross_sell_rules.itertuples():
+        ante, cons = set(rule.antecedents), set(rule.consequents)
+        with_a = baskets[baskets.map(lambda b, a=ante: a <= b)]
+        assert len(with_a) >= 20, rule.antecedent_names
+        conf = with_a.map(lambda b, c=cons: c <= b).mean()
+        # observed = planted + a little for buying the consequent on its own
+        assert rule.planted_confidence - 0.15 <= conf <= rule.planted_confidence + 0.2
+
+
+def test_planted_sequences_follow_within_their_lag(shop, clean):
+    tx, _ = clean
+    first_buy = tx.groupby(["customer_id", "product_id"])["timestamp"].min()
+    for seq in shop.truth.sequences.itertuples():
+        f = first_buy.xs(seq.first, level="product_id")
+        t = first_buy.xs(seq.then, level="product_id").reindex(f.index)
+        lag = (t - f).dt.days.dropna()
+        lag = lag[lag > 0]
+        assert len(lag) >= 0.3 * len(f) * seq.planted_probability, seq.first_name
+        # the follow-up comes inside the planted window (a day of slack for the time of day)
+        assert lag.median() >= seq.min_lag_days - 1 and lag.median() <= seq.max_lag_days + 1
+
+
+def test_nobody_orders_after_their_churn_date(shop, clean):
+    tx, _ = clean
+    last = tx.groupby("customer_id")["timestamp"].max()
+    churn = shop.truth.churn_dates.reindex(last.index)
+    churned = churn.notna()
+    assert churned.mean() > 0.2
+    # anomalies add orders to a few customers; all others stop before churning
+    odd = set(shop.truth.anomalous_customers["customer_id"])
+    ok = last[churned] < churn[churned]
+    assert ok[~ok.index.isin(odd)].all()
+
+
+def test_anomalies_are_visible_in_the_data(shop, clean):
+    tx, _ = clean
+    prices = catalogue().set_index("product_id")["unit_price"]
+    for a in shop.truth.anomalous_orders.itertuples():
+        lines = tx[tx["order_id"] == a.order_id]
+        assert len(lines), a.order_id
+        if a.kind == "bulk_quantity":
+            assert lines["quantity"].max() >= 40
+        elif a.kind == "price_error":
+            listed = lines["product_id"].map(prices)
+            assert np.allclose(lines["unit_price"], (10 * listed).round(2))
+        else:
+            assert len(lines) >= 35
+    kinds = set(shop.truth.anomalous_customers["kind"])
+    assert kinds == {"reseller", "spending_spike", "order_burst"}
+
+
+def test_truth_summary_mentions_everything(shop):
+    text = shop.truth.summary()
+    for word in ["segments", "cross-sell rules", "sequences", "churned", "anomalous", "dirty"]:
+        assert word in text
+
+
+@pytest.mark.parametrize("kwargs, name", [({"n_customers": 10}, "n_customers"),
+                                          ({"seed": -1}, "seed"),
+                                          ({"anomaly_share": 0.5}, "anomaly_share")])
+def test_bad_parameters_name_the_parameter(kwargs, name):
+    args = {"n_customers": 100, **kwargs}
+    with pytest.raises(ParameterError, match=f"'{name}' parameter of simulate_shop"):
+        simulate_shop(**args)
+
+
+def test_default_size_is_about_100k_lines():
+    shop = simulate_shop(5000, seed=0)
+    n = len(shop.raw_transactions)
+    assert 90_000 <= n <= 130_000
+    assert np.isclose(shop.truth.segments.value_counts(normalize=True)["champions"], 0.12,
+                      atol=0.02)
