@@ -70,8 +70,9 @@ def test_run_one_notebook(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "[1/1] params_ok ... ok (" in out
     assert "1 notebook: 1 ok, 0 failed in " in out
-    (run_dir,) = tmp_path.iterdir()
+    (run_dir,) = [p for p in tmp_path.iterdir() if not p.name.startswith((".", "latest"))]
     assert run_dir.name.endswith("-demo")  # named after the notebook's dataset parameter
+    assert (tmp_path / "latest").resolve() == run_dir.resolve()
     assert (run_dir / "index.html").is_file()
     assert (run_dir / "params_ok" / "params_ok.nocode.html").is_file()
 
@@ -85,3 +86,13 @@ def test_report_with_a_failing_notebook_exits_1_and_names_it(tmp_path, capsys):
     assert "index.html" in captured.out
     assert "failed: fails" in captured.err
     assert "ValueError: boom 2" in captured.err
+
+
+def test_glossary_lists_terms_in_both_languages(capsys):
+    assert main(["glossary"]) == 0
+    out = capsys.readouterr().out
+    for text in ("RFM analysis (RFM 分析)", "churn (客户流失)", "deviation detection (偏差检测)"):
+        assert text in out
+    assert main(["glossary", "流失"]) == 0
+    assert capsys.readouterr().out.startswith("churn (客户流失)")
+    assert main(["glossary", "no-such-term"]) == 1

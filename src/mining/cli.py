@@ -9,6 +9,7 @@
     mining validate SOURCE [--columns MAP]
     mining rules SOURCE --out FILE          (alias: basket; association rules for cross-selling)
     mining sequences SOURCE --out FILE      (sequential patterns)
+    mining glossary [WORD]                  (the CRM concepts, English and 中文)
     mining --version
 
 Exit codes: 0 everything ran; 1 a notebook failed (the others still ran, the index shows why);
@@ -98,8 +99,12 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
                    "default notebooks/report.yaml")
     p.add_argument("--fail-fast", action="store_true",
                    help="skip the remaining notebooks after the first failure")
-    _add_execution_options(p, out_help="parent folder of the run folder (default reports/)")
-    p.set_defaults(func=_cmd_report)
+    p.add_argument("--keep", type=int, metavar="N",
+                   help="keep only the newest N finished runs in --out (default: the config's "
+                   "'keep', else all)")
+    _add_execution_options(p, out_help="parent folder of the run folder (default: the config's "
+                           "'out', else reports/)")
+    p.set_defaults(func=_cmd_report, out=None)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -111,6 +116,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         size=args.size,
         out=args.out,
+        keep=args.keep,
         overrides=_params(args.parameters),
         timeout=args.timeout,
         kernel_name=args.kernel,
@@ -153,6 +159,34 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return _summarise(run)
 
 
+# -- glossary ---------------------------------------------------------------------------------
+
+
+def _add_glossary_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "glossary",
+        help="the CRM concepts the notebooks teach (English, 中文, definition, notebook)",
+    )
+    p.add_argument("word", nargs="?", help="show only terms containing this text (any language)")
+    p.set_defaults(func=_cmd_glossary)
+
+
+def _cmd_glossary(args: argparse.Namespace) -> int:
+    from mining.glossary import glossary
+
+    table = glossary()
+    if args.word:
+        hit = [args.word.lower() in " ".join([t, *row]).lower()
+               for t, row in zip(table.index, table.itertuples(index=False), strict=True)]
+        table = table[hit]
+        if table.empty:
+            print(f"No glossary term contains {args.word!r}.", file=sys.stderr)
+            return 1
+    for term, row in table.iterrows():
+        print(f"{term} ({row['chinese']})\n    {row['definition']}\n    notebook: {row['notebook']}")
+    return 0
+
+
 # -- the parser -------------------------------------------------------------------------------
 
 _PARSER_BUILDERS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -162,6 +196,7 @@ _PARSER_BUILDERS: list[Callable[[argparse._SubParsersAction], None]] = [
     _cli_data.add_parser,
     _cli_basket.add_parser,
     _cli_sequence.add_parser,
+    _add_glossary_parser,
 ]
 
 

@@ -40,6 +40,7 @@ import logging
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -78,7 +79,7 @@ DEFAULT_CONFIG = Path("notebooks") / "report.yaml"
 #: headless, and unlike "Agg" it still puts every figure into the notebook as an inline PNG
 KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
 
-_CONFIG_KEYS = ("title", "defaults", "timeout", "kernel", "notebooks")
+_CONFIG_KEYS = ("title", "defaults", "timeout", "kernel", "notebooks", "out", "keep")
 _ENTRY_KEYS = ("notebook", "name", "title", "parameters", "skip", "timeout", "requires")
 _MAX_CELL_LINES = 12
 _MAX_TEXT = 600
@@ -677,7 +678,17 @@ def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> di
             "skip": skip,
             "timeout": _check_timeout(path, f"{where}.timeout", entry.get("timeout", timeout)),
         })
+    keep = raw.get("keep")
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+        raise ConfigError(f"{path}: 'keep' must be a whole number of runs >= 1. Got {keep!r}.")
+    out_root = raw.get("out")
+    if out_root is not None:
+        if not isinstance(out_root, str) or not out_root:
+            raise ConfigError(f"{path}: 'out' must be a folder path.")
+        out_root = str((base / out_root).resolve()) if not Path(out_root).is_absolute() else out_root
     return {
+        "out": out_root,
+        "keep": keep,
         "path": path,
         "title": str(raw.get("title") or "mining report"),
         "defaults": defaults,
@@ -710,9 +721,13 @@ def _slug(text: str) -> str:
 
 
 def make_run_dir(
-    out: str | os.PathLike[str], label: str, *, now: _dt.datetime | None = None
+    out: str | os.PathLike[str], label: str, *, now: _dt.datetime | None = None,
+    partial: bool = False,
 ) -> Path:
     """Create ``<out>/<YYYYmmdd-HHMMSS>-<label>/`` atomically and return it.
+
+    With ``partial=True`` the folder is ``<out>/.partial-<name>``: a run writes there and is
+    renamed to its final name when done, so a half-written run never looks complete.
 
     ``os.mkdir`` either creates the folder or fails, so two runs never share one: when the name
     exists (two runs in the same second) the suffix ``-2``, ``-3``... is tried.
@@ -722,13 +737,103 @@ def make_run_dir(
     out.mkdir(parents=True, exist_ok=True)
     base = f"{now:%Y%m%d-%H%M%S}-{_slug(label)}"
     for i in range(1, 10_000):
-        candidate = out / (base if i == 1 else f"{base}-{i}")
+        name = base if i == 1 else f"{base}-{i}"
+        candidate = out / (f"{_PARTIAL}{name}" if partial else name)
+        if partial and (out / name).exists():
+            continue
         try:
             os.mkdir(candidate)
         except FileExistsError:
             continue
         return candidate
     raise MiningError(f"Cannot create a new run folder in {out}: too many runs named {base}.")
+
+
+_RUN_NAME = re.compile(r"^\d{8}-\d{6}-")
+_PARTIAL = ".partial-"
+
+
+@contextlib.contextmanager
+def run_lock(out: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold ``<out>/.mining-report.lock`` while a run writes into ``out``.
+
+    A second run into the same folder (an overlapping cron job) fails at once with a clear
+    error instead of racing the first. The lock is an OS file lock (``fcntl.flock``), released
+    by the OS even if the process dies.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / ".mining-report.lock"
+    fh = open(path, "a+", encoding="utf-8")
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - Windows: no lock, runs still never share a folder
+            pass
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise MiningError(
+                f"Another report run is writing to {out} ({holder}). Wait until it finishes, or "
+                "use another --out folder. (The lock is released when that process ends.)"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {_now_iso()}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def _finalise_run_dir(partial: Path) -> Path:
+    """Rename ``<out>/.partial-<name>`` to ``<out>/<name>`` (a suffix if that exists)."""
+    name = partial.name[len(_PARTIAL):]
+    for i in range(1, 10_000):
+        final = partial.parent / (name if i == 1 else f"{name}-{i}")
+        if final.exists():
+            continue
+        os.rename(partial, final)
+        return final
+    raise MiningError(f"Cannot name the finished run {name} in {partial.parent}.")
+
+
+def complete_runs(out: str | os.PathLike[str]) -> list[Path]:
+    """Finished run folders in ``out`` (those with a run.json), oldest first."""
+    out = Path(out)
+    if not out.is_dir():
+        return []
+    return sorted(p for p in out.iterdir()
+                  if p.is_dir() and _RUN_NAME.match(p.name) and (p / "run.json").is_file())
+
+
+def prune_runs(out: str | os.PathLike[str], keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` finished runs in ``out``; return what was deleted."""
+    runs = complete_runs(out)
+    old = runs[:-keep] if keep > 0 else []
+    for path in old:
+        shutil.rmtree(path)
+    return old
+
+
+def _point_latest(out: Path, run_dir: Path) -> None:
+    """``<out>/latest`` (a symbolic link) and ``<out>/latest.html`` (a redirect) -> run_dir."""
+    tmp = out / f".latest-{os.getpid()}"
+    try:
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(run_dir.name, tmp, target_is_directory=True)
+        os.replace(tmp, out / "latest")
+    except OSError:  # pragma: no cover - no symlinks (some Windows set-ups): latest.html remains
+        pass
+    href = f"{run_dir.name}/index.html"
+    (out / "latest.html").write_text(
+        f'<!DOCTYPE html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url={href}">'
+        f'<title>latest report</title><a href="{href}">latest report: {run_dir.name}</a>\n',
+        encoding="utf-8",
+    )
 
 
 def _git_info(where: Path) -> dict[str, Any] | None:
@@ -842,16 +947,19 @@ def _short(text: str, *, lines: int = _MAX_CELL_LINES, chars: int = _MAX_TEXT) -
 
 @contextlib.contextmanager
 def _kernel_environment() -> Iterator[None]:
-    """Headless matplotlib in the kernel (it inherits os.environ); restored afterwards."""
-    old = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = KERNEL_MPLBACKEND
+    """Headless matplotlib and no widgets in the kernel (it inherits os.environ); restored
+    afterwards. ``MINING_UNATTENDED=1`` tells :mod:`mining.interactive` not to draw sliders."""
+    changes = {"MPLBACKEND": KERNEL_MPLBACKEND, "MINING_UNATTENDED": "1"}
+    old = {k: os.environ.get(k) for k in changes}
+    os.environ.update(changes)
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop("MPLBACKEND", None)
-        else:
-            os.environ["MPLBACKEND"] = old
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _check_kernel(kernel_name: str) -> None:
@@ -1194,15 +1302,44 @@ def _execute_plan(
     progress: bool,
     fail_fast: bool,
     echo: Echo | None,
+    keep: int | None = None,
 ) -> ReportRun:
     _check_kernel(kernel_name)
+    with run_lock(out):
+        return _execute_locked(plan, out=Path(out), label=label, meta=meta,
+                               kernel_name=kernel_name, progress=progress, fail_fast=fail_fast,
+                               echo=echo, keep=keep)
+
+
+def _move_outputs(results: list[NotebookResult], old: Path, new: Path) -> None:
+    """Point result paths at the renamed run folder."""
+    for r in results:
+        for key, path in list(r.outputs.items()):
+            try:
+                r.outputs[key] = new / Path(path).relative_to(old)
+            except ValueError:
+                pass
+
+
+def _execute_locked(
+    plan: list[_Planned],
+    *,
+    out: Path,
+    label: str,
+    meta: dict[str, Any],
+    kernel_name: str,
+    progress: bool,
+    fail_fast: bool,
+    echo: Echo | None,
+    keep: int | None,
+) -> ReportRun:
     started = _now_iso()
     t0 = time.perf_counter()
-    run_dir = make_run_dir(out, label)
+    work_dir = make_run_dir(out, label, partial=True)
     git_info = _git_info(plan[0].notebook.parent) if plan else None
     meta = {
         **meta,
-        "run_id": run_dir.name,
+        "run_id": work_dir.name[len(_PARTIAL):],
         "dataset": label,
         "started": started,
         "mining_version": _mining_version(),
@@ -1212,13 +1349,24 @@ def _execute_plan(
     }
     results: list[NotebookResult] = []
     n = len(plan)
+    summaries: dict[str, dict[str, Any]] = {}
 
     def finish() -> ReportRun:
         meta["finished"] = _now_iso()
         meta["duration_s"] = round(time.perf_counter() - t0, 3)
-        write_index(run_dir, results, meta)
+        meta["data"] = summaries
+        write_index(work_dir, results, meta)
+        run_dir = _finalise_run_dir(work_dir)
+        _move_outputs(results, work_dir, run_dir)
+        if not meta.get("interrupted"):
+            _point_latest(out, run_dir)
+            if keep:
+                removed = prune_runs(out, keep)
+                if removed and echo:
+                    echo(f"removed {len(removed)} old run(s), keeping the newest {keep}")
         return ReportRun(run_dir=run_dir, results=results, meta=meta)
 
+    run_dir = work_dir
     stop_reason: str | None = None
     for i, item in enumerate(plan, start=1):
         head = f"[{i}/{n}] {item.name} ..."
@@ -1254,6 +1402,10 @@ def _execute_plan(
             finish()
             raise
         results.append(result)
+        _add_thumbnail(result, run_dir / item.name)
+        key = data_key(item.parameters)
+        if key and key not in summaries:
+            summaries[key] = data_summary(item.parameters)
         if echo:
             prefix = f"{item.name}: " if progress else ""
             line = f"{prefix}{result.status} ({result.duration_s:.1f} s)"
@@ -1270,8 +1422,9 @@ def run_report(
     *,
     dataset: str | None = None,
     size: str | None = None,
-    out: str | os.PathLike[str] = "reports",
+    out: str | os.PathLike[str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    keep: int | None = None,
     timeout: float | None = None,
     kernel_name: str | None = None,
     progress: bool = False,
@@ -1291,8 +1444,14 @@ def run_report(
         YAML config (default: :func:`find_default_config`).
     dataset, size : str, optional
         Override the ``dataset`` and ``size`` parameters.
-    out : path, default "reports"
-        Parent folder of the run folder ``<YYYYmmdd-HHMMSS>-<dataset>``.
+    out : path, optional
+        Parent folder of the run folder ``<YYYYmmdd-HHMMSS>-<dataset>`` (default: the config's
+        ``out``, else ``reports``). The run is written to ``.partial-<name>`` and renamed when
+        done; ``<out>/latest`` and ``<out>/latest.html`` then point to it. A lock file stops a
+        second run into the same folder while one is running.
+    keep : int, optional
+        Keep only the newest ``keep`` finished runs in ``out`` (default: the config's ``keep``,
+        else all).
     overrides : mapping, optional
         More parameters (``-p NAME VALUE``); text is converted per notebook.
     timeout : float, optional
@@ -1374,9 +1533,10 @@ def run_report(
         "overrides": _redact(cli),
     }
     return _execute_plan(
-        plan, out=out, label=_label(label_params, "report"), meta=meta,
+        plan, out=out if out is not None else (cfg["out"] or "reports"),
+        label=_label(label_params, "report"), meta=meta,
         kernel_name=kernel_name or cfg["kernel"], progress=progress, fail_fast=fail_fast,
-        echo=echo,
+        echo=echo, keep=keep if keep is not None else cfg["keep"],
     )
 
 
@@ -1409,6 +1569,95 @@ def run_one(
 
 
 # --------------------------------------------------------------------------------------------
+# data summary and thumbnails for the index
+
+
+def data_key(params: Mapping[str, Any]) -> str | None:
+    """Which data a notebook read: ``source`` if given, else ``dataset`` with size and seed."""
+    if params.get("source"):
+        return f"source={_redact(params['source'])}"
+    if params.get("dataset"):
+        return (f"dataset={params['dataset']}, size={params.get('size', 'default')}, "
+                f"seed={params.get('seed', 0)}")
+    return None
+
+
+def data_summary(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Rows, customers, orders, date range and the cleaning counts of the data a notebook read.
+
+    Computed in the runner (not in the notebook) from the same parameters, so the index shows it
+    for every notebook; a data problem is reported as ``error`` instead of failing the run.
+    """
+    try:
+        from mining import datasets
+        from mining.io import load_transactions
+        from mining.schema import clean_transactions
+
+        if params.get("source"):
+            tx, cleaning = clean_transactions(load_transactions(params["source"]))
+        else:
+            ds = datasets.load(str(params["dataset"]), size=str(params.get("size", "default")),
+                               seed=int(params.get("seed", 0)))
+            tx, cleaning = ds.transactions, ds.cleaning
+        if tx is None:
+            return {"rows": 0, "note": "a customer table, no transactions"}
+        out: dict[str, Any] = {
+            "rows": len(tx), "customers": int(tx["customer_id"].nunique()),
+            "orders": int(tx["order_id"].nunique()),
+            "first": f"{tx['timestamp'].min():%Y-%m-%d}" if len(tx) else None,
+            "last": f"{tx['timestamp'].max():%Y-%m-%d}" if len(tx) else None,
+        }
+        if cleaning is not None:
+            out["rows_in"] = cleaning.rows_in
+            out["removed"] = {k: v for k, v in cleaning.removed.items() if v}
+        return out
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _add_thumbnail(result: NotebookResult, folder: Path, *, width: int = 320) -> None:
+    """Save the notebook's key figure as ``thumbnail.png`` beside it.
+
+    The key figure is the first image of a cell tagged ``key-figure``, else the first image.
+    """
+    path = result.outputs.get("notebook")
+    if path is None or not Path(path).is_file():
+        return
+    try:
+        import base64
+
+        nb = _read_notebook(Path(path))
+        images: list[tuple[bool, str]] = []
+        for cell in nb.cells:
+            if cell.get("cell_type") != "code":
+                continue
+            key = "key-figure" in cell.get("metadata", {}).get("tags", [])
+            for o in cell.get("outputs", []):
+                png = o.get("data", {}).get("image/png")
+                if png:
+                    images.append((key, png))
+        if not images:
+            return
+        png = next((p for k, p in images if k), images[0][1])
+        import io
+
+        from matplotlib.figure import Figure  # no pyplot: the runner changes no global state
+        from matplotlib.image import imread
+
+        img = imread(io.BytesIO(base64.b64decode(png)), format="png")
+        h, w = img.shape[:2]
+        fig = Figure(figsize=(width / 100, width / 100 * h / w), dpi=100)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.imshow(img)
+        ax.axis("off")
+        target = folder / "thumbnail.png"
+        fig.savefig(target, dpi=100)
+        result.outputs["thumbnail"] = target
+    except Exception:
+        return
+
+
+# --------------------------------------------------------------------------------------------
 # index
 
 _CSS = """
@@ -1416,7 +1665,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang
        margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
 h1 { font-size: 1.5em; margin-bottom: .2em; }
 .meta { color: #555; font-size: .92em; margin-bottom: 1.5em; }
-.meta span { margin-right: 1.5em; white-space: nowrap; }
+.meta { display: flex; flex-wrap: wrap; gap: .3em 1.5em; }
+.meta span { white-space: nowrap; }
 .summary { font-size: 1.05em; margin: 1em 0; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: .5em .6em; border-bottom: 1px solid #ddd; }
@@ -1431,6 +1681,7 @@ ul.params li.passed { color: #222; font-weight: bold; }
 pre.error { background: #fdecea; border-left: 4px solid #c62828; padding: .6em; margin: .3em 0 0;
             white-space: pre-wrap; font-size: .85em; max-height: 20em; overflow: auto; }
 .small { color: #777; font-size: .85em; }
+img.thumb { display: block; max-width: 240px; margin-top: .4em; border: 1px solid #ddd; }
 """
 
 
@@ -1452,6 +1703,29 @@ def _link(run_dir: Path, path: Path | None, text: str) -> str:
     except ValueError:
         rel = Path(path).resolve().as_uri()
     return f'<a href="{_esc(quote(rel))}">{_esc(text)}</a>'
+
+
+def _rel(run_dir: Path, path: Path) -> str:
+    try:
+        rel = Path(path).resolve().relative_to(run_dir.resolve()).as_posix()
+    except ValueError:
+        rel = Path(path).resolve().as_uri()
+    return quote(rel)
+
+
+def _data_text(data: Mapping[str, Any]) -> str:
+    if "error" in data:
+        return f"data: {data['error']}"
+    if "customers" not in data:
+        return f"data: {data.get('note', '')}"
+    text = (f"data: {data['rows']:,} lines, {data['orders']:,} orders, "
+            f"{data['customers']:,} customers, {data['first']} .. {data['last']}")
+    removed = data.get("removed") or {}
+    if "rows_in" in data:
+        text += (f"; cleaning removed {data['rows_in'] - data['rows']:,} of {data['rows_in']:,}"
+                 + (" (" + ", ".join(f"{k} {v:,}" for k, v in removed.items()) + ")"
+                    if removed else ""))
+    return text
 
 
 def write_index(
@@ -1521,10 +1795,23 @@ def write_index(
         elif r.status == SKIPPED and r.skip_reason:
             detail = f'<div class="small">{_esc(r.skip_reason)}</div>'
         source = f'<div class="small">{_esc(r.notebook.name)}</div>' if r.notebook else ""
+        data = (meta.get("data") or {}).get(data_key(r.parameters) or "")
+        if data:
+            source += f'<div class="small data">{_esc(_data_text(data))}</div>'
+        thumb = r.outputs.get("thumbnail")
+        target = r.outputs.get("html_nocode") or r.outputs.get("html")
+        if thumb is not None and Path(thumb).is_file():
+            img = (f'<img class="thumb" src="{_esc(_rel(run_dir, Path(thumb)))}" '
+                   f'alt="key figure of {_esc(r.name)}">')
+            source += (f'<a href="{_esc(_rel(run_dir, Path(target)))}">{img}</a>'
+                       if target else img)
+        name = _esc(r.title or r.name)
+        if target is not None and Path(target).is_file():
+            name = f'<a href="{_esc(_rel(run_dir, Path(target)))}">{name}</a>'
         duration = f"{r.duration_s:.1f} s" if r.status != SKIPPED else "-"
         rows.append(
             f'<tr id="{_esc(r.name)}"><td class="num">{i}</td>'
-            f"<td><b>{_esc(r.title or r.name)}</b>{source}{detail}</td>"
+            f"<td><b>{name}</b>{source}{detail}</td>"
             f'<td><span class="status {_esc(r.status)}">{_esc(r.status)}</span></td>'
             f'<td class="num">{_esc(duration)}</td>'
             f'<td><ul class="params">{params}</ul></td>'

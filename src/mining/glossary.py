@@ -1,0 +1,68 @@
+"""The CRM concept glossary the notebooks teach: English, Chinese, a one-line definition and the
+notebook that shows it (``mining glossary`` prints it).
+
+>>> from mining.glossary import glossary
+>>> glossary().loc["RFM analysis", "chinese"]
+'RFM 分析'
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["GLOSSARY", "glossary"]
+
+#: (term, 中文, definition, notebook)
+GLOSSARY: list[tuple[str, str, str, str]] = [
+    ("customer", "客户", "a known individual the firm can recognise and treat differently "
+     "(anonymous baskets are buyers 顾客, not customers)", "01_customer_value"),
+    ("IDIC", "识别、区分、互动、定制", "identify, differentiate, interact, customise: the CRM "
+     "workflow the notebooks follow", "01_customer_value"),
+    ("customer identification", "客户识别", "finding from purchase records which customers "
+     "matter and how they differ", "01_customer_value"),
+    ("RFM analysis", "RFM 分析", "recency (days since last purchase), frequency (orders) and "
+     "monetary value (spend), each scored by quintile", "01_customer_value"),
+    ("ABC analysis", "ABC 分类法", "rank customers by revenue: A the few who bring most of it, "
+     "B the next, C the many small ones (Pareto)", "01_customer_value"),
+    ("customer lifetime value (CLV)", "客户终身价值", "present value of all profit from a "
+     "customer: profit to date plus expected future profit", "01_customer_value, 07_lifetime_value"),
+    ("CLV matrix", "客户终身价值矩阵", "current value x growth potential: lead 铅质, iron 铁质, "
+     "gold 黄金, platinum 白金", "01_customer_value, 07_lifetime_value"),
+    ("key / ordinary / small customers", "关键客户 / 普通客户 / 小客户", "value tiers that get "
+     "different service", "01_customer_value"),
+    ("clustering / segmentation", "聚类分析 / 客户群体划分", "groups alike inside and different "
+     "between, found without given labels", "02_segmentation"),
+    ("concept description", "概念描述", "what characterises a segment, in words and rules",
+     "02_segmentation"),
+    ("association analysis", "关联分析 (购物篮分析)", "items bought together within one "
+     "transaction (market basket)", "03_cross_selling"),
+    ("support / confidence / lift", "支持度 / 置信度 / 提升度", "how common a combination is / "
+     "how often Y follows X in a basket / how much more often than chance", "03_cross_selling"),
+    ("cross-selling", "交叉销售", "offering an existing customer related products",
+     "03_cross_selling, 04_sequences"),
+    ("sequential patterns", "序列模式", "the order of a customer's transactions: what is bought "
+     "after what", "04_sequences"),
+    ("churn", "客户流失", "the end of the relationship: the customer no longer brings value",
+     "05_churn"),
+    ("retention", "客户保持", "keeping the relationship so the customer keeps bringing value",
+     "05_churn"),
+    ("customer lifecycle", "客户生命周期", "exploration 考察期, formation 形成期, stability "
+     "稳定期, decline 退化期", "05_churn"),
+    ("prediction", "自动预测趋势和行为", "predicting behaviour (churn, next purchase, CLV) from "
+     "history", "05_churn, 07_lifetime_value"),
+    ("deviation detection", "偏差检测", "records that differ markedly from the norm or from "
+     "expectation", "06_deviation"),
+    ("probability alive", "客户存活概率", "chance that a customer who has gone quiet will still "
+     "buy again (BG/NBD)", "07_lifetime_value"),
+    ("loyalty", "客户忠诚", "repeat purchase (behaviour) and preference (attitude); "
+     "disloyal, spurious, latent, true loyalty", "05_churn"),
+    ("data cleaning", "数据清洗", "removing returns, cancellations, duplicates and lines without "
+     "ids, counting each reason", "01_customer_value"),
+]
+
+
+def glossary() -> pd.DataFrame:
+    """The glossary as a DataFrame indexed by ``term``: ``chinese``, ``definition``,
+    ``notebook``."""
+    return pd.DataFrame(GLOSSARY, columns=["term", "chinese", "definition", "notebook"]
+                        ).set_index("term")
