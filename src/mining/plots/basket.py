@@ -16,7 +16,6 @@ plot_recommendation_eval hit rate and precision at k of rules vs popularity (tim
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -27,6 +26,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from mining.errors import InsufficientDataError, SchemaError
+from mining.plots._common import need_columns, new_ax, short
 
 __all__ = [
     "plot_item_frequency",
@@ -37,20 +37,10 @@ __all__ = [
 ]
 
 
-def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
 
 
-def _need(df: Any, cols: set[str], what: str, owner: str) -> None:
-    if not isinstance(df, pd.DataFrame) or not cols <= set(df.columns):
-        raise SchemaError([f"{owner} needs a {what} table with columns {sorted(cols)}."], what=what)
 
 
-def _short(text: str, width: int = 40) -> str:
-    return textwrap.shorten(str(text), width=width, placeholder="...")
 
 
 def _label(items: Any) -> str:
@@ -78,8 +68,8 @@ def plot_item_frequency(baskets: pd.DataFrame, *, top: int = 20, ax: Axes | None
                           what="baskets")
     counts = pd.Series({c: int(baskets[c].sum()) for c in baskets.columns})
     share = (counts / max(len(baskets), 1) * 100).sort_values(ascending=False).head(top)
-    fig, ax = _new_ax(ax, (7, max(3.0, 0.28 * len(share) + 1)))
-    ax.barh([_short(i) for i in share.index[::-1]], share.to_numpy()[::-1], color="tab:blue")
+    fig, ax = new_ax(ax, (7, max(3.0, 0.28 * len(share) + 1)))
+    ax.barh([short(i) for i in share.index[::-1]], share.to_numpy()[::-1], color="tab:blue")
     ax.set_xlabel("share of baskets holding the item (%)")
     ax.set_title(f"Most frequent items (top {len(share)} of {baskets.shape[1]:,}, "
                  f"{len(baskets):,} baskets)")
@@ -93,9 +83,9 @@ def plot_rules_scatter(rules: pd.DataFrame, *, label_top: int = 5,
     The ``label_top`` rules of highest lift are labelled.
     """
     owner = "plot_rules_scatter"
-    _need(rules, {"support", "confidence", "lift"}, "rules", owner)
+    need_columns(rules, {"support", "confidence", "lift"}, owner, "rules")
     _nonempty(rules, owner)
-    fig, ax = _new_ax(ax, (7, 4.5))
+    fig, ax = new_ax(ax, (7, 4.5))
     lift = rules["lift"].to_numpy(dtype=float)
     finite = np.isfinite(lift)
     norm = Normalize(vmin=float(np.nanmin(lift[finite])) if finite.any() else 0,
@@ -105,7 +95,7 @@ def plot_rules_scatter(rules: pd.DataFrame, *, label_top: int = 5,
     fig.colorbar(sc, ax=ax, label="lift")
     if label_top and {"antecedents", "consequents"} <= set(rules.columns):
         for _, r in rules.nlargest(label_top, "lift").iterrows():
-            ax.annotate(_short(f"{_label(r['antecedents'])} -> {_label(r['consequents'])}", 45),
+            ax.annotate(short(f"{_label(r['antecedents'])} -> {_label(r['consequents'])}", 45),
                         (r["support"] * 100, r["confidence"] * 100), fontsize=7,
                         xytext=(4, 2), textcoords="offset points")
     ax.set_xscale("log")
@@ -122,13 +112,13 @@ def plot_rules_network(rules: pd.DataFrame, *, top: int = 20, ax: Axes | None = 
     from its antecedent items and an arrow to its consequent items.
     """
     owner = "plot_rules_network"
-    _need(rules, {"antecedents", "consequents", "support", "lift"}, "rules", owner)
+    need_columns(rules, {"antecedents", "consequents", "support", "lift"}, owner, "rules")
     _nonempty(rules, owner)
     sub = rules.head(top)
     items = sorted({str(x) for col in ("antecedents", "consequents") for s in sub[col] for x in s})
     angle = np.linspace(0, 2 * np.pi, len(items), endpoint=False)
     pos = {it: (np.cos(a), np.sin(a)) for it, a in zip(items, angle, strict=True)}
-    fig, ax = _new_ax(ax, (8, 8))
+    fig, ax = new_ax(ax, (8, 8))
     lift = sub["lift"].to_numpy(dtype=float)
     norm = Normalize(vmin=float(lift.min()), vmax=float(lift.max()) if lift.max() > lift.min()
                      else float(lift.min()) + 1)
@@ -148,7 +138,7 @@ def plot_rules_network(rules: pd.DataFrame, *, top: int = 20, ax: Axes | None = 
                    color=cmap(norm(lf)), zorder=2)
     for it, (x, y) in pos.items():
         ax.scatter([x], [y], s=60, color="tab:orange", zorder=3)
-        ax.annotate(_short(it, 28), (x, y), xytext=(x * 1.08, y * 1.08), fontsize=8,
+        ax.annotate(short(it, 28), (x, y), xytext=(x * 1.08, y * 1.08), fontsize=8,
                     ha="left" if x >= 0 else "right", va="center")
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=ax, label="lift", shrink=0.6)
@@ -167,14 +157,14 @@ def plot_rules_matrix(rules: pd.DataFrame, *, top: int = 30, value: str = "lift"
     Cell colour = ``value`` (lift by default); empty cells have no rule among the top ones.
     """
     owner = "plot_rules_matrix"
-    _need(rules, {"antecedents", "consequents", value}, "rules", owner)
+    need_columns(rules, {"antecedents", "consequents", value}, owner, "rules")
     _nonempty(rules, owner)
     sub = rules.head(top)
-    a = [_short(_label(s), 35) for s in sub["antecedents"]]
-    c = [_short(_label(s), 35) for s in sub["consequents"]]
+    a = [short(_label(s), 35) for s in sub["antecedents"]]
+    c = [short(_label(s), 35) for s in sub["consequents"]]
     grid = (pd.DataFrame({"a": a, "c": c, "v": sub[value].to_numpy(dtype=float)})
             .pivot_table(index="a", columns="c", values="v", aggfunc="max"))
-    fig, ax = _new_ax(ax, (max(5.0, 0.45 * grid.shape[1] + 3), max(3.5, 0.3 * grid.shape[0] + 2)))
+    fig, ax = new_ax(ax, (max(5.0, 0.45 * grid.shape[1] + 3), max(3.5, 0.3 * grid.shape[0] + 2)))
     im = ax.imshow(grid.to_numpy(), cmap="viridis", aspect="auto")
     ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=8)
@@ -188,8 +178,8 @@ def plot_rules_matrix(rules: pd.DataFrame, *, top: int = 30, value: str = "lift"
 def plot_recommendation_eval(evaluation: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """Hit rate and precision at k per method, from :func:`mining.basket.evaluate_time_split`."""
     owner = "plot_recommendation_eval"
-    _need(evaluation, {"hit_rate", "precision_at_k", "k"}, "evaluation", owner)
-    fig, ax = _new_ax(ax, (6.5, 3.8))
+    need_columns(evaluation, {"hit_rate", "precision_at_k", "k"}, owner, "evaluation")
+    fig, ax = new_ax(ax, (6.5, 3.8))
     x = np.arange(len(evaluation))
     w = 0.38
     for off, col, name in ((-w / 2, "hit_rate", "hit rate"),

@@ -16,7 +16,6 @@ plot_hit_rates             hit rate at k of next-purchase suggestions per method
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -25,7 +24,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from mining.errors import InsufficientDataError, SchemaError
+from mining.errors import InsufficientDataError
+from mining.plots._common import need_columns, new_ax, short
 
 __all__ = [
     "plot_hit_rates",
@@ -36,20 +36,10 @@ __all__ = [
 ]
 
 
-def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
 
 
-def _need(df: Any, cols: set[str], what: str, owner: str) -> None:
-    if not isinstance(df, pd.DataFrame) or not cols <= set(df.columns):
-        raise SchemaError([f"{owner} needs a {what} table with columns {sorted(cols)}."], what=what)
 
 
-def _short(text: str, width: int = 60) -> str:
-    return textwrap.shorten(text, width=width, placeholder="...")
 
 
 def plot_purchase_timeline(db: Any, customer_id: Any, *, max_items: int = 4,
@@ -66,7 +56,7 @@ def plot_purchase_timeline(db: Any, customer_id: Any, *, max_items: int = 4,
         Items listed per order before "+n more".
     """
     seq = db.sequence(customer_id)
-    fig, ax = _new_ax(ax, (9, 3.2))
+    fig, ax = new_ax(ax, (9, 3.2))
     x = seq["timestamp"] if "timestamp" in seq.columns else seq["days"]
     ax.plot(x, np.zeros(len(seq)), color="0.6", lw=1, zorder=1)
     ax.scatter(x, np.zeros(len(seq)), s=60, color="tab:blue", zorder=2)
@@ -90,16 +80,16 @@ def plot_purchase_timeline(db: Any, customer_id: Any, *, max_items: int = 4,
 def plot_sequence_patterns(patterns: pd.DataFrame, *, top: int = 15, min_elements: int = 2,
                            ax: Axes | None = None) -> Figure:
     """The ``top`` most frequent patterns with at least ``min_elements`` elements (bars)."""
-    _need(patterns, {"pattern_str", "n_elements", "support"}, "patterns", "plot_sequence_patterns")
+    need_columns(patterns, {"pattern_str", "n_elements", "support"}, "plot_sequence_patterns", "patterns")
     sel = patterns[patterns["n_elements"] >= min_elements].head(top)
     if sel.empty:
         raise InsufficientDataError(
             f"No pattern with {min_elements} or more elements to plot; lower min_support or "
             "min_elements.")
-    fig, ax = _new_ax(ax, (8, 0.35 * len(sel) + 1.2))
+    fig, ax = new_ax(ax, (8, 0.35 * len(sel) + 1.2))
     y = np.arange(len(sel))[::-1]
     ax.barh(y, sel["support"] * 100, color="tab:blue")
-    ax.set_yticks(y, [_short(s) for s in sel["pattern_str"]], fontsize=8)
+    ax.set_yticks(y, [short(s, 60) for s in sel["pattern_str"]], fontsize=8)
     ax.set_xlabel("customers with the pattern (%)")
     ax.set_title(f"Most frequent sequential patterns ({min_elements}+ orders in a row)")
     return fig
@@ -108,17 +98,17 @@ def plot_sequence_patterns(patterns: pd.DataFrame, *, top: int = 15, min_element
 def plot_sequence_rules(rules: pd.DataFrame, *, label_top: int = 5, ax: Axes | None = None
                         ) -> Figure:
     """Rules as points: support (x) against confidence (y), coloured by lift; best labelled."""
-    _need(rules, {"support", "confidence", "lift", "rule_str"}, "rules", "plot_sequence_rules")
+    need_columns(rules, {"support", "confidence", "lift", "rule_str"}, "plot_sequence_rules", "rules")
     if rules.empty:
         raise InsufficientDataError("No sequential rules to plot; lower min_support or "
                                     "min_confidence.")
-    fig, ax = _new_ax(ax, (8, 5))
+    fig, ax = new_ax(ax, (8, 5))
     lift = rules["lift"].fillna(1.0)
     pts = ax.scatter(rules["support"] * 100, rules["confidence"] * 100, c=lift, cmap="viridis",
                      s=18, alpha=0.8)
     fig.colorbar(pts, ax=ax, label="lift")
     for r in rules.head(label_top).itertuples(index=False):
-        ax.annotate(_short(r.rule_str, 45), (r.support * 100, r.confidence * 100), fontsize=7,
+        ax.annotate(short(r.rule_str, 45), (r.support * 100, r.confidence * 100), fontsize=7,
                     xytext=(4, 2), textcoords="offset points")
     ax.set_xlabel("support: customers with X then Y (%)")
     ax.set_ylabel("confidence: of customers with X, share who later bought Y (%)")
@@ -128,15 +118,15 @@ def plot_sequence_rules(rules: pd.DataFrame, *, label_top: int = 5, ax: Axes | N
 
 def plot_pattern_lags(lags: pd.DataFrame, *, step: int = 1, ax: Axes | None = None) -> Figure:
     """Box plot of days from one element to the next, per pattern (from ``pattern_lags``)."""
-    _need(lags, {"pattern_str", "step", "lag_days"}, "lags", "plot_pattern_lags")
+    need_columns(lags, {"pattern_str", "step", "lag_days"}, "plot_pattern_lags", "lags")
     sel = lags[lags["step"] == step]
     if sel.empty:
         raise InsufficientDataError("No time lags to plot: no pattern with two or more elements.")
     order = list(dict.fromkeys(sel["pattern_str"]))
     data = [sel.loc[sel["pattern_str"] == p, "lag_days"].to_numpy() for p in order]
-    fig, ax = _new_ax(ax, (8, 0.45 * len(order) + 1.5))
+    fig, ax = new_ax(ax, (8, 0.45 * len(order) + 1.5))
     ax.boxplot(data, orientation="horizontal", showfliers=False)
-    ax.set_yticks(np.arange(1, len(order) + 1), [_short(p) for p in order], fontsize=8)
+    ax.set_yticks(np.arange(1, len(order) + 1), [short(p, 60) for p in order], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(f"days from element {step} to element {step + 1} (earliest occurrence)")
     ax.set_title("How long until the next step of a pattern")
@@ -145,8 +135,8 @@ def plot_pattern_lags(lags: pd.DataFrame, *, step: int = 1, ax: Axes | None = No
 
 def plot_hit_rates(evaluation: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """Hit rate at k per method, from :func:`mining.sequence.evaluate_time_split`."""
-    _need(evaluation, {"hit_rate", "k"}, "evaluation", "plot_hit_rates")
-    fig, ax = _new_ax(ax, (6, 3.5))
+    need_columns(evaluation, {"hit_rate", "k"}, "plot_hit_rates", "evaluation")
+    fig, ax = new_ax(ax, (6, 3.5))
     colors = plt.get_cmap("tab10")(np.arange(len(evaluation)))
     bars = ax.bar(evaluation.index.astype(str), evaluation["hit_rate"] * 100, color=colors)
     for b, v in zip(bars, evaluation["hit_rate"], strict=True):

@@ -18,13 +18,13 @@ plot_clv_matrix               current vs future value per customer, coloured by 
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from mining.errors import InsufficientDataError, ParameterError, SchemaError
+from mining.plots._common import as_frame, need_columns, new_ax
 from mining.value import (
     CLV_CLASSES,
     RFM_SEGMENTS,
@@ -44,25 +44,10 @@ _CLV_COLORS = {"lead": "0.55", "iron": "tab:blue", "gold": "goldenrod", "platinu
 _ABC_COLORS = ("tab:green", "tab:orange", "tab:red", "tab:purple", "tab:brown", "tab:pink")
 
 
-def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
 
 
-def _frame(obj: object, owner: str, what: str) -> pd.DataFrame:
-    if not isinstance(obj, pd.DataFrame):
-        raise ParameterError(f"{owner} expects {what} as a DataFrame. "
-                             f"Got {type(obj).__name__} instead.")
-    return obj
 
 
-def _need(df: pd.DataFrame, cols: list[str], owner: str, what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing],
-                          what=what)
 
 
 def plot_rfm_heatmap(rfm: pd.DataFrame, *, value: str = "monetary_total",
@@ -79,10 +64,10 @@ def plot_rfm_heatmap(rfm: pd.DataFrame, *, value: str = "monetary_total",
         Where to draw; a new figure when None.
     """
     owner = "plot_rfm_heatmap"
-    rfm = _frame(rfm, owner, "the RFM table (from value.rfm_scores)")
-    _need(rfm, ["r_score", "f_score"], owner, "RFM")
+    rfm = as_frame(rfm, owner, "the RFM table (from value.rfm_scores)")
+    need_columns(rfm, ["r_score", "f_score"], owner, "RFM")
     if value != "count":
-        _need(rfm, [value], owner, "RFM")
+        need_columns(rfm, [value], owner, "RFM")
     if len(rfm) == 0:
         raise InsufficientDataError(f"{owner}: the RFM table has no customers.")
     bins = int(rfm.attrs.get("bins", max(rfm["r_score"].max(), rfm["f_score"].max())))
@@ -90,7 +75,7 @@ def plot_rfm_heatmap(rfm: pd.DataFrame, *, value: str = "monetary_total",
     g = rfm.groupby(["r_score", "f_score"])
     cell = g.size() if value == "count" else g[value].mean()
     grid = cell.unstack("f_score").reindex(index=levels[::-1], columns=levels)
-    fig, ax = _new_ax(ax, (1.1 * bins + 2.5, 0.9 * bins + 1.5))
+    fig, ax = new_ax(ax, (1.1 * bins + 2.5, 0.9 * bins + 1.5))
     data = grid.to_numpy(dtype=float)
     im = ax.imshow(np.ma.masked_invalid(data), cmap="YlGnBu", aspect="auto")
     finite = data[np.isfinite(data)]
@@ -118,7 +103,7 @@ def plot_rfm_segments(rfm: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     on top; the customer count is written beside each bar.
     """
     owner = "plot_rfm_segments"
-    rfm = _frame(rfm, owner, "the RFM table (from value.rfm_scores)")
+    rfm = as_frame(rfm, owner, "the RFM table (from value.rfm_scores)")
     if {"customers", "share", "revenue_share"} <= set(rfm.columns):
         summary = rfm
     else:
@@ -128,7 +113,7 @@ def plot_rfm_segments(rfm: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     order = [s for s in RFM_SEGMENTS if s in summary.index]
     order += [s for s in summary.index if s not in order]
     s = summary.loc[order]
-    fig, ax = _new_ax(ax, (8.0, 0.45 * len(s) + 1.8))
+    fig, ax = new_ax(ax, (8.0, 0.45 * len(s) + 1.8))
     y = np.arange(len(s))[::-1]
     h = 0.4
     ax.barh(y + h / 2, 100 * s["share"], h, label="share of customers", color="tab:blue")
@@ -157,7 +142,7 @@ def plot_pareto_curve(curve_or_features: pd.DataFrame, *, ax: Axes | None = None
         rule at 0.2); None for no mark.
     """
     owner = "plot_pareto_curve"
-    df = _frame(curve_or_features, owner, "a Pareto curve or a customer table")
+    df = as_frame(curve_or_features, owner, "a Pareto curve or a customer table")
     if {"share_customers", "share_revenue"} <= set(df.columns):
         curve = df
     elif "monetary_total" in df.columns:
@@ -169,7 +154,7 @@ def plot_pareto_curve(curve_or_features: pd.DataFrame, *, ax: Axes | None = None
     if mark is not None and not (isinstance(mark, int | float) and 0 < mark < 1):
         raise ParameterError(f"The 'mark' parameter of {owner} must be None or a number in "
                              f"(0, 1). Got {mark!r} instead.")
-    fig, ax = _new_ax(ax, (5.5, 5.0))
+    fig, ax = new_ax(ax, (5.5, 5.0))
     x = 100 * curve["share_customers"].to_numpy(float)
     yv = 100 * curve["share_revenue"].to_numpy(float)
     ax.plot(x, yv, color="tab:blue", lw=2, label="customers ranked by revenue")
@@ -196,8 +181,8 @@ def plot_abc_classes(abc: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     as dotted lines and each class's share of customers and revenue is written in the legend.
     """
     owner = "plot_abc_classes"
-    abc = _frame(abc, owner, "the ABC table (from value.abc_classes)")
-    _need(abc, ["revenue", "cum_share_revenue", "cum_share_customers", "abc_class"], owner, "ABC")
+    abc = as_frame(abc, owner, "the ABC table (from value.abc_classes)")
+    need_columns(abc, ["revenue", "cum_share_revenue", "cum_share_customers", "abc_class"], owner, "ABC")
     if len(abc) == 0:
         raise InsufficientDataError(f"{owner}: the ABC table has no customers.")
     a = abc.sort_values("cum_share_customers")
@@ -205,7 +190,7 @@ def plot_abc_classes(abc: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     yv = np.r_[0.0, 100 * a["cum_share_revenue"].to_numpy(float)]
     cls = a["abc_class"].astype(str).to_numpy()
     total = float(a["revenue"].sum())
-    fig, ax = _new_ax(ax, (6.0, 5.0))
+    fig, ax = new_ax(ax, (6.0, 5.0))
     for k, c in enumerate(sorted(set(cls))):
         idx = np.flatnonzero(cls == c)
         seg = np.r_[idx[0], idx + 1]  # include the point where the class starts
@@ -254,10 +239,10 @@ def plot_clv_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None, log: bool =
     without stretching the axis over dozens of decades.
     """
     owner = "plot_clv_matrix"
-    matrix = _frame(matrix, owner, "the CLV matrix (from value.clv_matrix)")
+    matrix = as_frame(matrix, owner, "the CLV matrix (from value.clv_matrix)")
     vcol = matrix.attrs.get("value_col", "current_value")
     gcol = matrix.attrs.get("growth_col", "future_value")
-    _need(matrix, [vcol, gcol, "clv_class"], owner, "CLV matrix")
+    need_columns(matrix, [vcol, gcol, "clv_class"], owner, "CLV matrix")
     if len(matrix) == 0:
         raise InsufficientDataError(f"{owner}: the CLV matrix has no customers.")
     v = matrix[vcol].to_numpy(float)
@@ -265,7 +250,7 @@ def plot_clv_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None, log: bool =
     vs = float(matrix.attrs.get("value_split", np.median(v)))
     gs = float(matrix.attrs.get("growth_split", np.median(g)))
     cls = matrix["clv_class"].astype(str).to_numpy()
-    fig, ax = _new_ax(ax, (6.5, 5.5))
+    fig, ax = new_ax(ax, (6.5, 5.5))
     if log:  # money below a cent is drawn at a cent: a log axis would spread it over 1e-40..
         v_draw, g_draw = np.maximum(v, _MONEY_FLOOR), np.maximum(g, _MONEY_FLOOR)
     else:

@@ -1,0 +1,47 @@
+"""What every plot module needs: a figure to draw on and checks of its input table."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from mining.errors import ParameterError, SchemaError
+
+__all__ = ["as_frame", "need_columns", "new_ax", "short"]
+
+
+def new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """The figure and axes to draw on: ``ax``'s own, or a new figure of ``figsize`` inches."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def as_frame(obj: object, owner: str, what: str) -> pd.DataFrame:
+    """``obj`` if it is a DataFrame, else a ParameterError naming ``owner`` and ``what``."""
+    if not isinstance(obj, pd.DataFrame):
+        raise ParameterError(f"{owner} expects {what} as a DataFrame. "
+                             f"Got {type(obj).__name__} instead.")
+    return obj
+
+
+def need_columns(df: Any, cols: Iterable[str], owner: str, what: str) -> pd.DataFrame:
+    """Check ``df`` is a DataFrame with every column in ``cols``; one SchemaError lists all."""
+    df = as_frame(df, owner, what)
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing],
+                          what=what)
+    return df
+
+
+def short(text: object, width: int = 40) -> str:
+    """``text`` cut to ``width`` characters with "..." (labels that must fit a figure)."""
+    return textwrap.shorten(str(text), width=width, placeholder="...")
