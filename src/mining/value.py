@@ -15,7 +15,7 @@ ABC / Pareto (ABC 分类法)
 Customer lifetime value (客户终身价值)
     :func:`customer_lifetime_value` is a transparent heuristic: past order rate and order value,
     damped by a probability of still being active and discounted monthly. A probabilistic
-    (BG/NBD + Gamma-Gamma) version comes in a later module.
+    (BG/NBD + Gamma-Gamma) version is in :mod:`mining.clv` (notebook 07).
 CLV matrix (客户终身价值矩阵)
     :func:`clv_matrix` crosses current value with future value: lead 铅质, iron 铁质, gold 黄金,
     platinum 白金; :func:`clv_matrix_summary` sizes the four classes with a treatment for each.
@@ -456,7 +456,7 @@ def customer_lifetime_value(
     """Heuristic customer lifetime value: current annual profit and discounted future profit.
 
     This is the simple, transparent CLV heuristic; a probabilistic BG/NBD + Gamma-Gamma version
-    comes in a later module. For each customer (one month = 365.25 / 12 days):
+    is in :mod:`mining.clv`. For each customer (one month = 365.25 / 12 days):
 
     * ``tenure_months = max(tenure_days, one month) / one month`` (customers younger than a month
       count as one month, so nothing is extrapolated from a few days);

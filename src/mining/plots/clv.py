@@ -1,0 +1,181 @@
+"""Figures for predictive customer lifetime value (``mining.clv``).
+
+Each function draws on ``ax`` (a new figure when None) and returns the matplotlib ``Figure``;
+none calls ``plt.show()`` or changes global styles. The CLV matrix itself is drawn by
+:func:`mining.plots.value.plot_clv_matrix`.
+
+================================  ================================================================
+function                          shows
+================================  ================================================================
+plot_holdout_check                mean actual vs predicted holdout purchases by number of
+                                  calibration repeat purchases (Fader, Hardie and Lee 2005)
+plot_frequency_recency_heatmap    expected purchases or P(alive) over repeat purchases x time
+                                  from the first to the last purchase
+plot_p_alive_distribution         histogram of P(alive) across customers
+plot_clv_transitions              customers moving between CLV-matrix classes, as a heat map
+================================  ================================================================
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from mining.errors import InsufficientDataError, ParameterError, SchemaError
+
+__all__ = [
+    "plot_clv_transitions",
+    "plot_frequency_recency_heatmap",
+    "plot_holdout_check",
+    "plot_p_alive_distribution",
+]
+
+_UNIT_NAMES = {"W": "weeks", "D": "days", "M": "months"}
+
+
+def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _frame(obj: object, owner: str, what: str) -> pd.DataFrame:
+    if not isinstance(obj, pd.DataFrame):
+        raise ParameterError(f"{owner} expects {what} as a DataFrame. "
+                             f"Got {type(obj).__name__} instead.")
+    return obj
+
+
+def _need(df: pd.DataFrame, cols: list[str], owner: str, what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing],
+                          what=what)
+
+
+def _unit(attrs: dict) -> str:
+    return _UNIT_NAMES.get(str(attrs.get("time_unit")), "time units")
+
+
+def plot_holdout_check(check: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Actual and predicted mean holdout purchases per group of calibration repeat purchases.
+
+    Parameters
+    ----------
+    check : DataFrame
+        Output of :func:`mining.clv.holdout_check` (``actual``, ``predicted``, ``customers``).
+    ax : Axes, optional
+        Where to draw; a new figure when None.
+    """
+    owner = "plot_holdout_check"
+    check = _frame(check, owner, "the holdout check (from clv.holdout_check)")
+    _need(check, ["actual", "predicted", "customers"], owner, "holdout check")
+    if len(check) == 0:
+        raise InsufficientDataError(f"{owner}: the holdout check has no rows.")
+    fig, ax = _new_ax(ax, (6.5, 4.5))
+    pos = np.arange(len(check))
+    ax.plot(pos, check["actual"].to_numpy(float), marker="o", color="tab:blue", label="actual")
+    ax.plot(pos, check["predicted"].to_numpy(float), marker="s", ls="--", color="tab:orange",
+            label="BG/NBD prediction")
+    ax.set_xticks(pos, [f"{k}\n(n={n})" for k, n in zip(check.index, check["customers"],
+                                                          strict=True)], fontsize=8)
+    length = check.attrs.get("holdout_length")
+    span = f" over {length:.3g} {_unit(check.attrs)}" if length is not None else ""
+    ax.set_xlabel("repeat purchases in the calibration period (customers)")
+    ax.set_ylabel(f"mean purchases in the holdout{span}")
+    ax.set_title("Calibration / holdout check: predicted vs actual purchases")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_frequency_recency_heatmap(grid: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Heat map of a :func:`mining.clv.frequency_recency_grid` (expected purchases or P(alive)).
+
+    Rows: repeat purchases (most on top); columns: time from the first to the last purchase
+    (a recent last purchase on the right).
+    """
+    owner = "plot_frequency_recency_heatmap"
+    grid = _frame(grid, owner, "the grid (from clv.frequency_recency_grid)")
+    if grid.size == 0:
+        raise InsufficientDataError(f"{owner}: the grid is empty.")
+    quantity = grid.attrs.get("quantity", "expected_purchases")
+    data = grid.to_numpy(dtype=float)
+    rec = np.asarray(grid.columns, dtype=float)
+    freq = np.asarray(grid.index, dtype=float)
+    fig, ax = _new_ax(ax, (7.0, 5.0))
+    if quantity == "p_alive":
+        im = ax.imshow(data, origin="lower", aspect="auto", cmap="RdYlGn", vmin=0, vmax=1,
+                       extent=(rec[0], rec[-1], freq[0] - 0.5, freq[-1] + 0.5))
+        label = "P(alive)"
+        title = "Probability alive by frequency and recency"
+    else:
+        im = ax.imshow(data, origin="lower", aspect="auto", cmap="viridis",
+                       extent=(rec[0], rec[-1], freq[0] - 0.5, freq[-1] + 0.5))
+        t = grid.attrs.get("t", 1.0)
+        label = f"expected purchases in the next {t:.3g} {_unit(grid.attrs)}"
+        title = "Expected purchases by frequency and recency"
+    unit = _unit(grid.attrs)
+    age = grid.attrs.get("age")
+    ax.set_xlabel(f"time from first to last purchase ({unit})"
+                  + (f"; customer age {age:.3g}" if age is not None else ""))
+    ax.set_ylabel("repeat purchases")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label=label)
+    return fig
+
+
+def plot_p_alive_distribution(clv: pd.DataFrame, *, bins: int = 20,
+                              ax: Axes | None = None) -> Figure:
+    """Histogram of ``p_alive`` (from :func:`mining.clv.lifetime_value`) across customers."""
+    owner = "plot_p_alive_distribution"
+    clv = _frame(clv, owner, "the CLV table (from clv.lifetime_value)")
+    _need(clv, ["p_alive"], owner, "CLV")
+    if not isinstance(bins, int) or isinstance(bins, bool) or bins < 1:
+        raise ParameterError(f"The 'bins' parameter of {owner} must be an int >= 1. "
+                             f"Got {bins!r} instead.")
+    p = clv["p_alive"].to_numpy(float)
+    p = p[np.isfinite(p)]
+    if p.size == 0:
+        raise InsufficientDataError(f"{owner}: no customer has a P(alive).")
+    fig, ax = _new_ax(ax, (6.0, 4.0))
+    ax.hist(p, bins=bins, range=(0, 1), color="tab:green", edgecolor="white")
+    ax.axvline(float(np.mean(p)), color="0.2", ls="--", lw=1, label=f"mean {np.mean(p):.2f}")
+    ax.set_xlabel("P(alive): probability the customer still buys")
+    ax.set_ylabel("customers")
+    ax.set_title("How many customers are still alive?")
+    ax.legend()
+    return fig
+
+
+def plot_clv_transitions(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Heat map of :func:`mining.clv.clv_transitions`: rows before, columns after.
+
+    Counts (or shares) are written in the cells; the diagonal are customers who kept their class.
+    """
+    owner = "plot_clv_transitions"
+    table = _frame(table, owner, "the transition table (from clv.clv_transitions)")
+    if table.size == 0:
+        raise InsufficientDataError(f"{owner}: the transition table is empty.")
+    data = table.to_numpy(dtype=float)
+    shares = bool(table.attrs.get("normalize", not np.all(data == np.round(data))))
+    fig, ax = _new_ax(ax, (6.0, 4.8))
+    im = ax.imshow(data, cmap="Blues", aspect="auto")
+    top = float(np.nanmax(data)) if np.isfinite(data).any() else 0.0
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            txt = f"{data[i, j]:.0%}" if shares else f"{data[i, j]:,.0f}"
+            ax.text(j, i, txt, ha="center", va="center", fontsize=9,
+                    color="white" if data[i, j] > top / 2 else "black",
+                    fontweight="bold" if str(table.index[i]) == str(table.columns[j]) else None)
+    ax.set_xticks(range(data.shape[1]), [str(c) for c in table.columns])
+    ax.set_yticks(range(data.shape[0]), [str(r) for r in table.index])
+    ax.set_xlabel("CLV class at the second cutoff")
+    ax.set_ylabel("CLV class at the first cutoff")
+    ax.set_title("Movement between CLV-matrix classes")
+    fig.colorbar(im, ax=ax, label="share of row" if shares else "customers")
+    return fig
