@@ -76,5 +76,6 @@ def test_dataset_without_dates_skips_what_it_cannot_support(tmp_path, capsys):
     summary = json.loads((run / "run.json").read_text())
     skipped = [r for r in summary["notebooks"] if r["status"] == "skipped"]
     assert {r["name"] for r in skipped} == {"01_customer_value", "02_segmentation",
-                                            "04_sequences", "05_churn", "07_lifetime_value"}
+                                            "04_sequences", "05_churn", "06_deviation",
+                                            "07_lifetime_value"}
     assert all("cosmetics" in r["skip_reason"] for r in skipped)

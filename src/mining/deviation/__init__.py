@@ -1,0 +1,87 @@
+"""Deviation detection (偏差检测): unusual customers, orders and trends, each with its reasons.
+
+Records that differ markedly from the norm, or from what was expected, are often the most
+interesting ones in CRM: a reseller posing as a household, a bot or a fraud run, a price entered
+ten times too high, a loyal customer whose spending silently drops (a churn signal), a product
+whose weekly sales break from their pattern. Every flag here says *why*: which features deviate
+and by how many robust standard deviations (median / MAD, not pulled by the outliers).
+
+Three levels, each a function returning a result with ``flags`` and reasons in words::
+
+    detect_customers(tx, as_of=..., segments=None)      customer_table + customer_behaviour
+      = customer_deviations(table, methods=("isolation_forest", "lof", "robust_z"))
+                                                         -> CustomerDeviations (one ranked score)
+    order_deviations(tx, as_of=...)                      amount / lines vs the customer's own
+                                                         history, units / price vs the product
+                                                         -> OrderDeviations
+    weekly_series(tx, as_of=..., by="customer"|"product"|"category")
+      -> series_deviations(weekly, window=..., smooth_weeks=...)
+                                                         rolling median x seasonality: spikes,
+                                                         dips, sustained drops -> SeriesDeviations
+
+Thresholds: ``top_n`` or ``contamination`` when you know how many to look at; by default a
+robust cut that needs no guess of the contamination rate (customers: combined score above 3.5
+robust SDs; orders: a check above 6 robust SDs; weeks: ``z_threshold``). ``planted_vs_found``
+measures recall and precision against the demo's planted anomalies.
+
+Example
+-------
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": "a", "order_id": [str(i) for i in range(12)],
+...     "timestamp": pd.date_range("2024-01-01", periods=12, freq="7D"),
+...     "product_id": "p", "quantity": [1.0] * 10 + [2, 60], "unit_price": 2.0})
+>>> order_deviations(tx, as_of="2024-04-01").flags.index.tolist()
+['11']
+"""
+
+from __future__ import annotations
+
+from mining.deviation._customers import (
+    BEHAVIOUR_COLUMNS,
+    DEFAULT_FEATURES,
+    METHODS,
+    CustomerDeviations,
+    customer_behaviour,
+    customer_deviations,
+    detect_customers,
+)
+from mining.deviation._explain import (
+    DEFAULT_CUT,
+    Z_CAP,
+    reason_text,
+    robust_cut,
+    robust_location_scale,
+    robust_zscores,
+)
+from mining.deviation._orders import ORDER_CHECKS, OrderDeviations, order_deviations
+from mining.deviation._planted import planted_vs_found
+from mining.deviation._series import (
+    SeriesDeviations,
+    seasonal_index,
+    series_deviations,
+    weekly_series,
+)
+
+__all__ = [
+    "BEHAVIOUR_COLUMNS",
+    "CustomerDeviations",
+    "DEFAULT_CUT",
+    "DEFAULT_FEATURES",
+    "METHODS",
+    "ORDER_CHECKS",
+    "OrderDeviations",
+    "SeriesDeviations",
+    "Z_CAP",
+    "customer_behaviour",
+    "customer_deviations",
+    "detect_customers",
+    "order_deviations",
+    "planted_vs_found",
+    "reason_text",
+    "robust_cut",
+    "robust_location_scale",
+    "robust_zscores",
+    "seasonal_index",
+    "series_deviations",
+    "weekly_series",
+]
