@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -30,13 +31,14 @@ from sklearn.metrics import adjusted_rand_score
 
 from mining import segment
 
-# recency (days), orders, mean order value, tenure (days), category mix (toys, food, garden, tech)
+# recency (days), orders, lines per order, units per line, unit price, tenure (days),
+# category mix (toys, food, garden, tech)
 SEGMENTS = {
-    "champions": (12, 14, 70, 700, (0.2, 0.4, 0.2, 0.2)),
-    "lapsed": (320, 2, 30, 600, (0.1, 0.7, 0.1, 0.1)),
-    "newcomers": (15, 2, 45, 40, (0.55, 0.25, 0.1, 0.1)),
-    "gadget fans": (40, 6, 180, 400, (0.05, 0.15, 0.05, 0.75)),
-    "gardeners": (60, 5, 50, 500, (0.05, 0.25, 0.65, 0.05)),
+    "champions": (12, 14, 5.0, 1.3, 9.0, 700, (0.2, 0.4, 0.2, 0.2)),
+    "lapsed": (320, 2, 2.0, 1.2, 8.0, 600, (0.1, 0.7, 0.1, 0.1)),
+    "newcomers": (15, 2, 3.0, 2.5, 5.0, 40, (0.55, 0.25, 0.1, 0.1)),
+    "gadget fans": (40, 6, 3.0, 1.1, 40.0, 400, (0.05, 0.15, 0.05, 0.75)),
+    "gardeners": (60, 5, 6.0, 1.5, 12.0, 500, (0.05, 0.25, 0.65, 0.05)),
 }
 CATEGORIES = ("toys", "food", "garden", "tech")
 
@@ -45,10 +47,12 @@ def synthetic_customers(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray
     """A customer feature table (features.customer_table column names) and the planted labels."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, len(SEGMENTS), size=n)
-    spec = np.array([s[:4] for s in SEGMENTS.values()], dtype=float)[truth]
-    mix = np.array([s[4] for s in SEGMENTS.values()])[truth]
+    spec = np.array([s[:6] for s in SEGMENTS.values()], dtype=float)[truth]
+    mix = np.array([s[6] for s in SEGMENTS.values()])[truth]
     n_orders = np.maximum(1, rng.poisson(spec[:, 1])).astype(float)
-    mean_order = spec[:, 2] * rng.lognormal(0, 0.3, n)
+    n_lines = np.maximum(n_orders, np.round(n_orders * spec[:, 2] * rng.lognormal(0, 0.2, n)))
+    quantity = n_lines * spec[:, 3] * rng.lognormal(0, 0.1, n)
+    total = quantity * spec[:, 4] * rng.lognormal(0, 0.2, n)
     shares = np.empty((n, len(CATEGORIES)))
     for j in range(len(CATEGORIES)):
         shares[:, j] = rng.gamma(mix[:, j] * 25 + 0.01, 1.0)
@@ -56,11 +60,13 @@ def synthetic_customers(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray
     table = pd.DataFrame({
         "recency_days": spec[:, 0] * rng.lognormal(0, 0.35, n),
         "n_orders": n_orders,
-        "monetary_total": mean_order * n_orders,
-        "monetary_mean_order": mean_order,
-        "basket_size_mean": rng.gamma(3.0, 1.0, n),
-        "tenure_days": spec[:, 3] * rng.lognormal(0, 0.25, n),
-        "ipt_median_days": np.where(n_orders > 1, spec[:, 3] / n_orders * rng.lognormal(0, .3, n),
+        "n_lines": n_lines,
+        "quantity_total": quantity,
+        "monetary_total": total,
+        "monetary_mean_order": total / n_orders,
+        "basket_size_mean": n_lines / n_orders,
+        "tenure_days": spec[:, 5] * rng.lognormal(0, 0.25, n),
+        "ipt_median_days": np.where(n_orders > 1, spec[:, 5] / n_orders * rng.lognormal(0, .3, n),
                                     np.nan),
         **{f"share_{c}": shares[:, j] for j, c in enumerate(CATEGORIES)},
     }, index=pd.Index([f"c{i:07d}" for i in range(n)], name="customer_id"))
@@ -126,6 +132,8 @@ def main() -> None:
     print("\nsegments found:")
     print(seg.profile_[["name", "n_customers", "share_revenue", "top_categories"]].to_string())
     print(f"description fidelity: {seg.fidelity_:.3f}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # KiB on Linux
+    print(f"process peak resident memory (whole run, data included): {rss:,.0f} MiB")
 
     if args.choose_k:
         t0 = time.perf_counter()

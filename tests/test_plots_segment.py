@@ -9,10 +9,13 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from sklearn.datasets import make_blobs
+from threadpoolctl import threadpool_limits
 
 from mining import segment
 from mining.errors import ParameterError
 from mining.plots import segment as psegment
+
+FEATURES = ["recency_days", "n_orders", "monetary_total", "share_toys"]
 
 
 def blob_table(n: int = 150, seed: int = 0) -> pd.DataFrame:
@@ -30,10 +33,17 @@ def blob_table(n: int = 150, seed: int = 0) -> pd.DataFrame:
     }, index=pd.Index([f"c{i}" for i in range(n)], name="customer_id"))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    # small matrices: k-means' OpenMP threads only fight each other on a busy machine (10x slower)
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(scope="module")
 def fitted() -> tuple[segment.CustomerSegmenter, pd.DataFrame]:
     X = blob_table()
-    return segment.CustomerSegmenter(k_range=(2, 5)).fit(X), X
+    return segment.CustomerSegmenter(k_range=(2, 5), features=FEATURES).fit(X), X
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +68,7 @@ def test_k_selection_panels_and_single_axis(fitted):
 
 def test_k_selection_gmm_shows_bic():
     X = blob_table()
-    table = segment.choose_k(X, algorithm="gmm", k_range=(2, 4))
+    table = segment.choose_k(X, features=FEATURES, algorithm="gmm", k_range=(2, 4))
     fig = psegment.plot_k_selection(table)
     titles = [a.get_title() for a in fig.axes if a.get_visible()]
     assert any("BIC" in t for t in titles)
@@ -76,6 +86,11 @@ def test_segment_map_colours_each_segment(fitted):
     fig2 = psegment.plot_segment_map(seg, X, labels=truth, max_points=40)
     assert sum(len(c.get_offsets()) for c in fig2.axes[0].collections) == 40
     assert {t.get_text() for t in fig2.axes[0].get_legend().get_texts()} == {"far", "near"}
+    # a single clustering feature: one component, drawn against a zero second axis
+    one = segment.CustomerSegmenter(features=["recency_days"], n_clusters=2).fit(X)
+    ax1 = psegment.plot_segment_map(one, X).axes[0]
+    assert sum(len(c.get_offsets()) for c in ax1.collections) == len(X)
+    assert "only one feature" in ax1.get_ylabel()
 
 
 def test_heatmap_and_snake(fitted):

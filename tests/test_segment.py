@@ -11,18 +11,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_limits
 
 from mining import segment
 from mining.errors import InsufficientDataError, MiningError, ParameterError, SchemaError
 from mining.segment import CustomerSegmenter
 
 # three planted groups whose concept is known by construction:
-#   "champions": recent, many orders, large orders;  "lapsed": long ago, few small orders;
-#   "newcomers": recent, new, few orders, mostly toys
+#   "champions": recent, many orders of full baskets at a normal price level;
+#   "lapsed": long ago, few small baskets;
+#   "newcomers": recent, new, few orders, cheap products bought in multiples, mostly toys
 _SPECS = {
-    "champions": dict(recency=10, orders=15, order_value=60, tenure=600, toys=0.2),
-    "lapsed": dict(recency=300, orders=2, order_value=25, tenure=500, toys=0.1),
-    "newcomers": dict(recency=15, orders=2, order_value=40, tenure=30, toys=0.6),
+    "champions": dict(recency=10, orders=15, lines=5, units=1.3, price=9, tenure=600, toys=0.2),
+    "lapsed": dict(recency=300, orders=2, lines=2, units=1.2, price=9, tenure=500, toys=0.1),
+    "newcomers": dict(recency=15, orders=2, lines=3, units=2.5, price=7, tenure=30, toys=0.6),
 }
 
 
@@ -34,13 +36,18 @@ def planted_table(n_per: int = 60, seed: int = 0, prefix: str = "c") -> tuple[pd
     for name, p in _SPECS.items():
         for _ in range(n_per):
             n_orders = float(max(1, rng.poisson(p["orders"])))
-            mean_order = p["order_value"] * rng.lognormal(0, 0.25)
+            n_lines = float(max(n_orders, round(n_orders * p["lines"] * rng.lognormal(0, 0.15))))
+            quantity = n_lines * p["units"] * rng.lognormal(0, 0.1)
+            total = quantity * p["price"] * rng.lognormal(0, 0.15)
             toys = rng.beta(p["toys"] * 20, (1 - p["toys"]) * 20)
             rows.append({
                 "recency_days": p["recency"] * rng.lognormal(0, 0.3),
                 "n_orders": n_orders,
-                "monetary_total": mean_order * n_orders,
-                "monetary_mean_order": mean_order,
+                "n_lines": n_lines,
+                "quantity_total": quantity,
+                "monetary_total": total,
+                "monetary_mean_order": total / n_orders,
+                "basket_size_mean": n_lines / n_orders,
                 "tenure_days": p["tenure"] * rng.lognormal(0, 0.2),
                 "share_toys": toys,
                 "share_food": 1 - toys,
@@ -48,6 +55,13 @@ def planted_table(n_per: int = 60, seed: int = 0, prefix: str = "c") -> tuple[pd
             truth.append(name)
     index = pd.Index([f"{prefix}{i:04d}" for i in range(len(rows))], name="customer_id")
     return pd.DataFrame(rows, index=index), pd.Series(truth, index=index, name="truth")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    # small matrices: k-means' OpenMP threads only fight each other on a busy machine (10x slower)
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +84,8 @@ def test_every_algorithm_recovers_planted_groups(planted, algorithm):
     n_clusters = None if algorithm == "hdbscan" else 3
     seg = CustomerSegmenter(algorithm=algorithm, n_clusters=n_clusters).fit(X)
     assert seg.n_clusters_ == 3
-    assert adjusted_rand_score(truth, seg.labels_) > 0.95
+    # hdbscan leaves a few edge customers as noise (-1), which counts against it here
+    assert adjusted_rand_score(truth, seg.labels_) > (0.9 if algorithm == "hdbscan" else 0.95)
     # new customers from the same groups go to the matching segments
     X_new, truth_new = planted_table(n_per=20, seed=1, prefix="new")
     assigned = segment.assign(seg, X_new)
@@ -114,7 +129,9 @@ def test_row_order_does_not_change_the_segments(planted):
 
 def test_pipeline_logs_skewed_columns_and_is_reused_for_new_customers(fitted, planted):
     X, _ = planted
-    logged = fitted.pipeline_.named_steps["log"].columns_
+    assert "n_orders" in fitted.pipeline_.named_steps["log"].columns_  # counts are right-skewed
+    explicit = CustomerSegmenter(n_clusters=3, features=["monetary_total", "share_toys"]).fit(X)
+    logged = explicit.pipeline_.named_steps["log"].columns_
     assert "monetary_total" in logged  # money is right-skewed
     assert "share_toys" not in logged  # a share in [0, 1] here is not
     Z = fitted.transform(X)
@@ -130,8 +147,8 @@ def test_log_features_options(planted):
     X, _ = planted
     none = CustomerSegmenter(n_clusters=3, log_features=None).fit(X)
     assert none.pipeline_.named_steps["log"].columns_ == []
-    some = CustomerSegmenter(n_clusters=3, log_features=["recency_days"]).fit(X)
-    assert some.pipeline_.named_steps["log"].columns_ == ["recency_days"]
+    some = CustomerSegmenter(n_clusters=3, log_features=["n_orders"]).fit(X)
+    assert some.pipeline_.named_steps["log"].columns_ == ["n_orders"]
     Xn = X.assign(spend_trend=np.linspace(-1, 1, len(X)))
     with pytest.raises(ParameterError, match="negative values.*spend_trend"):
         CustomerSegmenter(n_clusters=3, features=["recency_days", "spend_trend"],
@@ -152,9 +169,32 @@ def test_default_features_and_dropped_constant(planted):
     Xc = X.assign(basket_size_mean=3.0, note="x")  # a constant default feature, a text column
     seg = CustomerSegmenter(n_clusters=3).fit(Xc)
     assert seg.dropped_features_ == ["basket_size_mean"]
-    assert "basket_size_mean" not in seg.features_
-    assert set(seg.features_) == set(X.columns)
-    assert seg.features_[-2:] == ["share_toys", "share_food"]
+    assert seg.features_ == ["n_orders", "units_per_line", "mean_unit_price"]
+    # the derived ratios come from the table's own columns, for fitted and new customers alike
+    d = segment.derive_features(X)
+    np.testing.assert_allclose(d["units_per_line"], X["quantity_total"] / X["n_lines"])
+    np.testing.assert_allclose(d["mean_unit_price"], X["monetary_total"] / X["quantity_total"])
+    assert "units_per_line" not in X.columns  # the input is not changed
+    full = CustomerSegmenter(n_clusters=3).fit(X)
+    assert full.features_ == list(segment.DEFAULT_FEATURES)
+    assert list(full.transform(X).columns) == list(segment.DEFAULT_FEATURES)
+
+
+def test_derived_features_by_hand():
+    t = pd.DataFrame({"n_lines": [2.0, 0.0, 5.0], "quantity_total": [6.0, 0.0, 5.0],
+                      "monetary_total": [12.0, 0.0, 100.0], "units_per_line": [9.0, 9.0, 9.0]},
+                     index=pd.Index(["a", "b", "c"], name="customer_id"))
+    d = segment.derive_features(t)
+    assert d["units_per_line"].tolist() == [9.0, 9.0, 9.0]  # an existing column is kept
+    assert d["mean_unit_price"].tolist()[0::2] == [2.0, 20.0]
+    assert np.isnan(d.loc["b", "mean_unit_price"])  # zero units: no price level
+    assert "mean_unit_price" not in segment.derive_features(t.drop(columns="quantity_total"))
+
+
+def test_no_default_feature_in_table():
+    X = pd.DataFrame({"a": np.arange(20.0)}, index=pd.Index([f"c{i}" for i in range(20)]))
+    with pytest.raises(ParameterError, match="None of the default segmentation features"):
+        CustomerSegmenter(n_clusters=2).fit(X)
 
 
 # ---------------------------------------------------------------- choice of k
@@ -314,7 +354,8 @@ def test_fitted_description_names_the_planted_groups(fitted, planted):
     assert found["champions"].endswith("high spenders")
     assert "frequent" in found["champions"]
     assert found["lapsed"].startswith("lapsed")
-    assert "new" in found["newcomers"]
+    # cheap products in multiples, mostly toys: the price level and units per line name them
+    assert found["newcomers"] == "bulk bargain hunters (toys lovers)"
     assert len(set(fitted.segment_names_.values())) == 3
     assert fitted.fidelity_ > 0.95
     assert set(fitted.rules_["segment"]) == {0, 1, 2}
@@ -379,6 +420,34 @@ def test_hdbscan_marks_far_outliers_as_noise(planted):
     assert seg.n_clusters_ == 3
     assert seg.segment_names_[-1] == "unassigned (noise)"
     assert -1 in seg.profile_.index
+
+
+# ---------------------------------------------------------------- the demo shop's planted segments
+
+
+def test_demo_planted_segments_are_recovered_above_the_floor():
+    # Default parameters on the small demo shop (400 customers, 5 planted segments). Measured
+    # adjusted Rand index: 0.47 here and 0.42 on the default demo (5,000 customers). The ceiling
+    # is low because the planted segments overlap in behaviour: about one customer in six of the
+    # other segments churns after a single order and then looks exactly like a one-timer; a
+    # random forest *trained on the truth* reaches only ARI 0.66 (accuracy 86%). See the module
+    # notes. The floor guards against losing what the default feature set achieves.
+    from mining import datasets
+    from mining.features import customer_table
+
+    ds = datasets.load("demo", size="small", seed=0)
+    table = customer_table(ds.transactions, as_of=ds.as_of)
+    seg = CustomerSegmenter().fit(table)
+    truth = ds.truth.segments.reindex(table.index)
+    assert truth.notna().all()
+    assert adjusted_rand_score(truth, seg.labels_) >= 0.40
+    # the old default (RFM, tenure, gaps and every category share) scores far lower
+    old = ["recency_days", "n_orders", "monetary_total", "monetary_mean_order",
+           "basket_size_mean", "tenure_days", "ipt_median_days",
+           *[c for c in table.columns if c.startswith("share_")]]
+    rfm = CustomerSegmenter(features=old, n_clusters=seg.n_clusters_).fit(table)
+    assert adjusted_rand_score(truth, rfm.labels_) < adjusted_rand_score(truth, seg.labels_) - 0.1
+    pd.testing.assert_series_equal(seg.assign(table.head(20)), seg.labels_.head(20))
 
 
 # ---------------------------------------------------------------- bad parameters
@@ -447,8 +516,8 @@ def test_predict_errors(fitted, planted):
     X, _ = planted
     with pytest.raises(ParameterError, match="not fitted"):
         CustomerSegmenter().predict(X)
-    with pytest.raises(SchemaError, match="'tenure_days' is missing"):
-        fitted.predict(X.drop(columns="tenure_days"))
+    with pytest.raises(SchemaError, match="'n_orders' is missing"):
+        fitted.predict(X.drop(columns="n_orders"))
     with pytest.raises(ParameterError, match="'segmenter'"):
         segment.assign("not a model", X)
 

@@ -7,7 +7,9 @@ words, what makes each group that group. Together they are the *differentiate* s
 Everything starts from the customer feature table of :func:`mining.features.customer_table`
 (one row per ``customer_id``). The workflow::
 
-    table --(features)--> log1p of skewed columns -> median imputation -> standard scaling
+    table --(derive_features: units_per_line, mean_unit_price)--(features: default n_orders,
+          basket_size_mean, units_per_line, mean_unit_price)
+          --> log1p of skewed columns -> median imputation -> standard scaling
           --(Pipeline: same transform for new customers)--> clustering (kmeans | minibatch_kmeans
           | gmm | ward | hdbscan) -> labels ordered by segment size (0 = largest; -1 = noise)
           -> describe_segments: size, revenue share, feature means vs overall mean, top categories,
@@ -21,6 +23,22 @@ Public surface
 ``stability``           bootstrap stability: mean adjusted Rand index between resample clusterings
 ``describe_segments``   concept description of any labelling of a customer table
 ``assign``              put new customers into the segments of a fitted segmenter
+                        (also the method ``CustomerSegmenter.assign``)
+``derive_features``     add the ratio features units_per_line and mean_unit_price to a table
+
+Notes
+-----
+**How well the demo's planted segments come back.** With default parameters on the default demo
+shop (5,000 customers, 5 planted segments) the adjusted Rand index (ARI) against the truth is
+0.42 (k = 4 chosen by the rule; 0.39 with k = 5); the small demo (400 customers) gives 0.47. The
+former default (RFM, tenure, inter-purchase time and every category share) gave 0.15. The issue
+asked for 0.8; that is out of reach with this data for any method: a random forest *trained on
+the true labels*, with every table feature plus the generator's own per-segment product-choice
+log-likelihoods, reaches only ARI 0.66 (86% accuracy, 5-fold cross-validation). The planted
+segments overlap in behaviour: lifetimes are exponential, so about a sixth of the regulars,
+bargain hunters and big-ticket buyers churn after one order and are then indistinguishable from
+one-timers; and order rates are gamma-distributed (coefficient of variation 0.5), so champions
+and regulars overlap in frequency.
 
 The function and the class share one implementation: ``CustomerSegmenter.fit`` calls the same code
 as ``choose_k`` and ``describe_segments``; ``assign`` is ``CustomerSegmenter.predict``.
@@ -73,6 +91,7 @@ from mining.errors import InsufficientDataError, ParameterError, SchemaError, ch
 __all__ = [
     "ALGORITHMS",
     "DEFAULT_FEATURES",
+    "DERIVED_FEATURES",
     "MIN_CUSTOMERS",
     "CustomerSegmenter",
     "LogSkewed",
@@ -80,23 +99,34 @@ __all__ = [
     "Stability",
     "assign",
     "choose_k",
+    "derive_features",
     "describe_segments",
     "stability",
 ]
 
-#: Columns of ``features.customer_table`` clustered by default (those present are used), plus
-#: every ``share_<category>`` column. Chosen so that behaviour (recency, frequency, spend, order
-#: value, basket, rhythm) and taste (category mix) both shape the segments.
+#: Columns clustered by default (those present are used). They describe *how* a customer buys:
+#: how often (orders), how much per order (lines per basket), in what multiples (units per line)
+#: and at what price level (mean unit price). *When* a customer bought (recency, tenure) mostly
+#: reflects when they joined or left rather than what kind of customer they are, and the ten or
+#: so category shares, clustered with full weight, drown the behaviour in noise; both are still
+#: used to *describe* and name the segments, and ``features=[...]`` can cluster on them. On the
+#: demo shop this set recovers the planted segments far better than RFM + tenure + shares
+#: (adjusted Rand index about 0.42 against 0.15; see the module notes).
 DEFAULT_FEATURES: tuple[str, ...] = (
-    "recency_days",
     "n_orders",
-    "monetary_total",
-    "monetary_mean_order",
     "basket_size_mean",
-    "tenure_days",
-    "ipt_median_days",
+    "units_per_line",
+    "mean_unit_price",
 )
-#: Prefix of the category spend-share columns; all of them join the default feature set.
+#: Ratio features derived from ``features.customer_table`` columns when the table lacks them:
+#: name -> (numerator, denominator). ``units_per_line`` = quantity_total / n_lines (units per
+#: order line); ``mean_unit_price`` = monetary_total / quantity_total (money per unit: the price
+#: level the customer buys at). A zero denominator gives NaN (imputed with the median).
+DERIVED_FEATURES: dict[str, tuple[str, str]] = {
+    "units_per_line": ("quantity_total", "n_lines"),
+    "mean_unit_price": ("monetary_total", "quantity_total"),
+}
+#: Prefix of the category spend-share columns (used for top categories and segment focus).
 SHARE_PREFIX = "share_"
 #: Clustering algorithms understood by ``algorithm=``.
 ALGORITHMS: tuple[str, ...] = ("kmeans", "minibatch_kmeans", "gmm", "ward", "hdbscan")
@@ -209,12 +239,11 @@ def _resolve_features(
     explicit = features is not None
     if features is None:
         wanted = [c for c in DEFAULT_FEATURES if c in X.columns]
-        wanted += [c for c in X.columns if isinstance(c, str) and c.startswith(SHARE_PREFIX)]
         if not wanted:
             raise ParameterError(
-                f"None of the default segmentation features of {owner} ({', '.join(DEFAULT_FEATURES)}, "
-                f"{SHARE_PREFIX}*) is a column of the table. Pass features=[...] naming numeric "
-                "columns to cluster on."
+                f"None of the default segmentation features of {owner} "
+                f"({', '.join(DEFAULT_FEATURES)}) is a column of the table (nor derivable from "
+                "it). Pass features=[...] naming numeric columns to cluster on."
             )
     else:
         wanted = [features] if isinstance(features, str) else list(features)
@@ -268,6 +297,38 @@ def _labels_series(labels: Any, X: pd.DataFrame, owner: str) -> pd.Series:
     if out.isna().any():
         raise ParameterError(f"The 'labels' parameter of {owner} contains missing values.")
     return out.rename("segment")
+
+
+def derive_features(table: pd.DataFrame) -> pd.DataFrame:
+    """Add the ratio features of ``DERIVED_FEATURES`` to a customer feature table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Customer feature table indexed by ``customer_id`` (``features.customer_table``).
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``table`` with ``units_per_line`` (units per order line) and
+        ``mean_unit_price`` (money per unit) appended, each only when the table lacks it and has
+        its two source columns. A zero or missing denominator gives NaN. The input is not changed.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n_lines": [2.0, 4.0], "quantity_total": [4.0, 4.0],
+    ...                   "monetary_total": [10.0, 40.0]}, index=["a", "b"])
+    >>> derive_features(t)[["units_per_line", "mean_unit_price"]].to_numpy().tolist()
+    [[2.0, 2.5], [1.0, 10.0]]
+    """
+    table = _check_table(table, "derive_features")
+    new = {}
+    for name, (num, den) in DERIVED_FEATURES.items():
+        if name in table.columns or num not in table.columns or den not in table.columns:
+            continue
+        d = pd.to_numeric(table[den], errors="coerce").astype(float)
+        new[name] = pd.to_numeric(table[num], errors="coerce").astype(float) / d.where(d > 0)
+    return table.assign(**new) if new else table.copy()
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,8 +601,9 @@ _ADJECTIVES: tuple[tuple[str, str | None, str | None], ...] = (
     ("tenure_days", "loyal", "new"),
     ("n_orders", "frequent", "occasional"),
     ("spend_trend", "growing", "fading"),
+    ("units_per_line", "bulk", None),
 )
-_MONEY = ("monetary_total", "monetary_mean_order")
+_MONEY = ("monetary_total", "monetary_mean_order", "mean_unit_price")
 #: A standardized segment mean at least this far from 0 earns a word in the segment's name.
 NAME_Z = 0.5
 #: A category is a segment's focus when it takes at least this share of the segment's spend ...
@@ -552,8 +614,14 @@ FOCUS_LIFT = 1.5
 
 def _noun(z: dict[str, float]) -> str | None:
     total, mean_order = z.get("monetary_total"), z.get("monetary_mean_order")
+    price = z.get("mean_unit_price")
+    if price is not None and np.isfinite(price):
+        if price <= -NAME_Z:
+            return "bargain hunters"
+        if price >= NAME_Z:
+            return "big-ticket buyers"
     if total is None and mean_order is None:
-        return None
+        return None if price is None else "mid spenders"
     if total is not None and total >= NAME_Z:
         return "high spenders"
     if mean_order is not None and mean_order <= -NAME_Z:
@@ -754,10 +822,12 @@ def describe_segments(
     **Naming rule.** Names read the standardized segment means z (as in ``standardized``: log1p
     of skewed columns, then standard deviations from the average customer). The adjective is the
     most extreme of ``recency_days`` (z >= 0.5 "lapsed", z <= -0.5 "active"), ``tenure_days``
-    ("loyal" / "new"), ``n_orders`` ("frequent" / "occasional") and ``spend_trend`` ("growing" /
-    "fading"). The noun comes from money: ``monetary_total`` z >= 0.5 "high spenders", else
-    ``monetary_mean_order`` z <= -0.5 "bargain hunters", z >= 0.5 "big-ticket buyers", else
-    ``monetary_total`` z <= -0.5 "low spenders", else "mid spenders". Without money columns the
+    ("loyal" / "new"), ``n_orders`` ("frequent" / "occasional"), ``spend_trend`` ("growing" /
+    "fading") and ``units_per_line`` (z >= 0.5 "bulk"). The noun comes from price and money:
+    ``mean_unit_price`` z <= -0.5 "bargain hunters", z >= 0.5 "big-ticket buyers"; else
+    ``monetary_total`` z >= 0.5 "high spenders", else ``monetary_mean_order`` z <= -0.5
+    "bargain hunters", z >= 0.5 "big-ticket buyers", else ``monetary_total`` z <= -0.5 "low
+    spenders", else "mid spenders". Without money columns the
     noun names the two most extreme other features ("customers with high basket_size_mean and
     low share_toys"). A category that takes at least 30% of the segment's spend and at least 1.5
     times its overall share is the segment's focus, added as "(toys lovers)". Names are made
@@ -772,7 +842,7 @@ def describe_segments(
     customers: how much of the segmentation the rules explain.
     """
     owner = "describe_segments"
-    X = _check_table(X, owner)
+    X = derive_features(_check_table(X, owner))
     _check_size(X, owner)
     random_state = _check_random_state(random_state, owner)
     check_param(isinstance(max_depth, numbers.Integral) and not isinstance(max_depth, bool)
@@ -883,10 +953,11 @@ class CustomerSegmenter(BaseEstimator):
     Parameters
     ----------
     features : list of str, optional
-        Columns of the customer feature table to cluster on. Default (None): the columns of
-        ``DEFAULT_FEATURES`` present in the table plus every ``share_<category>`` column; default
-        columns that are constant in the table are dropped (see ``dropped_features_``). A named
-        column that is constant raises ``ParameterError``.
+        Columns of the customer feature table to cluster on (after ``derive_features``, so
+        ``units_per_line`` and ``mean_unit_price`` can be named). Default (None): the columns of
+        ``DEFAULT_FEATURES`` present in the table (n_orders, basket_size_mean, units_per_line,
+        mean_unit_price); default columns that are constant in the table are dropped (see
+        ``dropped_features_``). A named column that is constant raises ``ParameterError``.
     algorithm : {"kmeans", "minibatch_kmeans", "gmm", "ward", "hdbscan"}, default "kmeans"
         "kmeans": k-means, 10 restarts. "minibatch_kmeans": mini-batch k-means for large tables
         (millions of customers). "gmm": Gaussian mixture, full covariances (soft clusters; each
@@ -993,7 +1064,7 @@ class CustomerSegmenter(BaseEstimator):
                 f"the square of the number of customers; {len(X):,} is more than "
                 f"{WARD_MAX_CUSTOMERS:,}. Use algorithm='minibatch_kmeans' (or 'kmeans')."
             )
-        return X, algorithm, random_state
+        return derive_features(X), algorithm, random_state
 
     def _fit_transform_features(self, X: pd.DataFrame, feats: list[str]) -> tuple[Pipeline,
                                                                                    np.ndarray]:
@@ -1087,6 +1158,8 @@ class CustomerSegmenter(BaseEstimator):
         """
         self._check_fitted()
         X = _check_table(X, f"{type(self).__name__}.transform")
+        if any(c not in X.columns for c in self.features_):
+            X = derive_features(X)
         missing = [c for c in self.features_ if c not in X.columns]
         if missing:
             raise SchemaError(
@@ -1113,6 +1186,15 @@ class CustomerSegmenter(BaseEstimator):
         else:
             labels = _relabel(np.asarray(self.model_.predict(arr)), self.label_map_)
         return pd.Series(labels, index=X.index, name="segment")
+
+    def assign(self, new_customers: pd.DataFrame) -> pd.Series:
+        """Put new customers into the fitted segments: the same as ``predict``.
+
+        ``new_customers`` is a feature table with the fitted columns (or their sources, see
+        ``DERIVED_FEATURES``), indexed by ``customer_id``; returns the segment number per
+        customer (names in ``segment_names_``).
+        """
+        return self.predict(new_customers)
 
     def fit_predict(self, X: pd.DataFrame, y: Any = None) -> pd.Series:
         """``fit(X)`` then return ``labels_``."""
@@ -1282,7 +1364,7 @@ def stability(
         ``mean_ari``, ``std_ari``, ``pairs`` and a ``verdict``.
     """
     owner = "stability"
-    X = _check_table(X, owner)
+    X = derive_features(_check_table(X, owner))
     _check_size(X, owner)
     check_param(isinstance(n_bootstrap, numbers.Integral) and not isinstance(n_bootstrap, bool)
                 and n_bootstrap >= 2, "n_bootstrap", owner, "an int >= 2", n_bootstrap)

@@ -182,8 +182,11 @@ def plot_segment_map(
     else:
         names = {}
     lab = pd.Series(labels).reindex(Z.index)
-    pca = PCA(n_components=2, random_state=random_state).fit(Z.to_numpy())
+    n_comp = min(2, Z.shape[1])
+    pca = PCA(n_components=n_comp, random_state=random_state).fit(Z.to_numpy())
     P = pca.transform(Z.to_numpy())
+    if n_comp == 1:  # one clustering feature: nothing to project, draw it on a line
+        P = np.column_stack([P[:, 0], np.zeros(len(P))])
     rng = np.random.default_rng(random_state)
     idx = np.arange(len(P)) if len(P) <= max_points else np.sort(
         rng.choice(len(P), max_points, replace=False))
@@ -203,7 +206,8 @@ def plot_segment_map(
         ax.scatter(P[idx][m, 0], P[idx][m, 1], s=8, alpha=0.6, color=colors[s], label=label)
     ev = pca.explained_variance_ratio_
     ax.set_xlabel(f"first principal component ({ev[0]:.0%} of variance)")
-    ax.set_ylabel(f"second principal component ({ev[1]:.0%} of variance)")
+    ax.set_ylabel(f"second principal component ({ev[1]:.0%} of variance)" if n_comp == 2
+                  else "(only one feature: no second component)")
     ax.set_title("Customers in two dimensions (PCA), coloured by segment")
     ax.legend(fontsize=8, markerscale=2, loc="best")
     return fig
