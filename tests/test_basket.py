@@ -206,6 +206,26 @@ def test_rules_by_hand_and_options() -> None:
         mb.association_rules(fi, consequent_allow="milk")
 
 
+def test_fast_internals_match_plain_routes() -> None:
+    """The packed sort key and the Arrow-built rule labels give what lexsort and pandas give."""
+    from mining.basket._itemsets import _row_order
+    from mining.basket._rules import _label_columns
+
+    rng = np.random.default_rng(1)
+    mat = np.unique(np.sort(rng.integers(0, 6, size=(60, 3)), axis=1), axis=0)
+    rng.shuffle(mat)
+    counts = rng.integers(1, 4, size=len(mat))
+    want = np.lexsort((mat[:, 2], mat[:, 1], mat[:, 0], -counts))
+    assert np.array_equal(_row_order(mat, counts, 6), want)  # packed into one int64 key
+    assert np.array_equal(_row_order(mat, counts, 2 ** 40), want)  # too wide: lexsort
+    a, c = np.array([0, 1, 1, 2]), np.array([2, 0, 2, 0])
+    for col in (["a", "b, c", "d"], ["a", None, "d"], ["a", 3, "d"]):
+        arr = np.array(col, dtype=object)
+        got = pd.DataFrame(_label_columns(arr, a, c))
+        plain = pd.DataFrame({"antecedents_str": arr[a], "consequents_str": arr[c]})
+        pd.testing.assert_frame_equal(got, plain, check_exact=True)
+
+
 def test_adjust_pvalues_against_hand_values() -> None:
     p = [0.01, 0.04, 0.03, 0.005]
     # Holm: sorted 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, 0.04*1=0.04 -> max-accumulate 0.06

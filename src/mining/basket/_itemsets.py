@@ -108,7 +108,7 @@ Groups = dict[int, tuple[np.ndarray, np.ndarray]]
 
 def _group(codes: list[tuple[int, ...]] | Any, counts: np.ndarray) -> Groups:
     """Itemsets as one code matrix per length (codes sorted within each row) with counts."""
-    lengths = np.fromiter((len(t) for t in codes), dtype=np.int64, count=len(codes))
+    lengths = np.fromiter(map(len, codes), dtype=np.int64, count=len(codes))
     flat = np.fromiter(itertools.chain.from_iterable(codes), dtype=np.int64,
                        count=int(lengths.sum()))
     starts = np.cumsum(lengths) - lengths
@@ -122,31 +122,58 @@ def _group(codes: list[tuple[int, ...]] | Any, counts: np.ndarray) -> Groups:
     return groups
 
 
+def _row_order(mat: np.ndarray, counts: np.ndarray, n_names: int) -> np.ndarray:
+    """Row order by count (descending), then the codes left to right.
+
+    One integer key (count rank and codes packed into 63 bits) sorts several times faster than
+    ``np.lexsort`` over ``k + 1`` keys; used whenever it fits (rows are distinct itemsets, so
+    the keys are too), else ``lexsort``.
+    """
+    k = mat.shape[1]
+    if len(counts) == 0:
+        return np.arange(0)
+    b = max(1, int(n_names - 1).bit_length())
+    top = int(counts.max())
+    if k * b + max(1, top.bit_length()) <= 63:
+        key = (top - counts).astype(np.int64) << (k * b)
+        for j in range(k):
+            key |= mat[:, j].astype(np.int64) << (b * (k - 1 - j))
+        return np.argsort(key)
+    return np.lexsort((*[mat[:, j] for j in range(k - 1, -1, -1)], -counts))
+
+
 def _table(names: np.ndarray, groups: Groups, n: int) -> pd.DataFrame:
     """The itemsets DataFrame; ``names`` are in sorted order, so code order = name order."""
-    sets: list[frozenset] = []
-    strs: list[str] = []
+    set_parts: list[np.ndarray] = []
+    str_parts: list[np.ndarray] = []
     count_parts, length_parts = [], []
     by_len: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    start = 0
     for k in sorted(groups):
         mat, counts = groups[k]
-        order = np.lexsort((*[mat[:, j] for j in range(k - 1, -1, -1)], -counts))
+        order = _row_order(mat, counts, len(names))
         mat, counts = mat[order], counts[order]
-        by_len[k] = (mat, counts, np.arange(len(sets), len(sets) + len(counts)))
-        lab = names[mat].tolist()
-        sets.extend(map(frozenset, lab))
-        strs.extend(map(", ".join, lab))
+        m = len(counts)
+        by_len[k] = (mat, counts, np.arange(start, start + m))
+        start += m
+        # one flat list of labels per position, rows as tuples from zip (which reuses its
+        # tuple), straight into object arrays: no list per itemset to build and free
+        cols = [names[mat[:, j]].tolist() for j in range(k)]
+        set_parts.append(np.fromiter(map(frozenset, zip(*cols, strict=True)), dtype=object,
+                                     count=m))
+        str_parts.append(np.fromiter(map(", ".join, zip(*cols, strict=True)), dtype=object,
+                                     count=m))
         count_parts.append(counts)
-        length_parts.append(np.full(len(counts), k, dtype=np.int64))
+        length_parts.append(np.full(m, k, dtype=np.int64))
     counts = np.concatenate(count_parts) if count_parts else np.array([], dtype=np.int64)
-    set_arr = np.empty(len(sets), dtype=object)
-    set_arr[:] = sets
+    set_arr = np.concatenate(set_parts) if set_parts else np.array([], dtype=object)
+    str_arr = np.concatenate(str_parts) if str_parts else np.array([], dtype=object)
     out = pd.DataFrame({
         "support": counts / n if n else counts.astype(float),
         "itemsets": set_arr,
         "count": counts.astype(np.int64),
         "length": np.concatenate(length_parts) if length_parts else np.array([], dtype=np.int64),
-        "itemset_str": pd.Series(strs, dtype=object),
+        "itemset_str": pd.Series(str_arr, dtype=object),
     })
     out.attrs["_codes"] = ItemsetCodes(names, by_len, set_arr, out["count"].to_numpy())
     return out
@@ -219,8 +246,13 @@ def _mine_fast(csr: sp.csr_matrix, labels: list[str], min_count: int,
     lists.append([])
     res = fim.fpgrowth(lists, target="s", supp=-min_count, zmin=1,
                        zmax=max_len if max_len is not None else -1, report="a")
-    counts = np.fromiter((c for _, c in res), dtype=np.int64, count=len(res))
-    return names, _group([t for t, _ in res], counts)
+    if not res:
+        return names, {}
+    # (itemset tuple, count) pairs, split in C
+    sets = list(map(operator.itemgetter(0), res))
+    counts = np.fromiter(map(operator.itemgetter(1), res), dtype=np.int64, count=len(res))
+    del res
+    return names, _group(sets, counts)
 
 
 def frequent_itemsets(
