@@ -36,8 +36,7 @@ def comparison(demo):
     models = {
         "recency_baseline": churn.make_model("recency_baseline"),
         "logistic": churn.make_model("logistic"),
-        "hist_gradient_boosting": churn.make_model("hist_gradient_boosting", random_state=0,
-                                                   max_iter=100),
+        "random_forest": churn.make_model("random_forest", random_state=0),
     }
     return churn.compare_models(X, y, models=models, cv=3, random_state=0)
 

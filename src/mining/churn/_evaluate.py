@@ -214,6 +214,24 @@ def permutation_importance_table(
     categorical attribute counts once. Use held-out data (an out-of-time test set), not the
     training rows.
 
+    Parameters
+    ----------
+    model : fitted classifier (e.g. a :func:`make_model` Pipeline)
+    X : DataFrame
+        Held-out customers.
+    y : array-like of bool
+        Their churn labels.
+    n_repeats : int
+        Shuffles per column (>= 1). Cost: ``n_columns * n_repeats`` predictions on the sample.
+    scoring : str
+        A scikit-learn scorer name; the importance is the drop in it.
+    random_state : int or Generator, optional
+        Seeds the shuffles and the row sample.
+    max_samples : float in (0, 1] or int >= 1
+        Rows used for each repeat: a share of ``X`` or a count (a count larger than ``X`` means
+        all rows). A few thousand rows give a stable ranking at a fraction of the time on large
+        tables, e.g. ``max_samples=2000``.
+
     Returns
     -------
     DataFrame indexed by ``feature``, sorted from most to least important, columns
@@ -224,6 +242,12 @@ def permutation_importance_table(
         raise ParameterError(f"{owner}: X must be a DataFrame. Got {type(X).__name__} instead.")
     check_param(isinstance(n_repeats, numbers.Integral) and n_repeats >= 1, "n_repeats", owner,
                 "an int >= 1", n_repeats)
+    ok = (isinstance(max_samples, numbers.Integral) and not isinstance(max_samples, bool)
+          and max_samples >= 1) or (isinstance(max_samples, float) and 0 < max_samples <= 1)
+    check_param(ok, "max_samples", owner, "a float in (0, 1] or an int >= 1", max_samples,
+                "Use e.g. 2000 rows, or 1.0 for all rows.")
+    if isinstance(max_samples, numbers.Integral) and max_samples >= len(X):
+        max_samples = 1.0
     seed = random_state
     if isinstance(random_state, np.random.Generator):
         seed = int(random_state.integers(2**31 - 1))

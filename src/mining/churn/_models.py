@@ -116,9 +116,14 @@ def make_model(
     name : {"recency_baseline", "logistic", "random_forest", "hist_gradient_boosting"}
         ``recency_baseline``: logistic regression on ``baseline_column`` only (one feature, so
         its ranking is the recency ranking: the rule "long silent = churning" any model must
-        beat). ``logistic``: L2 logistic regression on all columns. ``random_forest``: 300 trees,
-        ``min_samples_leaf=5``. ``hist_gradient_boosting``: 200 boosting rounds, learning rate
-        0.05, ``min_samples_leaf=20``.
+        beat). ``logistic``: L2 logistic regression on all columns. ``random_forest``: 200 trees,
+        each grown on a bootstrap half of the customers (``max_samples=0.5``) with leaves of at
+        least 0.2% of the training customers (``min_samples_leaf=0.002``, at least 1: 47 on
+        CDNOW, 6 on the demo): smoother scores and several times faster than deep trees on all
+        rows, with the same or better out-of-time AUC on the demo and CDNOW data.
+        ``hist_gradient_boosting``: learning rate 0.05, ``min_samples_leaf=20``, at most 300
+        rounds with early stopping on a 10% validation split (it stops when 10 rounds bring
+        no improvement).
     random_state : int, optional
         Seed of the model's randomness (forests, boosting); None = not reproducible.
     class_weight : "balanced", dict or None
@@ -151,12 +156,14 @@ def make_model(
     elif name == "random_forest":
         prepare = _prepare(scale=False)
         rf_weight = "balanced_subsample" if class_weight == "balanced" else class_weight
-        clf = RandomForestClassifier(n_estimators=300, min_samples_leaf=5, max_features="sqrt",
-                                     class_weight=rf_weight, random_state=random_state, n_jobs=-1)
+        clf = RandomForestClassifier(n_estimators=200, min_samples_leaf=0.002, max_features="sqrt",
+                                     max_samples=0.5, class_weight=rf_weight,
+                                     random_state=random_state, n_jobs=-1)
     else:
         prepare = _prepare(scale=False)
-        clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05,
-                                             min_samples_leaf=20, class_weight=class_weight,
+        clf = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05,
+                                             min_samples_leaf=20, early_stopping=True,
+                                             class_weight=class_weight,
                                              random_state=random_state)
     if params:
         valid = clf.get_params(deep=False)
@@ -188,6 +195,11 @@ def calibrated_model(
     weighting's shift; ``"isotonic"``: a monotone step function, for large data). The ranking,
     and so the AUC, barely changes.
 
+    The ``cv`` folds are stratified and *shuffled* (seeded by ``random_state``). Unshuffled
+    folds would split a table sorted by ``customer_id`` (often the order of sign-up) into old and
+    new customers, so each copy would be calibrated on customers unlike those it learned from:
+    on the demo data that cost 0.04 of out-of-time ROC AUC and made the Brier score worse.
+
     Examples
     --------
     >>> type(calibrated_model("logistic", random_state=0)).__name__
@@ -198,7 +210,8 @@ def calibrated_model(
     check_param(isinstance(cv, numbers.Integral) and not isinstance(cv, bool) and cv >= 2, "cv",
                 "calibrated_model", "an int >= 2", cv)
     base = make_model(name, random_state=random_state, **params)
-    return CalibratedClassifierCV(base, method=method, cv=int(cv))
+    folds = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+    return CalibratedClassifierCV(base, method=method, cv=folds)
 
 
 def churn_probability(model: Any, X: pd.DataFrame) -> pd.Series:
