@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from mining.cli import main
-from mining.report import declared_parameters, load_config
+from mining.report import complete_runs, declared_parameters, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "notebooks" / "report.yaml"
@@ -46,7 +46,7 @@ def test_make_report_on_the_small_demo_and_a_second_run(tmp_path, capsys):
     args = ["report", "--size", "small", "--out", str(out),
             "-p", "min_support", "0.03"]  # fewer sequential patterns on 400 customers
     assert main(args) == 0
-    runs = sorted(p for p in out.iterdir() if p.is_dir())
+    runs = complete_runs(out)
     assert len(runs) == 1 and runs[0].name.endswith("-demo")
     index = (runs[0] / "index.html").read_text(encoding="utf-8")
     for path in NOTEBOOKS:
@@ -60,14 +60,15 @@ def test_make_report_on_the_small_demo_and_a_second_run(tmp_path, capsys):
     assert html.count("data:image/png") >= 5 and "champions" in html
     # a second run never overwrites the first
     assert main(args[:-3] + ["--config", str(CONFIG)]) == 0
-    assert len([p for p in out.iterdir() if p.is_dir()]) == 2
+    assert len(complete_runs(out)) == 2 and runs[0] in complete_runs(out)
+    assert (out / "latest").resolve() == complete_runs(out)[-1].resolve()
 
 
 @pytest.mark.slow
 def test_dataset_without_dates_skips_what_it_cannot_support(tmp_path, capsys):
     out = tmp_path / "reports"
     assert main(["report", "--dataset", "cosmetics", "--out", str(out)]) == 0
-    run = next(p for p in out.iterdir() if p.is_dir())
+    (run,) = complete_runs(out)
     index = (run / "index.html").read_text(encoding="utf-8")
     assert "no purchase dates" in index
     records = {p.parent.name: json.loads(p.read_text()) for p in run.glob("*/run.json")}

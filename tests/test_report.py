@@ -198,7 +198,7 @@ def test_load_config_reads_the_fixture():
 def test_default_config_lists_customer_value_with_shared_defaults(repo_root):
     cfg = load_config(repo_root / "notebooks" / "report.yaml", check_files=False)
     assert cfg["notebooks"][0]["notebook"].name == "01_customer_value.ipynb"
-    assert set(cfg["defaults"]) == {"dataset", "size", "seed"}
+    assert set(cfg["defaults"]) == {"dataset", "size", "seed", "engine"}
 
 
 def _write(tmp_path: Path, text: str) -> Path:

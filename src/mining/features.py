@@ -122,8 +122,13 @@ def customer_table(
     as_of: str | pd.Timestamp,
     recent_days: float = 90,
     categories: bool = True,
+    engine: str = "pandas",
 ) -> pd.DataFrame:
     """One row of behavioural features per customer, from transaction lines before ``as_of``.
+
+    ``engine="spark"`` runs the aggregation in Apache Spark (``pip install -e ".[spark]"``);
+    ``tx`` may then also be a Spark DataFrame or a Parquet/CSV path, and the result is the same
+    table (see :mod:`mining.engines.spark`).
 
     Parameters
     ----------
@@ -171,6 +176,14 @@ def customer_table(
     b                    16.0         1             4.0            NaN         1.0
     """
     owner = "customer_table"
+    if engine != "pandas":
+        from mining.engines import check_engine
+
+        check_engine(engine, owner)
+        from mining.engines.spark import customer_table_spark
+
+        return customer_table_spark(tx, as_of=as_of, recent_days=recent_days,
+                                    categories=categories)
     if not isinstance(tx, pd.DataFrame):
         raise ParameterError(
             f"{owner} expects the transactions as a pandas DataFrame. "

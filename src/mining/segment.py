@@ -431,8 +431,14 @@ def _cluster(
     random_state: int,
     min_cluster_size: int | None = None,
     ward_tree: np.ndarray | None = None,
+    engine: str = "pandas",
 ) -> tuple[Any, np.ndarray]:
     """Fit one clustering on the transformed matrix; return (model or None, raw labels)."""
+    if engine == "spark":  # only k-means (checked in CustomerSegmenter._validate)
+        from mining.engines.spark import SparkKMeans
+
+        model = SparkKMeans(n_clusters, n_init=10, random_state=random_state).fit(Z)
+        return model, model.labels_
     if algorithm == "kmeans":
         model = KMeans(n_clusters=n_clusters, n_init=10, random_state=random_state).fit(Z)
         return model, model.labels_
@@ -496,6 +502,7 @@ def _k_table(
     k_max: int,
     random_state: int,
     sample_size: int,
+    engine: str = "pandas",
 ) -> tuple[pd.DataFrame, dict[int, tuple[Any, np.ndarray]]]:
     """The k-selection table and the fitted model for every k (shared by choose_k and fit)."""
     rows, fits = [], {}
@@ -503,7 +510,7 @@ def _k_table(
     n = len(Z)
     for k in range(k_min, k_max + 1):
         model, labels = _cluster(Z, algorithm=algorithm, n_clusters=k, random_state=random_state,
-                                 ward_tree=tree)
+                                 ward_tree=tree, engine=engine)
         fits[k] = (model, labels)
         n_found = len(np.unique(labels))
         row: dict[str, Any] = {"k": k, "n_found": n_found}
@@ -983,6 +990,9 @@ class CustomerSegmenter(BaseEstimator):
         Revenue column for the profile's revenue shares.
     max_depth : int, default 3
         Depth of the description tree.
+    engine : {"pandas", "spark"}, default "pandas"
+        ``"spark"`` fits k-means with Spark MLlib (``algorithm="kmeans"`` only; needs the spark
+        extra); profiles and descriptions are computed locally as usual.
 
     Attributes
     ----------
@@ -1027,7 +1037,9 @@ class CustomerSegmenter(BaseEstimator):
         sample_size: int = 10_000,
         revenue: str | None = "monetary_total",
         max_depth: int = 3,
+        engine: str = "pandas",
     ) -> None:
+        self.engine = engine
         self.features = features
         self.algorithm = algorithm
         self.n_clusters = n_clusters
@@ -1052,6 +1064,12 @@ class CustomerSegmenter(BaseEstimator):
             )
         algorithm = _check_algorithm(self.algorithm, owner)
         random_state = _check_random_state(self.random_state, owner)
+        if self.engine != "pandas":
+            from mining.engines import check_engine
+
+            check_engine(self.engine, owner)
+            check_param(algorithm == "kmeans", "engine", owner, "'pandas' unless algorithm is "
+                        "'kmeans'", self.engine, "Spark MLlib runs k-means only.")
         check_param(isinstance(self.sample_size, numbers.Integral) and self.sample_size >= 100,
                     "sample_size", owner, "an int >= 100", self.sample_size)
         if self.min_cluster_size is not None:
@@ -1102,10 +1120,12 @@ class CustomerSegmenter(BaseEstimator):
                                   min_cluster_size=self.min_cluster_size)
         elif self.n_clusters is not None:
             k = _check_n_clusters(self.n_clusters, n, owner)
-            model, raw = _cluster(Z, algorithm=algorithm, n_clusters=k, random_state=random_state)
+            model, raw = _cluster(Z, algorithm=algorithm, n_clusters=k, random_state=random_state,
+                                  engine=self.engine)
         else:
             k_min, k_max = _check_k_range(self.k_range, n, owner)
             k_table, fits = _k_table(Z, algorithm=algorithm, k_min=k_min, k_max=k_max,
+                                     engine=self.engine,
                                      random_state=random_state, sample_size=self.sample_size)
             k = int(k_table.index[k_table["chosen"]][0])
             model, raw = fits[k]

@@ -262,6 +262,7 @@ def frequent_itemsets(
     max_len: int | None = None,
     algorithm: str = "apriori",
     progress: bool | None = None,
+    engine: str = "pandas",
 ) -> pd.DataFrame:
     """Itemsets present in at least ``min_support`` of the baskets.
 
@@ -283,6 +284,9 @@ def frequent_itemsets(
         installed. Use ``"fast"`` beyond a few thousand baskets or below 1% support.
     progress : bool, optional
         Show a progress bar (tqdm) over the mining steps. None: only when stderr is a terminal.
+    engine : {"pandas", "spark"}
+        ``"spark"`` mines with Spark MLlib's FPGrowth (``pip install -e ".[spark]"``); the
+        itemsets and the table are the same (:mod:`mining.engines.spark`).
 
     Returns
     -------
@@ -304,6 +308,13 @@ def frequent_itemsets(
     [('milk', 3), ('bread', 2), ('bread, milk', 2)]
     """
     owner = "frequent_itemsets"
+    if engine != "pandas":
+        from mining.engines import check_engine
+
+        check_engine(engine, owner)
+        from mining.engines.spark import frequent_itemsets_spark
+
+        return frequent_itemsets_spark(baskets, min_support=min_support, max_len=max_len)
     check_param(isinstance(min_support, int | float) and not isinstance(min_support, bool)
                 and 0 < float(min_support) <= 1, "min_support", owner, "a float in (0, 1]",
                 min_support, "It is a share of baskets: 0.01 means 1% of baskets.")

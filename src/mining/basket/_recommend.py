@@ -312,20 +312,31 @@ def mine_rules(
     use_names: bool = True,
     algorithm: str = "fast",
     progress: bool | None = None,
+    engine: str = "pandas",
     **rule_options: Any,
 ) -> pd.DataFrame:
     """Transactions -> baskets -> itemsets -> rules in one call (confidence threshold).
 
+    ``engine="spark"`` mines the itemsets with Spark MLlib (same result).
     ``rule_options`` go to :func:`association_rules` (``prune_redundant``, ``significance``,
     ``max_rules``, ...). ``algorithm`` defaults to ``"fast"`` here because helpers that mine
     several times (segments, periods, evaluation) should not wait; the itemsets are identical.
     Returns the rules with ``attrs["n_itemsets"]`` added.
     """
-    baskets = basket_matrix(tx, level=level, use_names=use_names)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NoItemsetsWarning)
-        fi = frequent_itemsets(baskets, min_support=min_support, max_len=max_len,
-                               algorithm=algorithm, progress=progress)
+        if engine != "pandas":  # Spark reads the transactions (or a path) itself
+            from mining.engines import check_engine
+
+            check_engine(engine, "mine_rules")
+            from mining.engines.spark import frequent_itemsets_spark
+
+            fi = frequent_itemsets_spark(tx, min_support=min_support, max_len=max_len,
+                                         level=level, use_names=use_names)
+        else:
+            baskets = basket_matrix(tx, level=level, use_names=use_names)
+            fi = frequent_itemsets(baskets, min_support=min_support, max_len=max_len,
+                                   algorithm=algorithm, progress=progress)
         rules = association_rules(fi, metric="confidence", min_threshold=min_confidence,
                                   progress=progress, **rule_options)
     rules.attrs["n_itemsets"] = len(fi)

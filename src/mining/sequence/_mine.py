@@ -64,6 +64,7 @@ def frequent_sequences(
     max_window: float | None = None,
     closed: bool = False,
     maximal: bool = False,
+    engine: str = "pandas",
 ) -> pd.DataFrame:
     """Frequent sequential patterns (PrefixSpan with pseudo-projection, compiled with numba).
 
@@ -96,6 +97,10 @@ def frequent_sequences(
         Keep only maximal patterns: no other mined pattern contains it. ``maximal`` implies
         ``closed``. Both are judged within ``max_len``; patterns of length ``max_len`` always
         survive.
+    engine : {"pandas", "spark"}
+        ``"spark"`` mines with Spark MLlib's PrefixSpan (``pip install -e ".[spark]"``): the same
+        patterns, but Spark has no time limits, so ``min_gap``/``max_gap``/``max_window`` are
+        errors there (:mod:`mining.engines.spark`).
 
     Returns
     -------
@@ -113,6 +118,15 @@ def frequent_sequences(
     2
     """
     owner = "frequent_sequences"
+    if engine != "pandas":
+        from mining.engines import check_engine
+
+        check_engine(engine, owner)
+        from mining.engines.spark import frequent_sequences_spark
+
+        return frequent_sequences_spark(db, min_support=min_support, max_len=max_len,
+                                        min_gap=min_gap, max_gap=max_gap, max_window=max_window,
+                                        closed=closed, maximal=maximal)
     db = as_database(db)
     n = len(db)
     min_count = min_count_for(min_support, n, owner=owner)
