@@ -42,6 +42,7 @@ lab: venv
 	$(BIN)/jupyter lab notebooks/
 
 bench: venv
+	$(BIN)/python -m pip install --quiet -e ".[bench,spark]"
 	@for f in bench/bench_*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(BIN)/python "$$f" || exit 1; done
 
 clean-venv:
