@@ -60,7 +60,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.errors import (
+    InsufficientDataError,
+    ParameterError,
+    SchemaError,
+    check_date,
+    check_param,
+)
 
 __all__ = [
     "CLV_TRANSITION_ROWS",
@@ -97,19 +103,7 @@ _LOG_BOUND = 20.0  # parameters are fitted as logs within [-20, 20] (about 2e-9 
 
 
 def _parse_date(value: object, name: str, owner: str) -> pd.Timestamp:
-    hint = "Pass a date, e.g. '1997-09-30'."
-    bad = value is None or (isinstance(value, str) and not value.strip())
-    when = pd.NaT
-    if not bad:
-        try:
-            when = pd.Timestamp(value)
-        except (TypeError, ValueError):
-            bad = True
-    if bad or pd.isna(when):
-        raise ParameterError(f"The {name!r} parameter of {owner} must be a date (str or "
-                             f"Timestamp). Got {value!r} instead. {hint}")
-    if when.tzinfo is not None:  # the contract stores naive UTC
-        when = when.tz_convert("UTC").tz_localize(None)
+    when = check_date(value, name, owner, "Pass a date, e.g. '1997-09-30'.")
     return when.normalize()
 
 

@@ -12,7 +12,10 @@ Every message says what is wrong, where (column, row numbers, parameter) and wha
 
 from __future__ import annotations
 
-__all__ = ["InsufficientDataError", "MiningError", "ParameterError", "SchemaError"]
+import pandas as pd
+
+__all__ = ["InsufficientDataError", "MiningError", "ParameterError", "SchemaError",
+           "check_date"]
 
 
 class MiningError(Exception):
@@ -54,3 +57,25 @@ def check_param(ok: bool, name: str, owner: str, expected: str, got: object, hin
         if hint:
             msg += f" {hint}"
         raise ParameterError(msg)
+
+
+def check_date(value: object, name: str, owner: str, hint: str = "") -> pd.Timestamp:
+    """A date parameter as a naive (UTC) Timestamp, or a ``ParameterError`` naming it.
+
+    Empty, missing and unparsable values are errors; a time-zone-aware value is converted to
+    UTC and made naive, as the transactions contract stores time.
+    """
+    bad = value is None or (isinstance(value, str) and not value.strip())
+    when = pd.NaT
+    if not bad:
+        try:
+            when = pd.Timestamp(value)
+        except (TypeError, ValueError):
+            bad = True
+    if bad or pd.isna(when):
+        msg = (f"The {name!r} parameter of {owner} must be a date such as '2025-06-30' (str or "
+               f"Timestamp). Got {value!r} instead.")
+        raise ParameterError(f"{msg} {hint}" if hint else msg)
+    if when.tzinfo is not None:
+        when = when.tz_convert("UTC").tz_localize(None)
+    return when

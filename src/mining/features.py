@@ -48,7 +48,13 @@ import re
 import numpy as np
 import pandas as pd
 
-from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.errors import (
+    InsufficientDataError,
+    ParameterError,
+    SchemaError,
+    check_date,
+    check_param,
+)
 
 __all__ = ["FEATURE_COLUMNS", "SHARE_PREFIX", "category_column_name", "customer_table"]
 
@@ -89,27 +95,8 @@ def category_column_name(category: object) -> str:
 
 
 def _parse_as_of(as_of: object, owner: str) -> pd.Timestamp:
-    hint = "Pass the cutoff date explicitly, e.g. as_of='2024-01-01'."
-    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        raise ParameterError(
-            f"The 'as_of' parameter of {owner} must be a date (str or Timestamp). "
-            f"Got {as_of!r} instead. {hint}"
-        )
-    try:
-        when = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"The 'as_of' parameter of {owner} must be a date (str or Timestamp). "
-            f"Got {as_of!r} instead. {hint}"
-        ) from exc
-    if pd.isna(when):
-        raise ParameterError(
-            f"The 'as_of' parameter of {owner} must be a date (str or Timestamp). "
-            f"Got {as_of!r} instead. {hint}"
-        )
-    if when.tzinfo is not None:  # the contract stores naive UTC
-        when = when.tz_convert("UTC").tz_localize(None)
-    return when
+    return check_date(as_of, "as_of", owner,
+                      "Pass the cutoff date explicitly, e.g. as_of='2024-01-01'.")
 
 
 def _days(delta: pd.Series | pd.Index) -> np.ndarray:

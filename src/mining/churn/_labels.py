@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.errors import (
+    InsufficientDataError,
+    ParameterError,
+    SchemaError,
+    check_date,
+    check_param,
+)
 
 __all__ = [
     "churn_labels",
@@ -45,23 +51,7 @@ def _check_tx(tx: pd.DataFrame, owner: str) -> None:
 
 def _timestamp(value: Any, name: str, owner: str) -> pd.Timestamp:
     """A parameter as a naive (UTC) Timestamp, or a ParameterError naming it."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ParameterError(
-            f"The {name!r} parameter of {owner} must be a date such as '2025-06-30'. Got "
-            f"{value!r} instead."
-        )
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"The {name!r} parameter of {owner} must be a date such as '2025-06-30'. Got "
-            f"{value!r} instead."
-        ) from exc
-    if ts is pd.NaT:
-        raise ParameterError(f"The {name!r} parameter of {owner} must be a date. Got NaT instead.")
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    return ts
+    return check_date(value, name, owner)
 
 
 def _horizon(horizon_days: Any, owner: str) -> int:

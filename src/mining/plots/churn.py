@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -38,6 +37,7 @@ from sklearn.metrics import (
 
 from mining.churn import calibration_table, churn_labels, gains_table
 from mining.errors import ParameterError
+from mining.plots._common import new_ax
 
 __all__ = [
     "plot_calibration",
@@ -55,11 +55,6 @@ _CHURN = "tab:red"
 _STAY = "tab:blue"
 
 
-def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
 
 
 def _models(proba: Any, owner: str) -> dict[str, pd.Series]:
@@ -109,7 +104,7 @@ def plot_label_timeline(
     pick = list(rng.choice(np.asarray(stayers, dtype=object), size=k_stay, replace=False)) + list(
         rng.choice(np.asarray(churners, dtype=object), size=k_churn, replace=False)
     )
-    fig, ax = _new_ax(ax, (9, 0.35 * len(pick) + 2))
+    fig, ax = new_ax(ax, (9, 0.35 * len(pick) + 2))
     ids = tx["customer_id"].astype("string")
     start = tx["timestamp"].min()
     ax.axvspan(start, cut, color="0.93", zorder=0, label="feature window (before cutoff)")
@@ -137,7 +132,7 @@ def plot_label_timeline(
 
 def plot_roc(y_true: Any, proba: Any, *, ax: Axes | None = None) -> Figure:
     """ROC curve of each model (true-positive rate against false-positive rate), AUC in legend."""
-    fig, ax = _new_ax(ax, (5.5, 5))
+    fig, ax = new_ax(ax, (5.5, 5))
     for name, p in _models(proba, "plot_roc").items():
         y, s = _pair(y_true, p)
         fpr, tpr, _ = roc_curve(y, s)
@@ -152,7 +147,7 @@ def plot_roc(y_true: Any, proba: Any, *, ax: Axes | None = None) -> Figure:
 
 def plot_precision_recall(y_true: Any, proba: Any, *, ax: Axes | None = None) -> Figure:
     """Precision against recall for each model, average precision in the legend."""
-    fig, ax = _new_ax(ax, (5.5, 5))
+    fig, ax = new_ax(ax, (5.5, 5))
     base = None
     for name, p in _models(proba, "plot_precision_recall").items():
         y, s = _pair(y_true, p)
@@ -171,7 +166,7 @@ def plot_precision_recall(y_true: Any, proba: Any, *, ax: Axes | None = None) ->
 
 def plot_gains(y_true: Any, proba: Any, *, n_bins: int = 10, ax: Axes | None = None) -> Figure:
     """Cumulative gains: share of all churners found when contacting the top x% of scores."""
-    fig, ax = _new_ax(ax, (5.5, 5))
+    fig, ax = new_ax(ax, (5.5, 5))
     for name, p in _models(proba, "plot_gains").items():
         t = gains_table(y_true, p, n_bins=n_bins)
         ax.plot(np.r_[0, t["cum_share"]], np.r_[0, t["cum_gain"]], marker="o", ms=3, label=name)
@@ -185,7 +180,7 @@ def plot_gains(y_true: Any, proba: Any, *, n_bins: int = 10, ax: Axes | None = N
 
 def plot_lift(y_true: Any, proba: Any, *, n_bins: int = 10, ax: Axes | None = None) -> Figure:
     """Lift per score bin (bin churn rate / overall churn rate); bars grouped by model."""
-    fig, ax = _new_ax(ax, (7, 4.5))
+    fig, ax = new_ax(ax, (7, 4.5))
     models = _models(proba, "plot_lift")
     width = 0.8 / len(models)
     for i, (name, p) in enumerate(models.items()):
@@ -205,7 +200,7 @@ def plot_lift(y_true: Any, proba: Any, *, n_bins: int = 10, ax: Axes | None = No
 def plot_calibration(y_true: Any, proba: Any, *, n_bins: int = 10,
                      ax: Axes | None = None) -> Figure:
     """Reliability diagram: mean predicted probability against the observed churn rate."""
-    fig, ax = _new_ax(ax, (5.5, 5))
+    fig, ax = new_ax(ax, (5.5, 5))
     for name, p in _models(proba, "plot_calibration").items():
         t = calibration_table(y_true, p, n_bins=n_bins)
         ax.plot(t["mean_predicted"], t["observed_rate"], marker="o", ms=4, label=name)
@@ -229,7 +224,7 @@ def plot_permutation_importance(table: pd.DataFrame, *, top: int = 15,
             "mining.churn.permutation_importance_table (importance_mean, importance_std)."
         )
     t = table.sort_values("importance_mean", ascending=False).head(top).iloc[::-1]
-    fig, ax = _new_ax(ax, (7, 0.3 * len(t) + 1.5))
+    fig, ax = new_ax(ax, (7, 0.3 * len(t) + 1.5))
     ax.barh([str(i) for i in t.index], t["importance_mean"], xerr=t["importance_std"],
             color="tab:purple", alpha=0.8)
     ax.axvline(0, color="0.3", lw=0.8)
@@ -246,7 +241,7 @@ def plot_churn_by_stage(table: pd.DataFrame, *, ax: Axes | None = None) -> Figur
         raise ParameterError(
             "plot_churn_by_stage needs the table of mining.lifecycle.churn_by_stage."
         )
-    fig, ax = _new_ax(ax, (6.5, 4))
+    fig, ax = new_ax(ax, (6.5, 4))
     colors = ["tab:green", "tab:olive", "tab:blue", "tab:red"]
     x = np.arange(len(table))
     rates = table["churn_rate"].fillna(0).to_numpy()
@@ -269,7 +264,7 @@ def plot_retention_curve(retention: pd.DataFrame, *, ax: Axes | None = None) -> 
         raise ParameterError(
             "plot_retention_curve needs the table of mining.churn.retention_list."
         )
-    fig, ax = _new_ax(ax, (6.5, 4))
+    fig, ax = new_ax(ax, (6.5, 4))
     n = np.arange(1, len(retention) + 1)
     ax.plot(n, retention["cumulative_return"], color="tab:green")
     k = int(retention["contact"].sum())

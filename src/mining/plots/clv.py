@@ -18,13 +18,13 @@ plot_clv_transitions              customers moving between CLV-matrix classes, a
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from mining.errors import InsufficientDataError, ParameterError, SchemaError
+from mining.errors import InsufficientDataError, ParameterError
+from mining.plots._common import as_frame, need_columns, new_ax
 
 __all__ = [
     "plot_clv_transitions",
@@ -36,25 +36,10 @@ __all__ = [
 _UNIT_NAMES = {"W": "weeks", "D": "days", "M": "months"}
 
 
-def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
 
 
-def _frame(obj: object, owner: str, what: str) -> pd.DataFrame:
-    if not isinstance(obj, pd.DataFrame):
-        raise ParameterError(f"{owner} expects {what} as a DataFrame. "
-                             f"Got {type(obj).__name__} instead.")
-    return obj
 
 
-def _need(df: pd.DataFrame, cols: list[str], owner: str, what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing],
-                          what=what)
 
 
 def _unit(attrs: dict) -> str:
@@ -72,11 +57,11 @@ def plot_holdout_check(check: pd.DataFrame, *, ax: Axes | None = None) -> Figure
         Where to draw; a new figure when None.
     """
     owner = "plot_holdout_check"
-    check = _frame(check, owner, "the holdout check (from clv.holdout_check)")
-    _need(check, ["actual", "predicted", "customers"], owner, "holdout check")
+    check = as_frame(check, owner, "the holdout check (from clv.holdout_check)")
+    need_columns(check, ["actual", "predicted", "customers"], owner, "holdout check")
     if len(check) == 0:
         raise InsufficientDataError(f"{owner}: the holdout check has no rows.")
-    fig, ax = _new_ax(ax, (6.5, 4.5))
+    fig, ax = new_ax(ax, (6.5, 4.5))
     pos = np.arange(len(check))
     ax.plot(pos, check["actual"].to_numpy(float), marker="o", color="tab:blue", label="actual")
     ax.plot(pos, check["predicted"].to_numpy(float), marker="s", ls="--", color="tab:orange",
@@ -100,14 +85,14 @@ def plot_frequency_recency_heatmap(grid: pd.DataFrame, *, ax: Axes | None = None
     (a recent last purchase on the right).
     """
     owner = "plot_frequency_recency_heatmap"
-    grid = _frame(grid, owner, "the grid (from clv.frequency_recency_grid)")
+    grid = as_frame(grid, owner, "the grid (from clv.frequency_recency_grid)")
     if grid.size == 0:
         raise InsufficientDataError(f"{owner}: the grid is empty.")
     quantity = grid.attrs.get("quantity", "expected_purchases")
     data = grid.to_numpy(dtype=float)
     rec = np.asarray(grid.columns, dtype=float)
     freq = np.asarray(grid.index, dtype=float)
-    fig, ax = _new_ax(ax, (7.0, 5.0))
+    fig, ax = new_ax(ax, (7.0, 5.0))
     if quantity == "p_alive":
         im = ax.imshow(data, origin="lower", aspect="auto", cmap="RdYlGn", vmin=0, vmax=1,
                        extent=(rec[0], rec[-1], freq[0] - 0.5, freq[-1] + 0.5))
@@ -133,8 +118,8 @@ def plot_p_alive_distribution(clv: pd.DataFrame, *, bins: int = 20,
                               ax: Axes | None = None) -> Figure:
     """Histogram of ``p_alive`` (from :func:`mining.clv.lifetime_value`) across customers."""
     owner = "plot_p_alive_distribution"
-    clv = _frame(clv, owner, "the CLV table (from clv.lifetime_value)")
-    _need(clv, ["p_alive"], owner, "CLV")
+    clv = as_frame(clv, owner, "the CLV table (from clv.lifetime_value)")
+    need_columns(clv, ["p_alive"], owner, "CLV")
     if not isinstance(bins, int) or isinstance(bins, bool) or bins < 1:
         raise ParameterError(f"The 'bins' parameter of {owner} must be an int >= 1. "
                              f"Got {bins!r} instead.")
@@ -142,7 +127,7 @@ def plot_p_alive_distribution(clv: pd.DataFrame, *, bins: int = 20,
     p = p[np.isfinite(p)]
     if p.size == 0:
         raise InsufficientDataError(f"{owner}: no customer has a P(alive).")
-    fig, ax = _new_ax(ax, (6.0, 4.0))
+    fig, ax = new_ax(ax, (6.0, 4.0))
     ax.hist(p, bins=bins, range=(0, 1), color="tab:green", edgecolor="white")
     ax.axvline(float(np.mean(p)), color="0.2", ls="--", lw=1, label=f"mean {np.mean(p):.2f}")
     ax.set_xlabel("P(alive): probability the customer still buys")
@@ -158,12 +143,12 @@ def plot_clv_transitions(table: pd.DataFrame, *, ax: Axes | None = None) -> Figu
     Counts (or shares) are written in the cells; the diagonal are customers who kept their class.
     """
     owner = "plot_clv_transitions"
-    table = _frame(table, owner, "the transition table (from clv.clv_transitions)")
+    table = as_frame(table, owner, "the transition table (from clv.clv_transitions)")
     if table.size == 0:
         raise InsufficientDataError(f"{owner}: the transition table is empty.")
     data = table.to_numpy(dtype=float)
     shares = bool(table.attrs.get("normalize", not np.all(data == np.round(data))))
-    fig, ax = _new_ax(ax, (6.0, 4.8))
+    fig, ax = new_ax(ax, (6.0, 4.8))
     im = ax.imshow(data, cmap="Blues", aspect="auto")
     top = float(np.nanmax(data)) if np.isfinite(data).any() else 0.0
     for i in range(data.shape[0]):

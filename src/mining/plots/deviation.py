@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -29,6 +28,7 @@ from sklearn.decomposition import PCA
 
 from mining.deviation import CustomerDeviations, OrderDeviations, SeriesDeviations
 from mining.errors import ParameterError
+from mining.plots._common import new_ax
 
 __all__ = [
     "plot_customer_reasons",
@@ -41,11 +41,6 @@ _FLAG = "tab:red"
 _OK = "tab:blue"
 
 
-def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
 
 
 def plot_score_distribution(result: CustomerDeviations | OrderDeviations | pd.Series, *,
@@ -72,7 +67,7 @@ def plot_score_distribution(result: CustomerDeviations | OrderDeviations | pd.Se
         raise ParameterError("plot_score_distribution expects a CustomerDeviations, "
                              f"OrderDeviations or Series. Got {type(result).__name__} instead.")
     thr = threshold if threshold is not None else thr
-    fig, ax = _new_ax(ax, (7.5, 4.0))
+    fig, ax = new_ax(ax, (7.5, 4.0))
     s = scores.dropna().astype(float)
     ax.hist(s, bins=bins, color=_OK, alpha=0.8, log=log)
     if thr is not None and np.isfinite(thr):
@@ -102,7 +97,7 @@ def plot_deviation_map(result: CustomerDeviations, *, planted: Iterable[Any] | N
         raise ParameterError("plot_deviation_map expects a CustomerDeviations. "
                              f"Got {type(result).__name__} instead.")
     Z = result.zscores.fillna(0.0).clip(-10, 10)
-    fig, ax = _new_ax(ax, (7.0, 5.5))
+    fig, ax = new_ax(ax, (7.0, 5.5))
     if Z.shape[1] >= 2:
         P = PCA(n_components=2, random_state=0).fit_transform(Z.to_numpy())
         xlab, ylab = "component 1", "component 2"
@@ -144,7 +139,7 @@ def plot_customer_reasons(result: CustomerDeviations, customer_id: Any, *,
                              f"customer of the result. Got {customer_id!r} instead.")
     z = result.zscores[idx == key].iloc[0].fillna(0.0).sort_values()
     rz = float(result.params.get("reason_z", 3.0))  # type: ignore[arg-type]
-    fig, ax = _new_ax(ax, (7.0, 0.45 * len(z) + 1.5))
+    fig, ax = new_ax(ax, (7.0, 0.45 * len(z) + 1.5))
     colors = [_FLAG if abs(v) > rz else _OK for v in z]
     ax.barh([str(c) for c in z.index], z.to_numpy(), color=colors)
     ax.axvline(0, color="black", lw=0.8)
@@ -173,7 +168,7 @@ def plot_series_flags(result: SeriesDeviations, entity: Any, *, title: str | Non
     if rows.empty:
         raise ParameterError(f"The 'entity' parameter of plot_series_flags must be one of the "
                              f"series. Got {entity!r} instead.")
-    fig, ax = _new_ax(ax, (9.0, 3.8))
+    fig, ax = new_ax(ax, (9.0, 3.8))
     smooth = int(result.params.get("smooth_weeks", 1))  # type: ignore[call-overload]
     what = "weekly value" if smooth == 1 else f"{smooth}-week sum"
     ax.plot(rows["week"], rows["value"], color=_OK, lw=1.2, label=what)

@@ -30,6 +30,7 @@ from sklearn.decomposition import PCA
 from sklearn.tree import plot_tree
 
 from mining.errors import ParameterError
+from mining.plots._common import new_ax
 from mining.segment import CustomerSegmenter, SegmentDescription, Stability
 
 __all__ = [
@@ -45,11 +46,6 @@ __all__ = [
 _NOISE_COLOR = "0.7"
 
 
-def _new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
 
 
 def _description(obj: Any, owner: str) -> SegmentDescription:
@@ -190,7 +186,7 @@ def plot_segment_map(
     rng = np.random.default_rng(random_state)
     idx = np.arange(len(P)) if len(P) <= max_points else np.sort(
         rng.choice(len(P), max_points, replace=False))
-    fig, ax = _new_ax(ax, (7, 5.5))
+    fig, ax = new_ax(ax, (7, 5.5))
     segs = list(pd.unique(lab.dropna()))
     if all(isinstance(s, (int, np.integer)) for s in segs):
         segs = sorted(int(s) for s in segs)
@@ -224,7 +220,7 @@ def plot_segment_heatmap(
     d = _description(description, "plot_segment_heatmap")
     S = d.standardized
     names = d.names
-    fig, ax = _new_ax(ax, (max(6.0, 0.7 * S.shape[1] + 3), 0.6 * S.shape[0] + 2))
+    fig, ax = new_ax(ax, (max(6.0, 0.7 * S.shape[1] + 3), 0.6 * S.shape[0] + 2))
     lim = float(np.nanmax(np.abs(S.to_numpy()))) if S.size else 1.0
     lim = lim if np.isfinite(lim) and lim > 0 else 1.0
     im = ax.imshow(S.to_numpy(dtype=float), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
@@ -248,7 +244,7 @@ def plot_snake(
     d = _description(description, "plot_snake")
     S = d.standardized
     names = d.names
-    fig, ax = _new_ax(ax, (max(7.0, 0.6 * S.shape[1] + 3), 4.5))
+    fig, ax = new_ax(ax, (max(7.0, 0.6 * S.shape[1] + 3), 4.5))
     colors = _colors(list(S.index))
     x = np.arange(S.shape[1])
     for seg in S.index:
@@ -280,7 +276,7 @@ def plot_segment_sizes(
     need = {"share_customers", "share_revenue"}
     if not need <= set(P.columns):
         raise ParameterError(f"plot_segment_sizes needs profile columns {sorted(need)}.")
-    fig, ax = _new_ax(ax, (max(6.0, 1.2 * len(P) + 2), 4.5))
+    fig, ax = new_ax(ax, (max(6.0, 1.2 * len(P) + 2), 4.5))
     x = np.arange(len(P))
     w = 0.4
     ax.bar(x - w / 2, 100 * P["share_customers"], w, label="share of customers", color="tab:blue")
@@ -301,7 +297,7 @@ def plot_description_tree(
 ) -> Figure:
     """The decision tree whose leaves are the description rules (raw feature units)."""
     d = _description(description, "plot_description_tree")
-    fig, ax = _new_ax(ax, (14, 7))
+    fig, ax = new_ax(ax, (14, 7))
     names = d.names
     classes = [_label(int(c), names) for c in d.tree.classes_]
     plot_tree(d.tree, feature_names=d.features, class_names=classes, filled=True,
@@ -316,7 +312,7 @@ def plot_stability(result: Stability, *, ax: Axes | None = None) -> Figure:
         raise ParameterError(
             f"plot_stability expects the result of segment.stability. Got {type(result).__name__}."
         )
-    fig, ax = _new_ax(ax, (6, 4))
+    fig, ax = new_ax(ax, (6, 4))
     ari = result.pairs["ari"].dropna()
     ax.hist(ari, bins=20, range=(min(0.0, float(ari.min())) if len(ari) else 0.0, 1.0),
             color="tab:blue", alpha=0.8)
