@@ -99,6 +99,34 @@ def _parse_as_of(as_of: object, owner: str) -> pd.Timestamp:
                       "Pass the cutoff date explicitly, e.g. as_of='2024-01-01'.")
 
 
+def spend_trend(table: pd.DataFrame, *, start: pd.Timestamp, recent_days: float) -> np.ndarray:
+    """``spend_trend`` from ``monetary_total``, ``spend_recent`` and ``first_purchase``.
+
+    r = spend per day in the recent window (``start`` .. as_of, ``recent_days`` long), b = spend
+    per day before it (first purchase .. ``start``); trend = (r - b) / (r + b) in [-1, 1], 0 when
+    both are 0, NaN when the first purchase is inside the recent window. Shared by every engine.
+    """
+    before = table["monetary_total"] - table["spend_recent"]
+    span_before = _days(start - table["first_purchase"])
+    rate_recent = (table["spend_recent"] / float(recent_days)).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate_before = np.where(span_before > 0, before / np.where(span_before > 0, span_before, 1),
+                               np.nan)
+        total_rate = rate_recent + rate_before
+        trend = np.where(total_rate > 0, (rate_recent - rate_before)
+                         / np.where(total_rate > 0, total_rate, 1), 0.0)
+    return np.where(span_before > 0, trend, np.nan)
+
+
+def spend_shares(spend: np.ndarray, total: pd.Series | np.ndarray) -> np.ndarray:
+    """Per-category spend (customers x categories) as shares of each customer's total spend;
+    0 for customers who spent nothing. Shared by every engine."""
+    total = np.asarray(total, dtype="float64")
+    shares = spend / np.where(total > 0, total, 1.0)[:, None]
+    shares[total <= 0, :] = 0.0
+    return shares
+
+
 def _days(delta: pd.Series | pd.Index) -> np.ndarray:
     return np.asarray(delta / _DAY, dtype="float64")
 
@@ -260,16 +288,7 @@ def customer_table(
     recent = recent.reindex(out.index)
     out["orders_recent"] = recent["size"].fillna(0).astype("int64")
     out["spend_recent"] = recent["sum"].fillna(0.0).astype("float64")
-    before = out["monetary_total"] - out["spend_recent"]
-    span_before = _days(start - out["first_purchase"])
-    rate_recent = out["spend_recent"] / float(recent_days)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate_before = np.where(span_before > 0, before / np.where(span_before > 0, span_before, 1),
-                               np.nan)
-        total_rate = rate_recent.to_numpy() + rate_before
-        trend = np.where(total_rate > 0, (rate_recent.to_numpy() - rate_before)
-                         / np.where(total_rate > 0, total_rate, 1), 0.0)
-    out["spend_trend"] = np.where(span_before > 0, trend, np.nan)
+    out["spend_trend"] = spend_trend(out, start=start, recent_days=recent_days)
 
     if use_cat:
         cats = past["category"]
@@ -282,10 +301,7 @@ def customer_table(
         spend = by_cat.groupby(["customer_id", "col"])["amount"].sum().unstack(fill_value=0.0)
         spend.index = spend.index.astype("string")
         spend = spend.reindex(index=out.index, columns=sorted(spend.columns), fill_value=0.0)
-        total = out["monetary_total"].to_numpy()
-        safe = np.where(total > 0, total, 1.0)
-        shares = spend.to_numpy(dtype="float64") / safe[:, None]
-        shares[total <= 0, :] = 0.0
+        shares = spend_shares(spend.to_numpy(dtype="float64"), out["monetary_total"])
         share_df = pd.DataFrame(shares, index=out.index, columns=list(spend.columns))
         share_df.columns.name = None
         out = pd.concat([out, share_df], axis=1)

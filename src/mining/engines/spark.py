@@ -392,6 +392,8 @@ def customer_table_spark(
         _days,
         _parse_as_of,
         category_column_name,
+        spend_shares,
+        spend_trend,
     )
 
     owner = "customer_table_spark"
@@ -482,26 +484,13 @@ def customer_table_spark(
         out[c] = pd.to_numeric(raw[c]).to_numpy(dtype="float64", na_value=np.nan)
     out["orders_recent"] = raw["orders_recent"].fillna(0).to_numpy().astype("int64")
     out["spend_recent"] = raw["spend_recent"].fillna(0.0).to_numpy().astype("float64")
-    # the trend, exactly as in features.customer_table
-    before = out["monetary_total"] - out["spend_recent"]
-    span_before = _days(start - out["first_purchase"])
-    rate_recent = out["spend_recent"] / float(recent_days)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate_before = np.where(span_before > 0, before / np.where(span_before > 0, span_before, 1),
-                               np.nan)
-        total_rate = rate_recent.to_numpy() + rate_before
-        trend = np.where(total_rate > 0, (rate_recent.to_numpy() - rate_before)
-                         / np.where(total_rate > 0, total_rate, 1), 0.0)
-    out["spend_trend"] = np.where(span_before > 0, trend, np.nan)
+    out["spend_trend"] = spend_trend(out, start=start, recent_days=recent_days)
     assert list(out.columns) == list(FEATURE_COLUMNS)
     if share_cols:
         names = sorted(share_cols)
         spend_arr = (raw[[f"spend__{c}" for c in names]].astype("float64").fillna(0.0)
                      .to_numpy(dtype="float64"))
-        total = out["monetary_total"].to_numpy()
-        safe = np.where(total > 0, total, 1.0)
-        shares = spend_arr / safe[:, None]
-        shares[total <= 0, :] = 0.0
+        shares = spend_shares(spend_arr, out["monetary_total"])
         assert all(c.startswith(SHARE_PREFIX) for c in names)
         out = pd.concat([out, pd.DataFrame(shares, index=out.index, columns=names)], axis=1)
     out.attrs = {"as_of": when, "recent_days": float(recent_days)}
