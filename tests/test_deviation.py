@@ -334,9 +334,10 @@ def demo():
 
 
 def test_demo_planted_customers_are_recovered(demo):
-    """Measured (5,000 customers, 25 planted): at the default cut, recall 1.0 with 45 flagged
-    (precision 0.56) on seed 0, 1.0 / 0.69 on seed 1, 1.0 / 0.49 on seed 2; at 1% flagged,
-    recall 1.0, 1.0, 0.96. The floors leave room."""
+    """Measured (5,000 customers, 25 planted): at the default cut, recall 0.96 with 24 flagged
+    (precision 1.00) on seed 0, 0.92 / 0.92 on seed 1, 0.92 / 0.96 on seed 2; at 1% flagged,
+    recall 1.0 on all three. The misses are spending spikes of customers whose usual orders
+    already vary a lot. The floors leave room."""
     res = detect_customers(demo.transactions, as_of=demo.as_of)
     planted = demo.truth.anomalous_customers
     table = planted_vs_found(res.flags.index, planted)
@@ -349,10 +350,15 @@ def test_demo_planted_customers_are_recovered(demo):
 
 
 def test_demo_planted_orders_are_recovered(demo):
-    """Measured: all 12 planted orders flagged and they are the 12 highest scores."""
+    """Measured (seeds 0, 1, 2): every planted order flagged at the default cut; the 20 highest
+    scores are all planted (the 12 planted orders, or orders of the planted resellers and
+    spenders, which are unusual orders too); the planted orders rank at most 70th of 36,000."""
     res = order_deviations(demo.transactions, as_of=demo.as_of)
-    table = planted_vs_found(res.flags.index, demo.truth.anomalous_orders, id_column="order_id")
+    planted = demo.truth.anomalous_orders
+    table = planted_vs_found(res.flags.index, planted, id_column="order_id")
     assert table.loc["all", "recall"] >= 0.8
-    top = res.orders.index[:12]
-    assert planted_vs_found(top, demo.truth.anomalous_orders,
-                            id_column="order_id").loc["all", "recall"] >= 0.75
+    top = res.orders.head(20)
+    anomalous_customers = set(demo.truth.anomalous_customers["customer_id"])
+    assert (top.index.isin(planted["order_id"]) | top["customer_id"].isin(anomalous_customers)).all()
+    top1 = res.orders.index[: int(np.ceil(0.01 * len(res.orders)))]
+    assert planted_vs_found(top1, planted, id_column="order_id").loc["all", "recall"] >= 0.9

@@ -211,10 +211,10 @@ def test_choose_k_table_and_rule(planted):
     assert table["bic"].isna().all()  # BIC only for mixtures
     assert table["inertia"].is_monotonic_decreasing
     assert "silhouette" in table.attrs["rule"]
-    # the documented rule holds: best silhouette, ties within SILHOUETTE_TIE by Calinski-Harabasz
-    sil = table["silhouette"]
-    tied = table[sil >= sil.max() - segment.SILHOUETTE_TIE]
-    assert table.index[table["chosen"]][0] == tied["calinski_harabasz"].idxmax()
+    # the documented rule holds: the k named by at least two of the three criteria
+    votes = [table["silhouette"].idxmax(), table["calinski_harabasz"].idxmax(),
+             table["davies_bouldin"].idxmin()]
+    assert votes.count(table.index[table["chosen"]][0]) >= 2
 
 
 def test_choose_k_gmm_uses_bic(planted):
@@ -224,16 +224,26 @@ def test_choose_k_gmm_uses_bic(planted):
     assert table.index[table["chosen"]][0] == table["bic"].idxmin()
 
 
-def test_tie_rule_by_hand():
+def test_vote_rule_by_hand():
     table = pd.DataFrame(
-        {"silhouette": [0.50, 0.505, 0.40], "calinski_harabasz": [100.0, 90.0, 500.0],
-         "bic": [np.nan] * 3},
+        {"silhouette": [0.50, 0.49, 0.40], "calinski_harabasz": [100.0, 120.0, 90.0],
+         "davies_bouldin": [0.9, 0.8, 1.2], "bic": [np.nan] * 3},
         index=pd.Index([2, 3, 4], name="k"),
     )
-    # 0.50 and 0.505 tie (within 0.01); k=2 has the larger Calinski-Harabasz
-    assert segment._pick_k(table, "kmeans") == 2
-    table.loc[2, "silhouette"] = 0.40
+    # silhouette names 2, Calinski-Harabasz and Davies-Bouldin name 3: the majority wins
     assert segment._pick_k(table, "kmeans") == 3
+    # all three differ: the silhouette's k wins
+    table.loc[4, "davies_bouldin"] = 0.5
+    table.loc[3, "davies_bouldin"] = 1.0
+    table.loc[2, "calinski_harabasz"] = 100.0
+    table.loc[3, "calinski_harabasz"] = 120.0
+    assert segment._pick_k(table, "kmeans") == 2
+    # silhouette and Davies-Bouldin agree against Calinski-Harabasz
+    table.loc[2, "davies_bouldin"] = 0.4
+    assert segment._pick_k(table, "kmeans") == 2
+    # without silhouettes (a single segment everywhere) the smallest k
+    table["silhouette"] = np.nan
+    assert segment._pick_k(table, "kmeans") == 2
 
 
 def test_class_and_function_share_the_k_table(fitted, planted):
@@ -425,22 +435,24 @@ def test_hdbscan_marks_far_outliers_as_noise(planted):
 # ---------------------------------------------------------------- the demo shop's planted segments
 
 
-def test_demo_planted_segments_are_recovered_above_the_floor():
-    # Default parameters on the small demo shop (400 customers, 5 planted segments). Measured
-    # adjusted Rand index: 0.47 here and 0.42 on the default demo (5,000 customers). The ceiling
-    # is low because the planted segments overlap in behaviour: about one customer in six of the
-    # other segments churns after a single order and then looks exactly like a one-timer; a
-    # random forest *trained on the truth* reaches only ARI 0.66 (accuracy 86%). See the module
-    # notes. The floor guards against losing what the default feature set achieves.
+def test_demo_planted_segments_are_recovered():
+    # Default parameters on the default demo shop (5,000 customers, 5 planted segments), as the
+    # issue asks. Measured adjusted Rand index: 0.878 (seed 0), 0.882 (seed 1), 0.852 (seed 2),
+    # k = 5 chosen by the rule each time; a random forest trained on the truth reaches 0.94, so
+    # the rest is customers whose short history looks like another segment's.
     from mining import datasets
     from mining.features import customer_table
 
-    ds = datasets.load("demo", size="small", seed=0)
+    ds = datasets.load("demo", seed=0)
     table = customer_table(ds.transactions, as_of=ds.as_of)
     seg = CustomerSegmenter().fit(table)
     truth = ds.truth.segments.reindex(table.index)
     assert truth.notna().all()
-    assert adjusted_rand_score(truth, seg.labels_) >= 0.40
+    assert seg.n_clusters_ == truth.nunique() == 5
+    assert adjusted_rand_score(truth, seg.labels_) >= 0.8
+    # each planted segment is mostly one found segment, and a different one each time
+    majority = pd.crosstab(truth, seg.labels_).idxmax(axis=1)
+    assert majority.is_unique
     # the old default (RFM, tenure, gaps and every category share) scores far lower
     old = ["recency_days", "n_orders", "monetary_total", "monetary_mean_order",
            "basket_size_mean", "tenure_days", "ipt_median_days",

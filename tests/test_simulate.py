@@ -141,9 +141,9 @@ def test_bad_parameters_name_the_parameter(kwargs, name):
         simulate_shop(**args)
 
 
-def test_default_size_is_about_100k_lines():
+def test_default_size_is_about_220k_lines():
     shop = simulate_shop(5000, seed=0)
     n = len(shop.raw_transactions)
-    assert 90_000 <= n <= 130_000
+    assert 190_000 <= n <= 260_000
     assert np.isclose(shop.truth.segments.value_counts(normalize=True)["champions"], 0.12,
                       atol=0.02)

@@ -5,7 +5,7 @@
 check what the mining finds against what is really there:
 
 - **segments** (客户细分): every customer belongs to one of five behavioural segments with its own
-  order rate, basket size, price taste and expected lifetime (``truth.segments``,
+  order rate, basket size, units per line, price taste and lifetime distribution (``truth.segments``,
   ``truth.segment_profiles``);
 - **cross-sell rules** (交叉销售) inside baskets: when the antecedent products are in a basket the
   consequent is added with a known probability (``truth.cross_sell_rules``);
@@ -112,35 +112,46 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
     ],
 }
 
-# Behavioural segments: the hidden truth of segmentation.
+# Behavioural segments: the hidden truth of segmentation. Each segment has its own corner in the
+# space of how customers buy (order rate, lines per basket, units per line, price level), so
+# clustering on those four can recover them (adjusted Rand index about 0.86-0.89 on the default
+# demo with default parameters, seeds 0-2); real shops' segments overlap far more.
 # orders_per_year: mean order rate while active (gamma spread across customers, shape 4)
 # lines_per_order: mean distinct products per order; price_taste: >0 prefers dear products
-# lifetime_days: mean time from the first order to churn (exponential)
+# units_extra: mean extra units per line (Poisson; 0 = always one unit)
+# lifetime_days, lifetime_shape: time from the first order to churn ~ gamma(shape, mean/shape);
+#   shape 1 is exponential (many leave early: the one-timers), shape 3 leaves few very short lives
 SEGMENTS: dict[str, dict[str, Any]] = {
     "champions": dict(
-        share=0.12, orders_per_year=11.0, lines_per_order=5.0, price_taste=0.3, units_extra=0.4,
-        lifetime_days=1600.0, favourite=("Coffee & tea", "Dairy & eggs", "Drinks"),
-        description="Order often with full baskets and stay: the shop's best customers.",
+        share=0.12, orders_per_year=16.0, lines_per_order=8.0, price_taste=0.8, units_extra=0.8,
+        lifetime_days=1200.0, lifetime_shape=3.0,
+        favourite=("Coffee & tea", "Dairy & eggs", "Drinks"),
+        description="Order often with full baskets of better products and stay: the shop's best "
+                    "customers.",
     ),
     "regulars": dict(
-        share=0.25, orders_per_year=5.0, lines_per_order=4.0, price_taste=0.0, units_extra=0.4,
-        lifetime_days=900.0, favourite=("Pantry", "Household", "Bakery"),
+        share=0.25, orders_per_year=12.0, lines_per_order=4.0, price_taste=0.0, units_extra=0.2,
+        lifetime_days=600.0, lifetime_shape=3.0,
+        favourite=("Pantry", "Household", "Bakery"),
         description="Steady monthly shoppers with everyday baskets.",
     ),
     "bargain_hunters": dict(
-        share=0.23, orders_per_year=4.5, lines_per_order=3.0, price_taste=-1.2, units_extra=1.2,
-        lifetime_days=600.0, favourite=("Snacks", "Pantry", "Drinks"),
+        share=0.23, orders_per_year=5.0, lines_per_order=3.0, price_taste=-1.5, units_extra=2.0,
+        lifetime_days=450.0, lifetime_shape=3.0,
+        favourite=("Snacks", "Pantry", "Drinks"),
         description="Buy cheap products in multiples; price-driven and quicker to leave.",
     ),
     "big_ticket": dict(
-        share=0.15, orders_per_year=1.8, lines_per_order=7.0, price_taste=1.0, units_extra=0.3,
-        lifetime_days=800.0, favourite=("Personal care", "Household", "Baby", "Pet"),
+        share=0.15, orders_per_year=2.5, lines_per_order=12.0, price_taste=1.8, units_extra=0.1,
+        lifetime_days=600.0, lifetime_shape=3.0,
+        favourite=("Personal care", "Household", "Baby", "Pet"),
         description="Order rarely but fill large, expensive baskets.",
     ),
     "one_timers": dict(
-        share=0.25, orders_per_year=2.0, lines_per_order=2.5, price_taste=0.0, units_extra=0.3,
-        lifetime_days=60.0, favourite=("Snacks", "Bakery"),
-        description="Try the shop once or twice and do not come back.",
+        share=0.25, orders_per_year=2.0, lines_per_order=1.4, price_taste=0.0, units_extra=0.0,
+        lifetime_days=60.0, lifetime_shape=1.0,
+        favourite=("Snacks", "Bakery"),
+        description="Try the shop once, with a small basket, and do not come back.",
     ),
 }
 
@@ -413,12 +424,17 @@ def _plant_customer_anomalies(shop: _Shop, cust_ids: list[str], segs: np.ndarray
         elif kind == "spending_spike":
             base = shop.orders[ks[len(ks) // 2]]["time"] // 86400
             dear = np.argsort(shop.prices)[-30:]
-            for step in range(6):
+            usual = float(np.median([sum(shop.prices[i] * q for i, q in shop.orders[k]["items"].items())
+                                     for k in ks]))
+            for step in range(8):
                 idx = rng.choice(dear, size=6, replace=False)
-                shop.orders.append({"customer": c, "items": {int(i): 2.0 for i in idx},
-                                    "time": shop._order_time(min(base + 4 * step,
+                # each spike order is worth about 30 of the customer's usual orders (2-8 units)
+                units = float(np.clip(np.ceil(30.0 * usual / shop.prices[idx].sum()), 2, 8))
+                shop.orders.append({"customer": c, "items": {int(i): units for i in idx},
+                                    "time": shop._order_time(min(base + 3 * step,
                                                                  shop.n_days - 1))})
-            text = "six orders of expensive products within three weeks, far above their usual spend"
+            text = ("eight orders of expensive products within three weeks, each worth up to 30 of "
+                    "their usual orders")
         else:
             base = shop.orders[ks[-1]]["time"] // 86400 * 86400
             for step in range(12):
@@ -431,7 +447,8 @@ def _plant_customer_anomalies(shop: _Shop, cust_ids: list[str], segs: np.ndarray
     return pd.DataFrame(rows, columns=["customer_id", "kind", "description"])
 
 
-def _plant_order_anomalies(shop: _Shop, n_anomalous: int, skip: set[int]) -> list[tuple[int, str, str]]:
+def _plant_order_anomalies(shop: _Shop, segs: np.ndarray, n_anomalous: int,
+                           skip: set[int]) -> list[tuple[int, str, str]]:
     """Make a few single orders unusual (bulk quantity, price error, giant basket)."""
     rng = shop.rng
     candidates = [k for k, o in enumerate(shop.orders) if o["customer"] not in skip]
@@ -444,8 +461,11 @@ def _plant_order_anomalies(shop: _Shop, n_anomalous: int, skip: set[int]) -> lis
         kind = kinds[j % 3]
         if kind == "bulk_quantity":
             i = next(iter(order["items"]))
-            order["items"][i] = float(rng.integers(40, 90))
-            text = f"{order['items'][i]:.0f} units of one product in a household order"
+            times = int(rng.integers(40, 90))
+            usual = 1.0 + SEGMENTS[segs[order["customer"]]]["units_extra"]  # units per line
+            order["items"][i] = float(round(times * usual))
+            text = (f"{order['items'][i]:.0f} units of one product in a household order "
+                    f"(about {times}x the customer's usual units per line)")
         elif kind == "price_error":
             order["price_factor"] = 10.0
             text = "every line charged at 10x the list price (a pricing or entry error)"
@@ -513,7 +533,7 @@ def simulate_shop(n_customers: int = 5000, *, seed: int = 0,
     Parameters
     ----------
     n_customers : int
-        Customers who join during the two years (at least 50). 5,000 give about 100,000 order lines.
+        Customers who join during the two years (at least 50). 5,000 give about 220,000 order lines.
     seed : int
         Seed of the only random generator used; same seed, same shop.
     anomaly_share : float
@@ -548,7 +568,9 @@ def simulate_shop(n_customers: int = 5000, *, seed: int = 0,
     segs = np.array(shop.seg_names)[rng.choice(len(shares), size=n, p=shares / shares.sum())]
     span = (END - START).days - 45  # nobody joins in the last six weeks
     signup_day = np.sort(_signup_days(rng, n, span))
-    lifetimes = np.array([rng.exponential(SEGMENTS[s]["lifetime_days"]) for s in segs])
+    lifetimes = np.array([rng.gamma(SEGMENTS[s]["lifetime_shape"],
+                                    SEGMENTS[s]["lifetime_days"] / SEGMENTS[s]["lifetime_shape"])
+                          for s in segs])
     churn_day = signup_day + np.ceil(lifetimes).astype(int)
     for c in range(n):
         churned = churn_day[c] < shop.n_days
@@ -560,7 +582,7 @@ def simulate_shop(n_customers: int = 5000, *, seed: int = 0,
     n_anom_c = max(3, round(anomaly_share * n))
     anomalous_customers = _plant_customer_anomalies(shop, cust_ids, segs, n_anom_c)
     skip = {cust_ids.index(c) for c in anomalous_customers["customer_id"]}
-    order_anoms = _plant_order_anomalies(shop, max(3, n_anom_c // 2), skip)
+    order_anoms = _plant_order_anomalies(shop, segs, max(3, n_anom_c // 2), skip)
 
     # order ids in time order
     order_of = sorted(range(len(shop.orders)), key=lambda k: (shop.orders[k]["time"], k))
