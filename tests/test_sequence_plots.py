@@ -8,7 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from mining import sequence as sq
-from mining.errors import InsufficientDataError
+from mining.errors import InsufficientDataError, ParameterError
 from mining.plots import sequence as seq_plots
 
 
@@ -39,6 +39,21 @@ def test_figures_return_figures_and_use_given_axes(mined):
     evaluation = pd.DataFrame({"hit_rate": [0.5, 0.25], "k": [5, 5]},
                               index=pd.Index(["sequential rules", "popularity"], name="method"))
     assert len(seq_plots.plot_hit_rates(evaluation).axes[0].patches) == 2
+    plt.close("all")
+
+
+def test_rule_scatter_draws_at_most_max_points_and_says_so(mined):
+    _, _, rules = mined
+    assert len(rules) >= 2
+    fig = seq_plots.plot_sequence_rules(rules, max_points=1)
+    ax = fig.axes[0]
+    assert len(ax.collections[0].get_offsets()) == 1
+    assert f"the first 1 of {len(rules):,}" in ax.get_title()
+    full = seq_plots.plot_sequence_rules(rules).axes[0]
+    assert len(full.collections[0].get_offsets()) == len(rules)
+    assert "first" not in full.get_title()
+    with pytest.raises(ParameterError, match="'max_points' parameter of plot_sequence_rules"):
+        seq_plots.plot_sequence_rules(rules, max_points=0)
     plt.close("all")
 
 

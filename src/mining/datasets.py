@@ -211,7 +211,7 @@ def load(name: str = "demo", *, size: str = "default", n_customers: int | None =
         ``"east_west_airlines"`` (see :func:`available`).
     size : {"default", "small"}
         Demo only: ``default`` is about 5,000 customers and 220,000 order lines; ``small`` about
-        400 customers and 17,000 lines (tests and quick runs).
+        400 customers and 17,500 lines (tests and quick runs).
     n_customers : int, optional
         Demo only: overrides ``size``.
     seed : int

@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from mining.errors import InsufficientDataError
+from mining.errors import InsufficientDataError, check_param
 from mining.plots._common import need_columns, new_ax, short
 
 __all__ = [
@@ -95,24 +95,35 @@ def plot_sequence_patterns(patterns: pd.DataFrame, *, top: int = 15, min_element
     return fig
 
 
-def plot_sequence_rules(rules: pd.DataFrame, *, label_top: int = 5, ax: Axes | None = None
-                        ) -> Figure:
-    """Rules as points: support (x) against confidence (y), coloured by lift; best labelled."""
+def plot_sequence_rules(rules: pd.DataFrame, *, label_top: int = 5, max_points: int = 20_000,
+                        ax: Axes | None = None) -> Figure:
+    """Rules as points: support (x) against confidence (y), coloured by lift; best labelled.
+
+    With more than ``max_points`` rules only the first ``max_points`` (the table's order: the
+    strongest first, as ``sequential_rules`` sorts them) are drawn, and the title says so: a
+    scatter of millions of points takes minutes to draw and shows nothing more.
+    """
     need_columns(rules, {"support", "confidence", "lift", "rule_str"}, "plot_sequence_rules", "rules")
     if rules.empty:
         raise InsufficientDataError("No sequential rules to plot; lower min_support or "
                                     "min_confidence.")
+    check_param(isinstance(max_points, int | np.integer) and max_points >= 1, "max_points",
+                "plot_sequence_rules", "a positive int", max_points)
     fig, ax = new_ax(ax, (8, 5))
-    lift = rules["lift"].fillna(1.0)
-    pts = ax.scatter(rules["support"] * 100, rules["confidence"] * 100, c=lift, cmap="viridis",
+    shown = rules.head(int(max_points))
+    lift = shown["lift"].fillna(1.0)
+    pts = ax.scatter(shown["support"] * 100, shown["confidence"] * 100, c=lift, cmap="viridis",
                      s=18, alpha=0.8)
     fig.colorbar(pts, ax=ax, label="lift")
-    for r in rules.head(label_top).itertuples(index=False):
+    for r in shown.head(label_top).itertuples(index=False):
         ax.annotate(short(r.rule_str, 45), (r.support * 100, r.confidence * 100), fontsize=7,
                     xytext=(4, 2), textcoords="offset points")
     ax.set_xlabel("support: customers with X then Y (%)")
     ax.set_ylabel("confidence: of customers with X, share who later bought Y (%)")
-    ax.set_title("Sequential rules X => Y")
+    title = "Sequential rules X => Y"
+    if len(rules) > len(shown):
+        title += f" (the first {len(shown):,} of {len(rules):,})"
+    ax.set_title(title)
     return fig
 
 
