@@ -444,12 +444,12 @@ def _plant_customer_anomalies(shop: _Shop, cust_ids: list[str], segs: np.ndarray
                     "their usual orders")
         else:
             base = shop.orders[ks[-1]]["time"] // 86400 * 86400
-            for step in range(12):
+            for step in range(20):
                 idx = rng.choice(len(shop.prices), size=2, replace=False)
-                t = base + 2 * 3600 + 7 * 60 * step
+                t = base + 2 * 3600 + 6 * 60 * step
                 shop.orders.append({"customer": c, "items": {int(i): 1.0 for i in idx},
                                     "time": t})
-            text = "twelve small orders within two hours in the night: bot- or fraud-like"
+            text = "twenty small orders within two hours in the night: bot- or fraud-like"
         rows.append((cust_ids[c], kind, text))
     return pd.DataFrame(rows, columns=["customer_id", "kind", "description"])
 
