@@ -24,3 +24,20 @@ def shared_datasets() -> Path:
     if not SHARED_DATASETS.is_dir():
         pytest.skip(f"public datasets not found at {SHARED_DATASETS}")
     return SHARED_DATASETS
+
+
+@pytest.fixture
+def plot_guard(monkeypatch):
+    """Fail a test whose plot function calls plt.show() or leaves matplotlib.rcParams changed;
+    close every figure afterwards. Plot test modules use it on all their tests."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    def no_show(*args, **kwargs):
+        raise AssertionError("plot functions must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", no_show)
+    rc = dict(matplotlib.rcParams)
+    yield
+    plt.close("all")
+    assert {k: v for k, v in matplotlib.rcParams.items() if rc.get(k) != v} == {}

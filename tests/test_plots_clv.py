@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib  # the Agg backend is chosen in conftest.py (MPLBACKEND)
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -18,17 +17,8 @@ from mining.plots.clv import (
     plot_p_alive_distribution,
 )
 
-
-@pytest.fixture(autouse=True)
-def _close_figures(monkeypatch):
-    def no_show(*args, **kwargs):
-        raise AssertionError("plot functions must not call plt.show()")
-
-    monkeypatch.setattr(plt, "show", no_show)
-    rc = dict(matplotlib.rcParams)
-    yield
-    plt.close("all")
-    assert {k: v for k, v in matplotlib.rcParams.items() if rc.get(k) != v} == {}
+# every test: plot functions never call plt.show() and leave rcParams as they were (conftest)
+pytestmark = pytest.mark.usefixtures("plot_guard")
 
 
 @pytest.fixture(scope="module")

@@ -19,17 +19,8 @@ from mining.plots.value import (
     plot_rfm_segments,
 )
 
-
-@pytest.fixture(autouse=True)
-def _close_figures(monkeypatch):
-    def no_show(*args, **kwargs):
-        raise AssertionError("plot functions must not call plt.show()")
-
-    monkeypatch.setattr(plt, "show", no_show)
-    rc = dict(matplotlib.rcParams)
-    yield
-    plt.close("all")
-    assert {k: v for k, v in matplotlib.rcParams.items() if rc.get(k) != v} == {}
+# every test: plot functions never call plt.show() and leave rcParams as they were (conftest)
+pytestmark = pytest.mark.usefixtures("plot_guard")
 
 
 @pytest.fixture(scope="module")
