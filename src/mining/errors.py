@@ -5,7 +5,11 @@
     MiningError                  anything this package raises on purpose
     ├── SchemaError              the input table breaks the data contract (lists every problem)
     ├── ParameterError           a function or notebook parameter is out of range (also a ValueError)
-    └── InsufficientDataError    valid input, but too little of it for the analysis asked for
+    ├── InsufficientDataError    valid input, but too little of it for the analysis asked for
+    └── BudgetError              a mining run would exceed its pattern-count, memory or time budget
+
+    DataWarning (UserWarning)    a stated choice made while reading data (e.g. which date order
+                                 was used for an ambiguous column); says how to override it
 
 Every message says what is wrong, where (column, row numbers, parameter) and what to do about it.
 """
@@ -14,8 +18,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["InsufficientDataError", "MiningError", "ParameterError", "SchemaError",
-           "check_date"]
+__all__ = ["BudgetError", "DataWarning", "InsufficientDataError", "MiningError",
+           "ParameterError", "SchemaError", "check_date"]
 
 
 class MiningError(Exception):
@@ -44,6 +48,18 @@ class ParameterError(MiningError, ValueError):
 
 class InsufficientDataError(MiningError):
     """The data are valid but too few for the requested analysis."""
+
+
+class BudgetError(MiningError):
+    """A mining run stopped before exceeding its budget (patterns, memory or seconds).
+
+    The message says which limit was reached and which parameter to change
+    (e.g. raise ``min_support`` or set ``max_len``).
+    """
+
+
+class DataWarning(UserWarning):
+    """A choice made while reading data that the user should know about, with how to override it."""
 
 
 def check_param(ok: bool, name: str, owner: str, expected: str, got: object, hint: str = "") -> None:

@@ -29,8 +29,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from mining.errors import MiningError, ParameterError, SchemaError
+from mining.errors import MiningError, SchemaError
 from mining.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, validate_transactions
+from mining.sql import read_sql
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -204,39 +205,11 @@ def _read_csv(path: Path, opts: SourceOptions) -> pd.DataFrame:
     return df
 
 
-def _read_sql(url: str, opts: SourceOptions) -> pd.DataFrame:
-    if (opts.table is None) == (opts.query is None):
-        raise ParameterError(
-            f"Reading from the database {url.split('://', 1)[0]}://... needs exactly one of "
-            "table='orders' or query='SELECT ...'."
-        )
-    import sqlalchemy as sa
-
-    try:
-        engine = sa.create_engine(url)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-        raise MiningError(f"Cannot use the database URL {url!r}: {exc}") from None
-    try:
-        with engine.connect() as conn:
-            if opts.table is not None:
-                if not sa.inspect(conn).has_table(opts.table):
-                    names = sa.inspect(conn).get_table_names()
-                    raise MiningError(
-                        f"The database has no table {opts.table!r}; it has: {', '.join(names) or 'none'}."
-                    )
-                return pd.read_sql_table(opts.table, conn)
-            return pd.read_sql_query(sa.text(opts.query), conn)
-    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
-        raise MiningError(f"The database query failed: {str(exc).splitlines()[0]}") from None
-    finally:
-        engine.dispose()
-
-
 def read_table(source: str | os.PathLike[str], opts: SourceOptions | None = None) -> pd.DataFrame:
     """Read a file or database table as it is (no mapping, no validation)."""
     opts = opts or SourceOptions()
     if is_sql_url(source):
-        return _read_sql(str(source), opts)
+        return read_sql(str(source), table=opts.table, query=opts.query)
     path = Path(source)
     if not path.exists():
         raise MiningError(f"No such file: {path}. Check the path (relative to {Path.cwd()}).")
