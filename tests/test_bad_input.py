@@ -99,10 +99,14 @@ def test_future_dates_counted(tmp_path):
     assert report.removed["future_timestamp"] == 1 and clean["timestamp"].max().year == 2024
 
 
-def test_mixed_date_formats_parse_value_by_value(tmp_path):
-    tx = load_transactions(_csv(tmp_path, HEADER + "c1,o1,2024-01-05,p1,1,2\nc1,o2,2024/01/06 10:30,p1,1,2\n"
-                                              "c1,o3,Jan 7 2024,p1,1,2\n"))
-    assert tx["timestamp"].dt.day.tolist() == [5, 6, 7]
+def test_mixed_date_layouts_are_one_error_not_read_value_by_value(tmp_path):
+    """Year-first dates with and without a time are one layout; 'Jan 7 2024' is another and is
+    refused with its row, never re-guessed on its own (a second reading order in one column)."""
+    ok = load_transactions(_csv(tmp_path, HEADER + "c1,o1,2024-01-05,p1,1,2\nc1,o2,2024/01/06 10:30,p1,1,2\n"))
+    assert ok["timestamp"].dt.day.tolist() == [5, 6]
+    with pytest.raises(SchemaError, match=r"rows 2\b"):
+        load_transactions(_csv(tmp_path, HEADER + "c1,o1,2024-01-05,p1,1,2\nc1,o2,2024/01/06 10:30,p1,1,2\n"
+                                                  "c1,o3,Jan 7 2024,p1,1,2\n", name="mixed.csv"))
 
 
 def test_chinese_product_names_in_gbk_and_utf8(tmp_path):
