@@ -42,7 +42,7 @@ def test_csv_with_bom_semicolons_and_decimal_commas(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("Kunde;Beleg;Datum;Artikel;Menge;Preis\nk1;b1;2024-03-01;a1;1;1.234,50\n",
                     encoding="utf-8-sig")
-    tx = load_transactions(path, columns=MAPPING, sep=";", decimal=",")
+    tx = load_transactions(path, columns=MAPPING, sep=";", decimal=",", thousands=".")
     assert tx["unit_price"].iloc[0] == pytest.approx(1234.5)
     assert tx["customer_id"].iloc[0] == "k1"  # the BOM is not part of the first column name
 

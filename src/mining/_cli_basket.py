@@ -9,6 +9,10 @@
 
 ``--format basket`` reads one basket per line, items separated by commas (``--sep`` for
 another separator, e.g. ``--sep ' '`` for FIMI ``.dat`` files): the arules Groceries export.
+A first line of column-like names that occur in no basket (``items``, ``Item(s)``, ...) is
+taken for a header and not counted, with a note on stderr; ``--header`` / ``--no-header``
+decide it explicitly (see ``mining.basket.read_basket_file``). ``--encoding`` defaults to
+UTF-8 there.
 Output: one row per rule with ``antecedents`` and ``consequents`` (JSON lists, read back with
 ``mining.basket.rules_from_csv``), ``support``, ``confidence``, ``lift`` and mlxtend's other
 measures, ``count`` and readable ``antecedents_str``/``consequents_str``. Also registered as
@@ -22,7 +26,7 @@ import sys
 import warnings
 
 from mining._cli_data import add_source_arguments, load_filled_source
-from mining.errors import MiningError
+from mining.errors import DataWarning, MiningError
 
 __all__ = ["add_parser", "run"]
 
@@ -55,6 +59,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--min-confidence", required=True, type=_fraction("--min-confidence"),
                    metavar="C", help="share of the antecedent's baskets, e.g. 0.5")
     p.add_argument("--max-len", type=int, metavar="N", help="largest itemset, in items")
+    # budgets (owned with mining.basket._itemsets/_rules): stop with a clear error, not MemoryError
+    from mining._cli_sequence import positive_float, positive_int
+
+    p.add_argument("--max-itemsets", type=positive_int("--max-itemsets"), default=1_000_000,
+                   metavar="N", help="refuse to mine more than N frequent itemsets (default "
+                   "1,000,000; counted exactly before mining)")
+    p.add_argument("--time-budget", type=positive_float("--time-budget"), metavar="SECONDS",
+                   help="stop with an error after this many seconds (default: none)")
     p.add_argument("--algorithm", choices=("apriori", "fpgrowth", "fast"), default="apriori",
                    help="apriori (default, mlxtend), fpgrowth (mlxtend) or fast (pyfim); "
                    "identical rules")
@@ -62,6 +74,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="items are products (default) or categories")
     p.add_argument("--format", choices=("transactions", "basket"), default="transactions",
                    help="SOURCE is a transactions table (default) or a basket text file")
+    p.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                   help="--format basket: the first line is (--header) or is not (--no-header) "
+                   "a header; detected by default")
     p.add_argument("--ids", action="store_true",
                    help="label products by product_id instead of product_name")
     p.add_argument("--max-rules", type=int, metavar="N", help="keep the N rules of highest lift")
@@ -82,8 +97,18 @@ def run(args: argparse.Namespace) -> int:
         if args.level == "category":
             raise MiningError("--level category needs a transactions table with a category "
                               "column; a basket file has items only.")
-        baskets = mb.read_basket_file(args.source, sep=args.sep or ",",
-                                      encoding=args.encoding or "utf-8")
+        with warnings.catch_warnings(record=True) as read_notes:
+            warnings.simplefilter("always", DataWarning)
+            baskets = mb.read_basket_file(args.source, sep=args.sep or ",",
+                                          encoding=args.encoding or "utf-8", header=args.header)
+        for w in read_notes:
+            if not issubclass(w.category, DataWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if baskets.attrs.get("header") is not None:
+            how = "as told by --header" if args.header else "detected"
+            print(f"note: the first line ({', '.join(baskets.attrs['header'])}) is a header "
+                  f"({how}); it is not counted: {len(baskets):,} baskets. Pass --no-header to "
+                  "count it as a basket.", file=sys.stderr)
     else:
         tx = load_filled_source(args, purpose="rules", undated=True)
         if tx.empty:
@@ -92,13 +117,22 @@ def run(args: argparse.Namespace) -> int:
         baskets = mb.basket_matrix(tx, level=args.level, use_names=not args.ids)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", mb.NoItemsetsWarning)
-        itemsets = mb.frequent_itemsets(baskets, min_support=args.min_support,
-                                        max_len=args.max_len, algorithm=args.algorithm)
-        rules = mb.association_rules(itemsets, metric="confidence",
-                                     min_threshold=args.min_confidence,
-                                     max_rules=args.max_rules,
-                                     prune_redundant=args.prune_redundant,
-                                     significance=args.significance)
+        from mining._cli_sequence import cli_budget_error
+        from mining.errors import BudgetError
+
+        try:  # budgets: see --max-itemsets, --time-budget
+            itemsets = mb.frequent_itemsets(baskets, min_support=args.min_support,
+                                            max_len=args.max_len, algorithm=args.algorithm,
+                                            max_itemsets=args.max_itemsets,
+                                            max_seconds=args.time_budget)
+            rules = mb.association_rules(itemsets, metric="confidence",
+                                         min_threshold=args.min_confidence,
+                                         max_rules=args.max_rules,
+                                         prune_redundant=args.prune_redundant,
+                                         significance=args.significance,
+                                         max_seconds=args.time_budget)
+        except BudgetError as exc:
+            raise cli_budget_error(exc) from None
     for w in caught:
         if not issubclass(w.category, mb.NoItemsetsWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

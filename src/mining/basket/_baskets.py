@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.errors import (
+    DataWarning,
+    InsufficientDataError,
+    MiningError,
+    ParameterError,
+    SchemaError,
+    check_param,
+)
 
 __all__ = ["basket_matrix", "baskets_from_lists", "read_basket_file"]
 
@@ -158,13 +167,44 @@ def baskets_from_lists(baskets: Iterable[Iterable[Any]], *, strip: bool = True) 
     return _frame(m, [str(x) for x in labels], pd.RangeIndex(len(lists), name="basket"))
 
 
-def read_basket_file(path: str | os.PathLike[str], *, sep: str = ",",
-                     encoding: str = "utf-8", strip: bool = True) -> pd.DataFrame:
+_HEADER_WORDS = frozenset({
+    "item", "items", "itemset", "itemsets", "basket", "baskets", "product", "products",
+    "article", "articles", "transaction", "transactions", "order", "orders", "tid", "id",
+    "itemdescription", "description", "name", "names", "sku", "skus", "goods",
+})
+
+
+def _looks_like_column_name(item: str) -> bool:
+    """``"Item(s)"``, ``"item 1"``, ``"Product_ID"``: a header word, maybe numbered or suffixed."""
+    return re.sub(r"[^a-z]", "", item.lower()) in _HEADER_WORDS
+
+
+def _header_line(first: list[str], rest: list[list[str]]) -> bool:
+    """The first line is a header when every one of its items looks like a column name
+    (``items``, ``Item(s)``, ``basket``, ``product 1``, ...) and none occurs in another line."""
+    if not first or not rest:
+        return False
+    if not all(_looks_like_column_name(x) for x in first):
+        return False
+    others = {x for line in rest for x in line}
+    return not any(x in others for x in first)
+
+
+def read_basket_file(path: str | os.PathLike[str], *, sep: str | None = ",",
+                     encoding: str = "utf-8", strip: bool = True,
+                     header: bool | None = None) -> pd.DataFrame:
     """Read the "basket" text format: one basket per line, items separated by ``sep``.
 
     This is the format of the arules Groceries export (``groceries.csv``) and, with
     ``sep=" "``, of the FIMI repository files (``retail.dat``). Empty lines are empty baskets
     only inside the file; trailing empty lines are ignored.
+
+    Header rule (``header=None``, the default): the first line is taken for a header, and not
+    counted as a basket, when every one of its items looks like a column name (``items``,
+    ``Item(s)``, ``basket``, ``product``, ``transaction``, ``id``, ``Item 1``, ...) and none of
+    them occurs in any other line. That choice is stated with a ``DataWarning`` and recorded in
+    ``attrs["header"]`` (the dropped items; ``None`` when no line was dropped). ``header=True``
+    always drops the first line, ``header=False`` never does.
 
     Parameters
     ----------
@@ -176,22 +216,63 @@ def read_basket_file(path: str | os.PathLike[str], *, sep: str = ",",
         Text encoding.
     strip : bool
         Remove blanks around item labels (Groceries has ``"cream cheese "``).
+    header : bool, optional
+        Whether the first line is a header (None: detect, see above).
 
     Returns
     -------
     DataFrame
         As :func:`baskets_from_lists`.
+
+    Examples
+    --------
+    >>> import tempfile, warnings
+    >>> from pathlib import Path
+    >>> f = Path(tempfile.mkdtemp()) / "b.csv"
+    >>> _ = f.write_text("items\\nmilk,bread\\nmilk\\n")
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     b = read_basket_file(f)
+    >>> len(b), b.attrs["header"]
+    (2, ['items'])
     """
+    check_param(header in (None, True, False), "header", "read_basket_file",
+                "True, False or None (detect)", header)
     p = Path(path)
     if not p.is_file():
         raise ParameterError(f"read_basket_file: no file at {str(p)!r}; check the path.")
-    text = p.read_text(encoding=encoding)
-    lines = text.split("\n")
+    try:
+        text = p.read_text(encoding=encoding)
+    except LookupError:
+        raise ParameterError(
+            f"The 'encoding' parameter of read_basket_file (--encoding) must be a text encoding "
+            f"Python knows, such as 'utf-8', 'gbk' or 'cp1252'. Got {encoding!r} instead.") from None
+    except UnicodeError as exc:
+        raise MiningError(
+            f"Cannot read {p} as {encoding!r} text ({exc}). Pass the encoding the file uses, "
+            "e.g. encoding='gbk' or 'cp1252' (CLI: --encoding).") from None
+    lines = text.lstrip("\ufeff").split("\n")
     while lines and lines[-1].strip() == "":
         lines.pop()
     if sep is not None and sep.strip() == "":
         sep = None  # whitespace: split() collapses runs of blanks
-    return baskets_from_lists((line.rstrip("\r").split(sep) for line in lines), strip=strip)
+    split = [line.rstrip("\r").split(sep) for line in lines]
+    if strip:
+        split = [[x.strip() for x in line] for line in split]
+    split = [[x for x in line if x != ""] for line in split]
+    dropped = None
+    if header or (header is None and _header_line(split[0] if split else [], split[1:])):
+        dropped = split[0] if split else None
+        split = split[1:]
+        if header is None:
+            warnings.warn(
+                f"{p}: the first line {', '.join(map(repr, dropped or []))} looks like a header "
+                "(column-like names that occur in no basket), so it was not counted as a "
+                "basket. Pass header=False (CLI: --no-header) to count it.",
+                DataWarning, stacklevel=2)
+    out = baskets_from_lists(split, strip=False)
+    out.attrs["header"] = dropped
+    return out
 
 
 # -- internal: the compact form every miner works on ----------------------------------------
