@@ -1,8 +1,14 @@
-"""Shared test set-up: a headless matplotlib backend and paths to the repo and shared datasets."""
+"""Shared test set-up: a headless matplotlib backend, paths to the repo and shared datasets, and
+one throw-away PostgreSQL server for the whole session."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -41,3 +47,58 @@ def plot_guard(monkeypatch):
     yield
     plt.close("all")
     assert {k: v for k, v in matplotlib.rcParams.items() if rc.get(k) != v} == {}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throw-away PostgreSQL server (Debian's postgresql package), or MINING_TEST_POSTGRES_URL.
+
+    One server for the whole session; tests that need a clean slate create their own tables
+    (or database). Skipped when no server binary is installed, except under CI (CI=true), where
+    .ci/run installs it and a missing server is a failure.
+    """
+    if os.environ.get("MINING_TEST_POSTGRES_URL"):
+        yield os.environ["MINING_TEST_POSTGRES_URL"]
+        return
+    bindir = Path("/usr/lib/postgresql")
+    versions = sorted(bindir.glob("*/bin/initdb")) if bindir.is_dir() else []
+    initdb = str(versions[-1]) if versions else shutil.which("initdb")
+    if not initdb:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run must install the postgresql package")
+        pytest.skip("PostgreSQL server not installed (apt-get install postgresql)")
+    pg_ctl = str(Path(initdb).with_name("pg_ctl"))
+    root = tempfile.mkdtemp(prefix="mining-pg-")
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # postgres refuses to run as root
+        run_as = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, "postgres")
+    data, port = os.path.join(root, "data"), _free_port()
+    subprocess.run([*run_as, initdb, "-D", data, "-A", "trust", "-U", "postgres"], check=True,
+                   capture_output=True)
+    subprocess.run([*run_as, pg_ctl, "-D", data, "-l", os.path.join(root, "log"), "-w", "-o",
+                    f"-p {port} -k {root} -h 127.0.0.1", "start"], check=True, capture_output=True)
+    try:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        for _ in range(50):
+            try:
+                engine.connect().close()
+                break
+            except sa.exc.OperationalError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"the throw-away PostgreSQL server on port {port} did not accept connections")
+        engine.dispose()
+        yield url
+    finally:
+        subprocess.run([*run_as, pg_ctl, "-D", data, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)

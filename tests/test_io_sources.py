@@ -1,13 +1,5 @@
 """Every source type goes through the same load_transactions call."""
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -108,56 +100,7 @@ def test_sniffed_semicolon_and_tab(tmp_path):
 
 
 # ---------------------------------------------------------------- PostgreSQL, for real
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    """A throw-away PostgreSQL server (Debian's postgresql package), or MINING_TEST_POSTGRES_URL.
-
-    Skipped when no server binary is installed, except under CI (CI=true), where .ci/run installs
-    it and a missing server is a failure.
-    """
-    if os.environ.get("MINING_TEST_POSTGRES_URL"):
-        yield os.environ["MINING_TEST_POSTGRES_URL"]
-        return
-    bindir = Path("/usr/lib/postgresql")
-    versions = sorted(bindir.glob("*/bin/initdb")) if bindir.is_dir() else []
-    initdb = str(versions[-1]) if versions else shutil.which("initdb")
-    if not initdb:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed; .ci/run must install the postgresql package")
-        pytest.skip("PostgreSQL server not installed (apt-get install postgresql)")
-    pg_ctl = str(Path(initdb).with_name("pg_ctl"))
-    root = tempfile.mkdtemp(prefix="mining-pg-")
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # postgres refuses to run as root
-        run_as = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres")
-    data, port = os.path.join(root, "data"), _free_port()
-    subprocess.run([*run_as, initdb, "-D", data, "-A", "trust", "-U", "postgres"], check=True,
-                   capture_output=True)
-    subprocess.run([*run_as, pg_ctl, "-D", data, "-l", os.path.join(root, "log"), "-w", "-o",
-                    f"-p {port} -k {root} -h 127.0.0.1", "start"], check=True, capture_output=True)
-    try:
-        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-        import sqlalchemy as sa
-
-        for _ in range(50):
-            try:
-                sa.create_engine(url).connect().close()
-                break
-            except sa.exc.OperationalError:
-                time.sleep(0.2)
-        yield url
-    finally:
-        subprocess.run([*run_as, pg_ctl, "-D", data, "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
-
-
+# (the postgres_url fixture lives in conftest.py, shared by every test file)
 def test_postgresql_table_through_load_transactions(postgres_url):
     import sqlalchemy as sa
 
