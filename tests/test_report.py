@@ -244,9 +244,9 @@ def test_run_folders_never_clash_even_in_the_same_second(tmp_path):
     first = make_run_dir(tmp_path / "reports", "demo", now=now)
     second = make_run_dir(tmp_path / "reports", "demo", now=now)
     third = make_run_dir(tmp_path / "reports", "demo", now=now)
-    assert first.name == "20250304-050607-demo"
-    assert second.name == "20250304-050607-demo-2"
-    assert third.name == "20250304-050607-demo-3"
+    assert first.name == "20250304-050607Z-demo"  # UTC
+    assert second.name == "20250304-050607Z-demo-2"
+    assert third.name == "20250304-050607Z-demo-3"
     assert all(p.is_dir() for p in (first, second, third))
     assert make_run_dir(tmp_path, "../my data.csv", now=now).parent == tmp_path
 
@@ -366,9 +366,9 @@ def test_failure_is_recorded_with_type_message_and_cell(failed_run):
     # the executed notebook (with its traceback) and its HTML are kept for diagnosis
     assert r.outputs["notebook"].is_file() and r.outputs["html"].is_file()
     assert "boom 2" in r.outputs["html"].read_text(encoding="utf-8")
-    # built-in dataset: the hash is of name+size+seed, and run.json says so
-    assert rec["data_sha256"] == hashlib.sha256(b"demo|size=None|seed=None").hexdigest()
-    assert "built-in dataset 'demo'" in rec["data"]
+    # built-in dataset: the hash is of its rows (report_trust tests the exact value)
+    assert rec["data_sha256"] != hashlib.sha256(b"demo|size=None|seed=None").hexdigest()
+    assert "built-in dataset 'demo'" in rec["data"] and "clean rows" in rec["data"]
 
 
 @pytest.mark.slow
@@ -398,7 +398,7 @@ def report_run(tmp_path_factory):
 def test_run_report_runs_every_notebook_and_reports_failure(report_run):
     run, out, printed = report_run
     assert run.run_dir.parent == out
-    assert re.fullmatch(r"\d{8}-\d{6}-demo", run.run_dir.name)
+    assert re.fullmatch(r"\d{8}-\d{6}Z-demo", run.run_dir.name)
     assert [r.name for r in run.results] == ["params_ok", "fails"]
     assert [r.status for r in run.results] == [OK, FAILED]
     assert not run.ok and [r.name for r in run.failed] == ["fails"]

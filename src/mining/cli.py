@@ -14,7 +14,14 @@
 
 Exit codes: 0 everything ran; 1 a notebook failed (the others still ran, the index shows why);
 2 a usage or input error found before anything ran (``error: ...`` on stderr, no traceback);
-130 interrupted (Ctrl-C).
+3 the report's output could not be written (disk full, read-only or unwritable ``--out``;
+``error: Could not write ...`` on stderr; what finished is kept);
+130 interrupted (Ctrl-C); 143 stopped by SIGTERM (the index of what finished is still written).
+
+Database passwords: never put one in ``-p source URL`` if you can avoid it; set
+``MINING_DB_PASSWORD`` (or PostgreSQL's ``PGPASSWORD`` / ``~/.pgpass``). A password in a URL is
+taken out before the notebook sees it and reaches the kernel only in ``MINING_DB_PASSWORD``;
+messages show it as ``***``.
 
 Adding a command: write ``_add_<name>_parser(subparsers)`` (which ends with
 ``parser.set_defaults(func=_cmd_<name>)``) and ``_cmd_<name>(args) -> int``, and list the first
@@ -26,13 +33,25 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from mining import __version__, _cli_basket, _cli_data, _cli_datasets, _cli_sequence
-from mining.errors import MiningError
+from mining.errors import DataWarning, MiningError
+from mining.secrets import redact
 
 __all__ = ["build_parser", "main"]
+
+
+def _show_data_warning(message: Warning | str, category: type[Warning], filename: str,
+                       lineno: int, file: Any = None, line: str | None = None) -> None:
+    """A ``DataWarning`` (a stated reading choice) as one ``warning: ...`` line on stderr."""
+    if issubclass(category, DataWarning):
+        print(redact(f"warning: {message}"), file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line),
+              end="", file=sys.stderr)
 
 
 def _print(*args: Any, **kwargs: Any) -> None:
@@ -46,6 +65,34 @@ def _params(pairs: list[list[str]] | None) -> dict[str, str]:
     return {name: value for name, value in (pairs or [])}
 
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WRITE = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+def _positive_seconds(text: str) -> float:
+    """argparse type of ``--timeout``: seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number of seconds per cell (e.g. 600), got {text}")
+    return value
+
+
+def _positive_runs(text: str) -> int:
+    """argparse type of ``--keep``: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of runs") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of runs >= 1 (omit --keep to keep every run), got {text}")
+    return value
+
+
 def _add_execution_options(parser: argparse.ArgumentParser, *, out_help: str) -> None:
     """Options every notebook-running command shares."""
     parser.add_argument(
@@ -55,8 +102,8 @@ def _add_execution_options(parser: argparse.ArgumentParser, *, out_help: str) ->
     )
     parser.add_argument("--out", default="reports", metavar="DIR", help=out_help)
     parser.add_argument(
-        "--timeout", type=float, default=None, metavar="SECONDS",
-        help="seconds each cell may run before the notebook fails (default 600)",
+        "--timeout", type=_positive_seconds, default=None, metavar="SECONDS",
+        help="seconds each cell may run before the notebook fails (> 0; default 600)",
     )
     parser.add_argument("--kernel", default=None, metavar="NAME",
                         help="Jupyter kernel (default python3, the environment's ipykernel)")
@@ -66,13 +113,17 @@ def _add_execution_options(parser: argparse.ArgumentParser, *, out_help: str) ->
 
 def _summarise(run: Any) -> int:
     """Print the summary line and the failures; return the exit code."""
-    print(run.summary())
+    print(redact(run.summary()))
+    write_error = run.meta.get("write_error")
     if run.failed:
         print(f"failed: {', '.join(r.name for r in run.failed)}", file=sys.stderr)
         for r in run.failed:
-            print(f"  {r.name}: {r.error.summary if r.error else 'failed'}", file=sys.stderr)
-        return 1
-    return 0
+            print(redact(f"  {r.name}: {r.error.summary if r.error else 'failed'}"),
+                  file=sys.stderr)
+    if write_error:
+        print(redact(f"error: {write_error}"), file=sys.stderr)
+        return EXIT_WRITE
+    return EXIT_FAILED if run.failed else EXIT_OK
 
 
 def _setup_progress_logging(enabled: bool) -> None:
@@ -88,8 +139,9 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
         "report",
         help="run every notebook of the report config and write a dated HTML report",
         description="Runs every notebook listed in the config (default notebooks/report.yaml) "
-        "with papermill into a new folder <out>/<YYYYmmdd-HHMMSS>-<dataset>/, exports each to "
-        "HTML with and without code, and writes index.html. Exit code 1 when a notebook failed.",
+        "with papermill into a new folder <out>/<YYYYmmdd-HHMMSS>Z-<dataset>/ (UTC), exports each "
+        "to HTML with and without code, and writes index.html. Exit codes: 1 a notebook failed, "
+        "2 bad input, 3 the output could not be written.",
     )
     p.add_argument("--dataset", help="built-in dataset for every notebook (e.g. demo)")
     p.add_argument("--size", choices=("default", "small"),
@@ -99,9 +151,9 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
                    "default notebooks/report.yaml")
     p.add_argument("--fail-fast", action="store_true",
                    help="skip the remaining notebooks after the first failure")
-    p.add_argument("--keep", type=int, metavar="N",
-                   help="keep only the newest N finished runs in --out (default: the config's "
-                   "'keep', else all)")
+    p.add_argument("--keep", type=_positive_runs, metavar="N",
+                   help="keep only the newest N complete runs in --out, N >= 1 (default: the "
+                   "config's 'keep', else all)")
     _add_execution_options(p, out_help="parent folder of the run folder (default: the config's "
                            "'out', else reports/)")
     p.set_defaults(func=_cmd_report, out=None)
@@ -135,8 +187,9 @@ def _add_run_parser(subparsers: argparse._SubParsersAction) -> None:
         "run",
         help="run one notebook (same checks and run folder as report, index of one)",
         description="Runs NOTEBOOK with papermill into a new folder "
-        "<out>/<YYYYmmdd-HHMMSS>-<dataset>/ with the executed notebook, HTML with and without "
-        "code, run.json and index.html. Exit code 1 when the notebook failed.",
+        "<out>/<YYYYmmdd-HHMMSS>Z-<dataset>/ with the executed notebook, HTML with and without "
+        "code, run.json and index.html. Exit codes: 1 the notebook failed, 2 bad input, 3 the "
+        "output could not be written.",
     )
     p.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb to run")
     _add_execution_options(p, out_help="parent folder of the run folder (default reports/)")
@@ -225,10 +278,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(func(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_data_warning
+            return int(func(args))
     except MiningError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
+        print(redact(f"error: {exc}"), file=sys.stderr)
+        return EXIT_WRITE if type(exc).__name__ == "WriteError" else EXIT_USAGE
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "signal", None) == "SIGTERM":
+            print("stopped by SIGTERM", file=sys.stderr)
+            return EXIT_TERMINATED
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

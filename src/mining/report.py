@@ -2,7 +2,7 @@
 
 One run is one new folder, never reused::
 
-    reports/<YYYYmmdd-HHMMSS>-<dataset>/          (suffix -2, -3... when two runs share a second)
+    reports/<YYYYmmdd-HHMMSS>Z-<dataset>/         (UTC; suffix -2, -3... when two runs share a second)
         index.html                  one row per notebook: status, duration, parameters, links
         run.json                    the same as data: run metadata plus one record per notebook
         01_customer_value/
@@ -19,7 +19,14 @@ What the runner adds to papermill:
 - a failed notebook is recorded with its error (type, message, failing cell) and the other
   notebooks still run; a failed notebook never looks like it succeeded;
 - the kernel runs headless (matplotlib's inline backend, never a GUI backend) in the notebook's
-  own folder, so notebooks can use relative paths.
+  own folder, so notebooks can use relative paths;
+- a database password never reaches a file, folder name or message: it is taken out of every
+  URL parameter before papermill injects it and handed to the kernel in the environment variable
+  ``MINING_DB_PASSWORD`` (:mod:`mining.secrets`); every text written is passed through
+  :func:`mining.secrets.redact`;
+- a run that cannot write its output (full disk, read-only folder) stops with a
+  :class:`WriteError` that says so, keeping what finished; SIGTERM stops a run in order like
+  Ctrl-C; a ``.partial-*`` folder left by a killed run is renamed ``.stale-*`` by the next run.
 
 The configuration file (``notebooks/report.yaml``) is described in ``reports/README.md``.
 Heavy imports (papermill, nbconvert) happen inside the functions, so importing this module is
@@ -30,8 +37,10 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import contextvars
 import datetime as _dt
 import difflib
+import errno
 import functools
 import hashlib
 import html
@@ -41,6 +50,8 @@ import os
 import platform
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -48,11 +59,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import yaml
 
 from mining.errors import MiningError, ParameterError
+from mining.secrets import PASSWORD_ENV, redact, split_password
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -60,6 +72,8 @@ __all__ = [
     "OK",
     "SKIPPED",
     "ConfigError",
+    "RunTerminated",
+    "WriteError",
     "NotebookError",
     "NotebookResult",
     "ReportRun",
@@ -83,13 +97,45 @@ _CONFIG_KEYS = ("title", "defaults", "timeout", "kernel", "notebooks", "out", "k
 _ENTRY_KEYS = ("notebook", "name", "title", "parameters", "skip", "timeout", "requires")
 _MAX_CELL_LINES = 12
 _MAX_TEXT = 600
-_SECRET_IN_URL = re.compile(r"(?P<head>[a-zA-Z][\w+.-]*://[^:/@\s]+:)[^@\s]+@")
+#: folder/file names a config entry may not take (they are the run's own files)
+_RESERVED_NAMES = {"run.json", "index", "index.html", "latest", "latest.html", "thumbnail.png"}
+_ENTRY_NAME = re.compile(r"(?!\.)[\w.-]{1,100}")
+#: errno values that mean "the run's output could not be written"
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG,
+                 getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 Echo = Callable[..., Any]
 
 
 class ConfigError(MiningError):
     """The report configuration file is missing, unreadable or has an unknown or invalid key."""
+
+
+class WriteError(MiningError):
+    """The run's output could not be written (disk full, read-only or unwritable folder).
+
+    ``mining report`` / ``mining run`` exit with code 3 for it. What finished is kept.
+    """
+
+
+class RunTerminated(KeyboardInterrupt):
+    """The run was stopped by SIGTERM (``kill``, ``systemctl stop``); handled like Ctrl-C."""
+
+    signal = "SIGTERM"
+
+
+def _write_error(exc: OSError, what: str) -> WriteError:
+    where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+    reason = exc.strerror or str(exc)
+    hint = ("free some disk space" if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1))
+            else "check the folder's permissions, or use another --out folder")
+    return WriteError(redact(f"Could not write {what}{where}: {reason}. Nothing was overwritten; "
+                             f"what finished is kept. To fix: {hint}, then run again."))
+
+
+def _is_write_error(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and not isinstance(exc, TimeoutError) \
+        and exc.errno in _WRITE_ERRNOS
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,8 +224,8 @@ class NotebookResult:
             "notebook": str(self.notebook) if self.notebook else None,
             "status": self.status,
             "skip_reason": self.skip_reason,
-            "parameters": _redact(self.parameters),
-            "passed_parameters": _redact(self.passed),
+            "parameters": redact(self.parameters),
+            "passed_parameters": redact(self.passed),
             "duration_s": round(self.duration_s, 3),
             "error": self.error.to_dict() if self.error else None,
             "outputs": {k: str(v) for k, v in self.outputs.items()},
@@ -361,7 +407,7 @@ _ARTICLE = {"int": "an int", "float": "a float", "str": "a string", "bool": "a b
 
 
 class _Bad(Exception):
-    pass
+    """A value that cannot be converted; ``args[0]`` (optional) says why."""
 
 
 def _convert(value: Any, base: str | None, nullable: bool) -> Any:
@@ -392,10 +438,19 @@ def _convert(value: Any, base: str | None, nullable: bool) -> Any:
             if text.lower() in _FALSE:
                 return False
             raise _Bad
+        broken = False
         try:
             parsed = yaml.safe_load(text) if text else value
         except yaml.YAMLError:
-            parsed = value
+            parsed, broken = value, True
+        if base in ("list", "tuple", "set", "dict") and text[:1] in "[{" and text and (
+                broken or isinstance(parsed, str)):
+            close = "]" if text[0] == "[" else "}"
+            raise _Bad(
+                f"{text!r} starts like a {'list' if close == ']' else 'mapping'} literal but is "
+                f"not a valid one (missing {close!r} or a stray bracket?); write it as "
+                + ("[a, b] or a,b" if close == "]" else "{key: value}")
+            )
         if base is None:
             return parsed if isinstance(parsed, (int, float, bool, list, dict)) else value
         if isinstance(parsed, str) and base in ("list", "tuple", "set"):
@@ -493,15 +548,16 @@ def check_parameters(
         base, nullable = _parse_type(info["inferred_type_name"], info["default"])
         try:
             out[name] = _convert(value, base, nullable)
-        except _Bad:
+        except _Bad as bad:
             expected = _ARTICLE.get(base or "", "a literal value")
             if nullable and base:
                 expected += " or none"
-            problems.append(
+            why = f" {bad.args[0]}." if bad.args else ""
+            problems.append(redact(
                 f"The {name!r} parameter of notebook {shown} must be {expected} "
                 f"(declared: {name}: {info['inferred_type_name']} = {info['default']}). "
-                f"Got {value!r} instead."
-            )
+                f"Got {value!r} instead.{why}"
+            ))
     if problems:
         raise ParameterError("\n".join(problems))
     return out
@@ -532,6 +588,16 @@ def find_default_config() -> Path:
         f"No report config: neither {here} nor {checkout} exists. Pass --config FILE "
         "(format: reports/README.md)."
     )
+
+
+def _entry_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a notebook's folder in a run (None: it can)."""
+    if not _ENTRY_NAME.fullmatch(name):
+        return ("is not a safe folder name (only letters, digits, '_', '-' and '.', not starting "
+                "with '.', at most 100 characters)")
+    if name.lower() in _RESERVED_NAMES:
+        return f"is reserved for the run's own files ({', '.join(sorted(_RESERVED_NAMES))})"
+    return None
 
 
 def _unknown_key(path: Path, where: str, key: Any, allowed: tuple[str, ...]) -> ConfigError:
@@ -587,6 +653,11 @@ def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> di
             f"Report config {path} not found. Pass --config FILE, or create it "
             "(format: reports/README.md)."
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"Report config {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"position {exc.start}). Save it as UTF-8 (most editors: 'Save with encoding')."
+        ) from None
     except OSError as exc:
         raise ConfigError(f"Cannot read report config {path}: {exc}") from exc
     try:
@@ -641,9 +712,11 @@ def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> di
                 "relative to the config file's folder)."
             )
         name = str(entry.get("name") or Path(rel).stem)
-        if not re.fullmatch(r"[\w.-]+", name):
+        problem = _entry_name_problem(name)
+        if problem:
             raise ConfigError(
-                f"{path}: {where}.name {name!r} must be letters, digits, '_', '-' or '.'."
+                f"{path}: {where} ({rel}) has the name {name!r}, which {problem}. Give it a "
+                "'name': letters, digits, '_', '-' or '.' (not first), used as its folder in the run."
             )
         if name in seen:
             raise ConfigError(
@@ -702,6 +775,21 @@ def load_config(path: str | os.PathLike[str], *, check_files: bool = True) -> di
 # run folder, provenance
 
 
+def _check_dataset_name(params: Mapping[str, Any]) -> None:
+    """An unknown built-in ``dataset`` (when no ``source`` is given) is an error before any
+    notebook runs, naming the datasets there are."""
+    name = params.get("dataset")
+    if params.get("source") or name in (None, ""):
+        return
+    from mining import datasets
+
+    if str(name) not in datasets.names():
+        raise ParameterError(
+            f"Unknown dataset {name!r}; built-in datasets: {', '.join(datasets.names())} "
+            "(`mining datasets list` describes them), or pass -p source FILE for your own data."
+        )
+
+
 def _unsupported(params: dict[str, Any], requires: list[str]) -> str | None:
     """Why a built-in dataset cannot serve a notebook that ``requires`` these capabilities
     (``None``: it can, or the notebook reads the user's own ``source``)."""
@@ -724,33 +812,57 @@ def make_run_dir(
     out: str | os.PathLike[str], label: str, *, now: _dt.datetime | None = None,
     partial: bool = False,
 ) -> Path:
-    """Create ``<out>/<YYYYmmdd-HHMMSS>-<label>/`` atomically and return it.
+    """Create ``<out>/<YYYYmmdd-HHMMSS>Z-<label>/`` atomically and return it.
 
-    With ``partial=True`` the folder is ``<out>/.partial-<name>``: a run writes there and is
-    renamed to its final name when done, so a half-written run never looks complete.
+    The time is UTC (``Z``), so names sort in time order whatever the local clock's time zone or
+    daylight saving time; a naive ``now`` is taken as UTC.
+
+    With ``partial=True`` the folder is ``<out>/.partial-<name>`` and holds ``.owner`` (pid, host,
+    start): a run writes there and is renamed to its final name when done, so a half-written run
+    never looks complete, and a later run can tell a live run's folder from one left by a killed
+    run (:func:`clean_stale_partials`).
 
     ``os.mkdir`` either creates the folder or fails, so two runs never share one: when the name
     exists (two runs in the same second) the suffix ``-2``, ``-3``... is tried.
+
+    Raises
+    ------
+    WriteError
+        ``out`` cannot be written (read-only, full, no permission).
     """
-    now = now or _dt.datetime.now()
+    now = now or _dt.datetime.now(_dt.UTC)
+    if now.tzinfo is not None:
+        now = now.astimezone(_dt.UTC)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    base = f"{now:%Y%m%d-%H%M%S}-{_slug(label)}"
-    for i in range(1, 10_000):
-        name = base if i == 1 else f"{base}-{i}"
-        candidate = out / (f"{_PARTIAL}{name}" if partial else name)
-        if partial and (out / name).exists():
-            continue
-        try:
-            os.mkdir(candidate)
-        except FileExistsError:
-            continue
-        return candidate
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        base = f"{now:%Y%m%d-%H%M%S}Z-{_slug(redact(label))}"
+        for i in range(1, 10_000):
+            name = base if i == 1 else f"{base}-{i}"
+            candidate = out / (f"{_PARTIAL}{name}" if partial else name)
+            if partial and (out / name).exists():
+                continue
+            try:
+                os.mkdir(candidate)
+            except FileExistsError:
+                continue
+            if partial:
+                (candidate / _OWNER).write_text(
+                    json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                "started": _now_iso()}) + "\n", encoding="utf-8")
+            return candidate
+    except OSError as exc:
+        if _is_write_error(exc):
+            raise _write_error(exc, "the run folder in " + str(out)) from None
+        raise
     raise MiningError(f"Cannot create a new run folder in {out}: too many runs named {base}.")
 
 
-_RUN_NAME = re.compile(r"^\d{8}-\d{6}-")
+_RUN_NAME = re.compile(r"^(?P<stamp>\d{8}-\d{6})(?P<utc>Z?)-")
 _PARTIAL = ".partial-"
+_STALE = ".stale-"
+_OWNER = ".owner"
+_LOCK_NAME = ".mining-report.lock"
 
 
 @contextlib.contextmanager
@@ -758,34 +870,103 @@ def run_lock(out: str | os.PathLike[str]) -> Iterator[None]:
     """Hold ``<out>/.mining-report.lock`` while a run writes into ``out``.
 
     A second run into the same folder (an overlapping cron job) fails at once with a clear
-    error instead of racing the first. The lock is an OS file lock (``fcntl.flock``), released
-    by the OS even if the process dies.
+    error instead of racing the first. The lock is an OS file lock (the ``filelock`` package:
+    ``flock`` on Linux/macOS, ``msvcrt`` on Windows), released by the OS even if the process dies.
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / ".mining-report.lock"
-    fh = open(path, "a+", encoding="utf-8")
-    try:
-        try:
-            import fcntl
+    from filelock import FileLock, Timeout
 
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - Windows: no lock, runs still never share a folder
-            pass
+    out = Path(out)
+    path = out / _LOCK_NAME
+    lock = FileLock(str(path), timeout=0)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except Timeout:
+        try:
+            holder = path.read_text(encoding="utf-8").strip() or "another process"
         except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise MiningError(
-                f"Another report run is writing to {out} ({holder}). Wait until it finishes, or "
-                "use another --out folder. (The lock is released when that process ends.)"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()} since {_now_iso()}")
-        fh.flush()
+            holder = "another process"
+        raise MiningError(
+            f"Another report run is writing to {out} ({holder}). Wait until it finishes, or "
+            "use another --out folder. (The lock is released when that process ends.)"
+        ) from None
+    except OSError as exc:
+        if _is_write_error(exc):
+            raise _write_error(exc, f"the lock file {path}") from None
+        raise
+    try:
+        with contextlib.suppress(OSError):  # who holds it: for the message above; best effort
+            with open(path, "r+", encoding="utf-8") as fh:
+                fh.truncate()
+                fh.write(f"pid {os.getpid()} since {_now_iso()}")
         yield
     finally:
-        fh.close()
+        lock.release()
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    except OSError:  # pragma: no cover - Windows without the process
+        return False
+    return True
+
+
+def _partial_owner_gone(folder: Path) -> tuple[bool, str]:
+    """(stale?, why) for a ``.partial-*`` folder; call only while holding the out folder's lock."""
+    try:
+        owner = json.loads((folder / _OWNER).read_text(encoding="utf-8"))
+        pid, host = int(owner["pid"]), str(owner.get("host", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        return True, "no owner record, left by an older or killed run"
+    if host and host != socket.gethostname():
+        return False, f"written by process {pid} on another host ({host}); left alone"
+    if pid == os.getpid() or _pid_alive(pid):
+        return False, f"process {pid} is still running; left alone"
+    return True, f"process {pid} is gone"
+
+
+def clean_stale_partials(out: str | os.PathLike[str], echo: Echo | None = None) -> list[Path]:
+    """Rename ``.partial-*`` folders left by killed runs (``kill -9``, power loss) to ``.stale-*``.
+
+    A partial folder is stale when its owner process is dead (the out folder's lock, held by the
+    caller, proves no run of this folder is live). A partial folder of a live process is never
+    touched. Nothing is deleted: a stale folder keeps what the killed run wrote, for diagnosis;
+    remove ``.stale-*`` folders when you no longer need them. Returns the new paths.
+    """
+    out = Path(out)
+    moved: list[Path] = []
+    if not out.is_dir():
+        return moved
+    for folder in sorted(out.iterdir()):
+        if not (folder.name.startswith(_PARTIAL) and folder.is_dir()):
+            continue
+        stale, why = _partial_owner_gone(folder)
+        if not stale:
+            if echo:
+                echo(f"note: {folder.name}: {why}")
+            continue
+        name = folder.name[len(_PARTIAL):]
+        for i in range(1, 1000):
+            target = out / f"{_STALE}{name}{'' if i == 1 else f'-{i}'}"
+            if target.exists():
+                continue
+            try:
+                os.rename(folder, target)
+            except OSError:
+                break
+            moved.append(target)
+            if echo:
+                echo(f"marked unfinished run {folder.name} as {target.name} ({why}); "
+                     "delete it when no longer needed")
+            break
+    return moved
 
 
 def _finalise_run_dir(partial: Path) -> Path:
@@ -795,27 +976,99 @@ def _finalise_run_dir(partial: Path) -> Path:
         final = partial.parent / (name if i == 1 else f"{name}-{i}")
         if final.exists():
             continue
+        with contextlib.suppress(OSError):
+            (partial / _OWNER).unlink()
         os.rename(partial, final)
         return final
     raise MiningError(f"Cannot name the finished run {name} in {partial.parent}.")
 
 
-def complete_runs(out: str | os.PathLike[str]) -> list[Path]:
-    """Finished run folders in ``out`` (those with a run.json), oldest first."""
-    out = Path(out)
+def _parse_time(text: Any) -> _dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        when = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.astimezone()  # naive: local time
+
+
+def _run_record(folder: Path) -> tuple[bool, _dt.datetime]:
+    """(complete?, finish time) of a run folder; the time falls back to the folder's name
+    (old names without ``Z`` are local time), then to its run.json's modification time."""
+    try:
+        data = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    complete = isinstance(data, dict) and not data.get("interrupted") \
+        and not data.get("write_error")
+    when = _parse_time(data.get("finished")) if isinstance(data, dict) else None
+    if when is None:
+        m = _RUN_NAME.match(folder.name)
+        if m:
+            naive = _dt.datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S")
+            when = naive.replace(tzinfo=_dt.UTC) if m.group("utc") else naive.astimezone()
+    if when is None:
+        try:
+            when = _dt.datetime.fromtimestamp((folder / "run.json").stat().st_mtime,
+                                              _dt.UTC)
+        except OSError:
+            when = _dt.datetime.fromtimestamp(0, _dt.UTC)
+    return complete, when
+
+
+def _run_folders(out: Path) -> list[tuple[_dt.datetime, str, bool, Path]]:
     if not out.is_dir():
         return []
-    return sorted(p for p in out.iterdir()
-                  if p.is_dir() and _RUN_NAME.match(p.name) and (p / "run.json").is_file())
+    found = []
+    for p in out.iterdir():
+        if p.is_dir() and _RUN_NAME.match(p.name) and (p / "run.json").is_file():
+            complete, when = _run_record(p)
+            found.append((when, p.name, complete, p))
+    return sorted(found)
 
 
-def prune_runs(out: str | os.PathLike[str], keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` finished runs in ``out``; return what was deleted."""
-    runs = complete_runs(out)
-    old = runs[:-keep] if keep > 0 else []
-    for path in old:
-        shutil.rmtree(path)
-    return old
+def complete_runs(out: str | os.PathLike[str]) -> list[Path]:
+    """Finished, complete run folders in ``out``, oldest first (by the finish time in run.json).
+
+    Interrupted runs and runs that could not write all their output are not complete. Both
+    folder name styles count: ``20261201-201500Z-demo`` (UTC) and older ``20261201-201500-demo``.
+    """
+    return [p for _, _, complete, p in _run_folders(Path(out)) if complete]
+
+
+def prune_runs(out: str | os.PathLike[str], keep: int, *,
+               protect: tuple[Path, ...] | list[Path] = ()) -> list[Path]:
+    """Delete all but the newest ``keep`` complete runs in ``out``; return what was deleted.
+
+    Only complete runs count, ordered by the finish time recorded in their run.json (not by
+    folder name, so a clock change cannot make an old run look new). Never deleted: the newest
+    complete run, any folder in ``protect`` (the run just made), folders that are not runs, and
+    incomplete runs newer than the oldest run kept (older incomplete runs go with the old runs).
+
+    Raises
+    ------
+    ParameterError
+        ``keep`` is not a whole number >= 1.
+    """
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise ParameterError(f"keep must be a whole number of runs >= 1. Got {keep!r} instead.")
+    folders = _run_folders(Path(out))
+    complete = [f for f in folders if f[2]]
+    if not complete:
+        return []
+    kept = complete[-keep:]
+    oldest_kept = kept[0][0]
+    safe = {Path(p).resolve() for p in protect} | {complete[-1][3].resolve()}
+    safe |= {f[3].resolve() for f in kept}
+    removed: list[Path] = []
+    for when, _, is_complete, path in folders:
+        if path.resolve() in safe or (not is_complete and when >= oldest_kept):
+            continue
+        if is_complete or when < oldest_kept:
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed
 
 
 def _point_latest(out: Path, run_dir: Path) -> None:
@@ -828,12 +1081,15 @@ def _point_latest(out: Path, run_dir: Path) -> None:
         os.replace(tmp, out / "latest")
     except OSError:  # pragma: no cover - no symlinks (some Windows set-ups): latest.html remains
         pass
-    href = f"{run_dir.name}/index.html"
-    (out / "latest.html").write_text(
+    name = redact(run_dir.name)
+    href = quote(f"{run_dir.name}/index.html")
+    tmp_html = out / f".latest-{os.getpid()}.html"
+    tmp_html.write_text(
         f'<!DOCTYPE html><meta charset="utf-8"><meta http-equiv="refresh" content="0; url={href}">'
-        f'<title>latest report</title><a href="{href}">latest report: {run_dir.name}</a>\n',
+        f'<title>latest report</title><a href="{href}">latest report: {html.escape(name)}</a>\n',
         encoding="utf-8",
     )
+    os.replace(tmp_html, out / "latest.html")
 
 
 def _git_info(where: Path) -> dict[str, Any] | None:
@@ -865,14 +1121,53 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: datasets generated during the current run, by (name, size, seed): one generation per run
+_DATASETS: contextvars.ContextVar[dict[tuple[str, str, int], Any] | None] = contextvars.ContextVar(
+    "mining_report_datasets", default=None)
+
+
+def _dataset_args(params: Mapping[str, Any]) -> tuple[str, str, int]:
+    """(name, size, seed) as the notebooks' convention reads them (size default, seed 0)."""
+    size = params.get("size")
+    seed = params.get("seed")
+    return (str(params.get("dataset")), str(size) if size not in (None, "") else "default",
+            int(seed) if isinstance(seed, int) and not isinstance(seed, bool) else 0)
+
+
+def _load_dataset(params: Mapping[str, Any]) -> Any:
+    """``mining.datasets.load`` for these parameters, generated once per run (cached)."""
+    from mining import datasets
+
+    key = _dataset_args(params)
+    cache = _DATASETS.get()
+    if cache is not None and key in cache:
+        return cache[key]
+    name, size, seed = key
+    ds = datasets.load(name, size=size, seed=seed)
+    if cache is not None:
+        cache[key] = ds
+    return ds
+
+
+@contextlib.contextmanager
+def _dataset_cache() -> Iterator[None]:
+    token = _DATASETS.set({})
+    try:
+        yield
+    finally:
+        _DATASETS.reset(token)
+
+
 def _data_fingerprint(params: Mapping[str, Any], workdir: Path) -> tuple[str | None, str]:
     """(sha256, description) of the notebook's input data."""
     source = params.get("source")
     if source not in (None, ""):
         text = str(source)
         if "://" in text:
+            text = split_password(text)[0]
             digest = hashlib.sha256(text.encode()).hexdigest()
-            return digest, f"database {_redact(text)}: sha256 of the URL string, not of the rows"
+            return digest, (f"database {redact(text)}: sha256 of the URL string (without its "
+                            "password), not of the rows")
         p = Path(text).expanduser()
         if not p.is_absolute():
             p = workdir / p
@@ -880,24 +1175,46 @@ def _data_fingerprint(params: Mapping[str, Any], workdir: Path) -> tuple[str | N
             return _sha256_file(p), f"file {p} ({p.stat().st_size} bytes): sha256 of the file"
         return None, f"source {text} not found from {workdir}: not hashed"
     if "dataset" in params:
-        key = f"{params.get('dataset')}|size={params.get('size')}|seed={params.get('seed')}"
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        return digest, (
-            f"built-in dataset {params.get('dataset')!r} (size={params.get('size')}, "
-            f"seed={params.get('seed')}): sha256 of the string {key!r}, not of the rows"
-        )
+        import pandas as pd
+
+        name, size, seed = _dataset_args(params)
+        what = f"built-in dataset {name!r} (size={size}, seed={seed})"
+        try:
+            ds = _load_dataset(params)
+        except Exception as exc:  # broad on purpose: an unknown name is the notebook's error
+            return None, redact(f"{what} could not be loaded ({type(exc).__name__}: {exc}): not hashed")
+        table, kind = ds.transactions, "clean rows"
+        if table is None:
+            table, kind = ds.customers, "customer rows"
+        if table is None:
+            return None, f"{what}: no table to hash"
+        digest = hashlib.sha256(
+            pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes()
+        ).hexdigest()
+        return digest, f"{what}: sha256 of the {len(table):,} {kind} (pandas row hashes)"
     return None, "no 'source' or 'dataset' parameter: input not hashed"
 
 
-def _redact(value: Any) -> Any:
-    """Hide passwords in database URLs (``postgresql://user:***@host/db``)."""
-    if isinstance(value, str):
-        return _SECRET_IN_URL.sub(r"\g<head>***@", value)
-    if isinstance(value, dict):
-        return {k: _redact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(v) for v in value]
-    return value
+def _split_passwords(params: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """``params`` with the password taken out of every URL value, and that password.
+
+    Raises ParameterError when two URLs carry different passwords (one variable holds one).
+    """
+    clean: dict[str, Any] = {}
+    found: dict[str, str] = {}
+    for key, value in params.items():
+        if isinstance(value, str) and "://" in value:
+            value, password = split_password(value)
+            if password:
+                found[key] = password
+        clean[key] = value
+    if len(set(found.values())) > 1:
+        raise ParameterError(
+            f"The parameters {', '.join(sorted(found))} hold URLs with different passwords; the "
+            f"runner passes one password to the notebook (environment variable {PASSWORD_ENV}). "
+            "Use one database user, or set PGPASSWORD / ~/.pgpass for the others."
+        )
+    return clean, next(iter(found.values()), None)
 
 
 def _now_iso() -> str:
@@ -946,10 +1263,16 @@ def _short(text: str, *, lines: int = _MAX_CELL_LINES, chars: int = _MAX_TEXT) -
 
 
 @contextlib.contextmanager
-def _kernel_environment() -> Iterator[None]:
+def _kernel_environment(password: str | None = None) -> Iterator[None]:
     """Headless matplotlib and no widgets in the kernel (it inherits os.environ); restored
-    afterwards. ``MINING_UNATTENDED=1`` tells :mod:`mining.interactive` not to draw sliders."""
+    afterwards. ``MINING_UNATTENDED=1`` tells :mod:`mining.interactive` not to draw sliders.
+
+    ``password`` (taken out of a URL parameter) goes to the kernel as ``MINING_DB_PASSWORD``,
+    the only way it reaches the notebook; jupyter_client copies ``os.environ`` into the kernel
+    process when it starts it. Without one, a ``MINING_DB_PASSWORD`` the user set is kept."""
     changes = {"MPLBACKEND": KERNEL_MPLBACKEND, "MINING_UNATTENDED": "1"}
+    if password:
+        changes[PASSWORD_ENV] = password
     old = {k: os.environ.get(k) for k in changes}
     os.environ.update(changes)
     try:
@@ -975,23 +1298,43 @@ def _check_kernel(kernel_name: str) -> None:
         ) from None
 
 
-def _client_options() -> dict[str, Any]:
-    """Extra options for nbclient: CurveZMQ transport encryption where the kernel supports it.
+@functools.cache
+def _quiet_kernel_manager() -> Any:
+    """A kernel manager whose kernel process writes its own stderr (internal logs such as the
+    zmq traceback after a timed-out cell is cut off) nowhere; the notebook's output still
+    reaches the notebook, and failures are recorded from nbclient's errors."""
+    from jupyter_client.manager import AsyncKernelManager
 
-    Without it recent ipykernels print "Kernel is running over TCP without encryption" on every
-    start. ``auto`` only encrypts when the kernelspec declares support; older jupyter_client
-    versions without the setting get no extra options.
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            cmd, kw = await super()._async_pre_start_kernel(**kw)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return cmd, kw
+
+    return QuietKernelManager
+
+
+def _client_options(progress: bool = False) -> dict[str, Any]:
+    """Extra options for nbclient: CurveZMQ transport encryption where the kernel supports it,
+    and (unless ``progress``) a kernel whose process stderr is discarded.
+
+    Without encryption recent ipykernels print "Kernel is running over TCP without encryption"
+    on every start. ``auto`` only encrypts when the kernelspec declares support; older
+    jupyter_client versions without the setting get no extra options.
     """
+    options: dict[str, Any] = {}
     try:
+        if not progress:
+            options["kernel_manager_class"] = _quiet_kernel_manager()
         import zmq
         from jupyter_client.manager import KernelManager
         from traitlets.config import Config
 
         if "transport_encryption" in KernelManager.class_trait_names() and zmq.has("curve"):
-            return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
+            options["config"] = Config({"KernelManager": {"transport_encryption": "auto"}})
     except Exception:  # broad on purpose: the plain kernel manager works too
-        return {}
-    return {}
+        return options
+    return options
 
 
 def _failing_cell(nb_path: Path) -> tuple[str | None, int | None]:
@@ -1067,18 +1410,21 @@ def _export_html(nb_path: Path, html_path: Path, nocode_path: Path, *, title: st
 
 class _QuietUnknownParameter(logging.Filter):
     """papermill warns "Passed unknown parameter" for names it cannot parse (``x: str | None``);
-    the runner has already checked every name, so the warning would only mislead."""
+    the runner has already checked every name, so the warning would only mislead. nbclient's
+    "Timeout waiting for execute reply" is recorded as the notebook's error instead."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Passed unknown parameter")
+        message = record.getMessage()
+        return not message.startswith(("Passed unknown parameter", "Timeout waiting for"))
 
 
 class _Interrupted(KeyboardInterrupt):
-    """Ctrl-C during a notebook; carries the recorded (failed) result."""
+    """Ctrl-C (or SIGTERM: ``signal``) during a notebook; carries the recorded (failed) result."""
 
-    def __init__(self, result: NotebookResult) -> None:
+    def __init__(self, result: NotebookResult, signal: str | None = None) -> None:
         super().__init__("interrupted")
         self.result = result
+        self.signal = signal
 
 
 def _prepare(
@@ -1093,6 +1439,53 @@ def _prepare(
     return passed, final
 
 
+def _check_timeout_arg(timeout: Any) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ParameterError(
+            f"The timeout must be a positive number of seconds per cell (e.g. 600). "
+            f"Got {timeout!r} instead."
+        )
+    return float(timeout)
+
+
+def _scrub(path: Path, password: str | None) -> None:
+    """Hide passwords the notebook itself printed in its outputs (``***``): every
+    ``scheme://user:pw@`` / ``?password=`` form, and ``password`` as given or URL-quoted (belt
+    and braces: the runner never puts a password into the notebook)."""
+    if not path.is_file():
+        return
+    import nbformat
+
+    forms = sorted({password, quote(password, safe=""), quote(password)} if password
+                   and len(password) >= 4 else set(), key=len, reverse=True)
+    nb = nbformat.read(str(path), as_version=4)
+    changed = False
+
+    def clean(value: Any) -> Any:
+        nonlocal changed
+        if isinstance(value, str):
+            new = redact(value)
+            for form in forms:
+                new = new.replace(form, "***")
+            changed = changed or new != value
+            return new
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    for cell in nb.cells:
+        cell.source = clean(cell.source)
+        for output in cell.get("outputs", []):
+            for key in ("text", "evalue", "traceback"):
+                if key in output:
+                    output[key] = clean(output[key])
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/") or mime.endswith("json"):
+                    output["data"][mime] = clean(value)
+    if changed:
+        nbformat.write(nb, str(path))
+
+
 def run_notebook(
     notebook: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -1104,6 +1497,7 @@ def run_notebook(
     title: str | None = None,
     progress: bool = False,
     git: dict[str, Any] | None | bool = True,
+    password: str | None = None,
 ) -> NotebookResult:
     """Execute one notebook with papermill, export it to HTML twice and write its ``run.json``.
 
@@ -1131,6 +1525,10 @@ def run_notebook(
         Show papermill's progress bar and log the notebook's output while it runs.
     git : dict, None or True
         Provenance of the working tree; True (default) asks git, a dict/None is used as given.
+    password : str, optional
+        Database password for the kernel's ``MINING_DB_PASSWORD``. A password inside a URL
+        parameter (``postgresql://u:pw@host/db``) is taken out automatically: the notebook gets
+        the URL without it and the password in that variable only.
 
     Returns
     -------
@@ -1142,16 +1540,30 @@ def run_notebook(
         Undeclared parameter, unconvertible value, or no ``parameters`` cell.
     MiningError
         Notebook file or kernel not found.
+    WriteError
+        The outputs could not be written (full disk, read-only folder).
     """
     nb_path = Path(notebook).resolve()
     if not nb_path.is_file():
         raise MiningError(f"Notebook {notebook} not found.")
+    timeout = _check_timeout_arg(timeout)
     passed, final = _prepare(nb_path, parameters)
+    passed, found = _split_passwords(passed)
+    final, _ = _split_passwords(final)
+    password = password or found
     _check_kernel(kernel_name)
     name = name or nb_path.stem
+    problem = _entry_name_problem(name)
+    if problem:
+        raise ParameterError(f"The output name {name!r} {problem}.")
     title = title or name
     out = Path(out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if _is_write_error(exc):
+            raise _write_error(exc, f"the folder for {name}") from None
+        raise
     paths = {
         "notebook": out / f"{name}.ipynb",
         "html": out / f"{name}.html",
@@ -1166,12 +1578,13 @@ def run_notebook(
     started = _now_iso()
     t0 = time.perf_counter()
     error: NotebookError | None = None
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     quiet = _QuietUnknownParameter()
     pm_logger = logging.getLogger("papermill")
     pm_logger.addFilter(quiet)
+    write_failure: OSError | None = None
     try:
-        with _kernel_environment():
+        with _kernel_environment(password):
             papermill.execute_notebook(
                 str(nb_path),
                 str(paths["notebook"]),
@@ -1181,42 +1594,55 @@ def run_notebook(
                 log_output=progress,
                 cwd=str(nb_path.parent),
                 execution_timeout=timeout,
-                **_client_options(),
+                **_client_options(progress),
             )
     except PapermillExecutionError as exc:
         error = NotebookError(
             type=exc.ename,
-            message=_short(str(exc.evalue), lines=6),
-            cell_source=_short(exc.source),
+            message=redact(_short(str(exc.evalue), lines=6)),
+            cell_source=redact(_short(exc.source)),
             cell_number=exc.exec_count,
         )
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt as exc:
+        interrupted = exc
         cell, number = _failing_cell(paths["notebook"])
-        error = NotebookError("KeyboardInterrupt", "interrupted by the user", cell, number)
+        why = ("stopped by SIGTERM" if isinstance(exc, RunTerminated)
+               else "interrupted by the user")
+        error = NotebookError(type(exc).__name__, why, redact(cell), number)
     except Exception as exc:  # broad on purpose: timeouts, dead kernels...: record, never crash the run
         cell, number = _failing_cell(paths["notebook"])
         message = str(exc).split("\nHere is a preview", 1)[0]
         if type(exc).__name__ == "CellTimeoutError":
+            where = f"cell {number}" if number is not None else "a cell"
             message = (
-                f"a cell ran longer than the timeout of {timeout:g} s per cell; raise it with "
-                "--timeout SECONDS or 'timeout:' in the report config"
+                f"{where} exceeded the timeout of {timeout:g} s; raise --timeout SECONDS "
+                "(or 'timeout:' in the report config)"
             )
-        error = NotebookError(type(exc).__name__, _short(message, lines=6), cell, number)
+        elif _is_write_error(exc):
+            write_failure = exc  # type: ignore[assignment]
+            message = f"could not write the executed notebook: {exc.strerror}"  # type: ignore[attr-defined]
+        error = NotebookError(type(exc).__name__, redact(_short(message, lines=6)), redact(cell),
+                              number)
     finally:
         pm_logger.removeFilter(quiet)
     t_exec = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    if paths["notebook"].is_file():
-        if error is not None:
-            _mark_failed(paths["notebook"], error)
+    if paths["notebook"].is_file() and write_failure is None:
         try:
+            _scrub(paths["notebook"], password)
+            if error is not None:
+                _mark_failed(paths["notebook"], error)
             _export_html(paths["notebook"], paths["html"], paths["html_nocode"], title=title,
                          source_dir=nb_path.parent)
+        except KeyboardInterrupt:
+            raise
         except Exception as exc:  # broad on purpose: a failed export fails the notebook, not the run
+            if _is_write_error(exc):
+                write_failure = exc  # type: ignore[assignment]
             if error is None:
-                error = NotebookError(f"HTML export: {type(exc).__name__}", _short(str(exc)))
+                error = NotebookError(f"HTML export: {type(exc).__name__}",
+                                      redact(_short(str(exc))))
     t_export = time.perf_counter() - t1
     duration = time.perf_counter() - t0
 
@@ -1230,8 +1656,8 @@ def run_notebook(
         "title": title,
         "notebook": str(nb_path),
         "status": status,
-        "parameters": _redact(final),
-        "passed_parameters": _redact(passed),
+        "parameters": redact(final),
+        "passed_parameters": redact(passed),
         "mining_version": _mining_version(),
         "git": git_info,
         "data_sha256": data_hash,
@@ -1246,7 +1672,15 @@ def run_notebook(
         "python": platform.python_version(),
         "outputs": {k: p.name for k, p in outputs.items()},
     }
-    _write_json(paths["run_json"], record)
+    if write_failure is None:
+        try:
+            _write_json(paths["run_json"], record)
+        except OSError as exc:
+            if not _is_write_error(exc):
+                raise
+            write_failure = exc
+    if write_failure is not None:
+        raise _write_error(write_failure, f"the output of notebook {name}")
     result = NotebookResult(
         name=name,
         status=status,
@@ -1262,8 +1696,8 @@ def run_notebook(
         timings={"execute": t_exec, "export_html": t_export},
         record=record,
     )
-    if interrupted:
-        raise _Interrupted(result)
+    if interrupted is not None:
+        raise _Interrupted(result, getattr(interrupted, "signal", None))
     return result
 
 
@@ -1279,6 +1713,7 @@ class _Planned:
     parameters: dict[str, Any]
     skip: str | None
     timeout: float
+    password: str | None = field(default=None, repr=False)
 
 
 def _label(params: Mapping[str, Any], fallback: str) -> str:
@@ -1286,10 +1721,37 @@ def _label(params: Mapping[str, Any], fallback: str) -> str:
     if source not in (None, ""):
         text = str(source)
         if "://" in text:
-            return text.rsplit("/", 1)[-1].split("?")[0] or text.split("://", 1)[0]
+            try:
+                parts = urlsplit(split_password(text)[0])
+            except ValueError:
+                return fallback
+            database = parts.path.rstrip("/").rsplit("/", 1)[-1]
+            return database or parts.hostname or parts.scheme or fallback
         return Path(text).name.split(".")[0] or fallback
     dataset = params.get("dataset")
     return str(dataset) if dataset not in (None, "") else fallback
+
+
+@contextlib.contextmanager
+def _sigterm_stops_the_run() -> Iterator[None]:
+    """While a run goes, SIGTERM raises :class:`RunTerminated` (a KeyboardInterrupt), so the run
+    stops in order: the notebook is marked interrupted, the index of what finished is written.
+    Only in the main thread (signal handlers cannot be installed elsewhere)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        raise RunTerminated("stopped by SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _execute_plan(
@@ -1305,10 +1767,14 @@ def _execute_plan(
     keep: int | None = None,
 ) -> ReportRun:
     _check_kernel(kernel_name)
-    with run_lock(out):
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+        raise ParameterError(f"keep must be a whole number of runs >= 1. Got {keep!r} instead.")
+    say = (lambda text, **kw: echo(redact(text), **kw)) if echo else None
+    with run_lock(out), _sigterm_stops_the_run(), _dataset_cache():
+        clean_stale_partials(out, say)
         return _execute_locked(plan, out=Path(out), label=label, meta=meta,
                                kernel_name=kernel_name, progress=progress, fail_fast=fail_fast,
-                               echo=echo, keep=keep)
+                               echo=say, keep=keep)
 
 
 def _move_outputs(results: list[NotebookResult], old: Path, new: Path) -> None:
@@ -1319,6 +1785,14 @@ def _move_outputs(results: list[NotebookResult], old: Path, new: Path) -> None:
                 r.outputs[key] = new / Path(path).relative_to(old)
             except ValueError:
                 pass
+
+
+def _skipped(item: _Planned, reason: str) -> NotebookResult:
+    return NotebookResult(
+        name=item.name, status=SKIPPED, duration_s=0.0, parameters=dict(item.parameters),
+        title=item.title, notebook=item.notebook, passed=dict(item.parameters),
+        skip_reason=reason,
+    )
 
 
 def _execute_locked(
@@ -1340,7 +1814,7 @@ def _execute_locked(
     meta = {
         **meta,
         "run_id": work_dir.name[len(_PARTIAL):],
-        "dataset": label,
+        "dataset": redact(label),
         "started": started,
         "mining_version": _mining_version(),
         "git": git_info,
@@ -1355,65 +1829,93 @@ def _execute_locked(
         meta["finished"] = _now_iso()
         meta["duration_s"] = round(time.perf_counter() - t0, 3)
         meta["data"] = summaries
-        write_index(work_dir, results, meta)
-        run_dir = _finalise_run_dir(work_dir)
+        run_dir = work_dir
+        try:
+            write_index(work_dir, results, meta)
+            run_dir = _finalise_run_dir(work_dir)
+        except OSError as exc:
+            if not _is_write_error(exc):
+                raise
+            first = meta.get("write_error")
+            meta["write_error"] = str(_write_error(exc, "the run's index"))
+            if first:
+                meta["write_error"] = f"{first}\n{meta['write_error']}"
+            meta["write_error"] += f" The unfinished run stays in {work_dir}."
         _move_outputs(results, work_dir, run_dir)
-        if not meta.get("interrupted"):
+        if not meta.get("interrupted") and not meta.get("write_error"):
             _point_latest(out, run_dir)
             if keep:
-                removed = prune_runs(out, keep)
+                removed = prune_runs(out, keep, protect=[run_dir])
                 if removed and echo:
                     echo(f"removed {len(removed)} old run(s), keeping the newest {keep}")
         return ReportRun(run_dir=run_dir, results=results, meta=meta)
 
     run_dir = work_dir
     stop_reason: str | None = None
-    for i, item in enumerate(plan, start=1):
-        head = f"[{i}/{n}] {item.name} ..."
-        reason = item.skip or stop_reason
-        if reason:
-            results.append(NotebookResult(
-                name=item.name, status=SKIPPED, duration_s=0.0, parameters=dict(item.parameters),
-                title=item.title, notebook=item.notebook, passed=dict(item.parameters),
-                skip_reason=reason,
-            ))
+    i = 0
+    try:
+        for i, item in enumerate(plan, start=1):
+            head = f"[{i}/{n}] {item.name} ..."
+            reason = item.skip or stop_reason
+            if reason:
+                results.append(_skipped(item, reason))
+                if echo:
+                    echo(f"{head} skipped ({reason})")
+                continue
             if echo:
-                echo(f"{head} skipped ({reason})")
-            continue
+                echo(head if progress else f"{head} ",
+                     **({} if progress else {"end": "", "flush": True}))
+            try:
+                with _kernel_environment(item.password):
+                    result = run_notebook(
+                        item.notebook, run_dir / item.name, parameters=item.parameters,
+                        kernel_name=kernel_name, timeout=item.timeout, name=item.name,
+                        title=item.title, progress=progress, git=git_info,
+                        password=item.password,
+                    )
+                    key = data_key(item.parameters)
+                    if key and key not in summaries:
+                        summaries[key] = data_summary(item.parameters)
+            except WriteError as exc:
+                folder = run_dir / item.name
+                files = {"notebook": folder / f"{item.name}.ipynb",
+                         "html": folder / f"{item.name}.html",
+                         "html_nocode": folder / f"{item.name}.nocode.html"}
+                result = NotebookResult(
+                    name=item.name, status=FAILED, duration_s=0.0,
+                    parameters=dict(item.parameters), title=item.title, notebook=item.notebook,
+                    passed=dict(item.parameters),
+                    outputs={k: v for k, v in files.items() if v.is_file()},
+                    error=NotebookError("WriteError", str(exc)),
+                )
+                meta["write_error"] = str(exc)
+                stop_reason = "not run: the run's output could not be written"
+            except _Interrupted as exc:
+                results.append(exc.result)
+                raise
+            results.append(result)
+            _add_thumbnail(result, run_dir / item.name)
+            if echo:
+                prefix = f"{item.name}: " if progress else ""
+                line = f"{prefix}{result.status} ({result.duration_s:.1f} s)"
+                if result.error is not None:
+                    line += f": {result.error.summary}"
+                echo(line)
+            if fail_fast and result.status == FAILED and stop_reason is None:
+                stop_reason = f"after {item.name} failed (--fail-fast)"
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "signal", None):
+            meta["stopped_by"] = exc.signal  # type: ignore[attr-defined]
+        done = {r.name for r in results}
+        for rest in plan:
+            if rest.name not in done:
+                results.append(_skipped(rest, "run interrupted"))
         if echo:
-            echo(head if progress else f"{head} ", **({} if progress else {"end": "", "flush": True}))
-        try:
-            result = run_notebook(
-                item.notebook, run_dir / item.name, parameters=item.parameters,
-                kernel_name=kernel_name, timeout=item.timeout, name=item.name, title=item.title,
-                progress=progress, git=git_info,
-            )
-        except _Interrupted as exc:
-            results.append(exc.result)
-            for rest in plan[i:]:
-                results.append(NotebookResult(
-                    name=rest.name, status=SKIPPED, duration_s=0.0,
-                    parameters=dict(rest.parameters), title=rest.title, notebook=rest.notebook,
-                    passed=dict(rest.parameters), skip_reason="run interrupted",
-                ))
-            if echo:
-                echo("interrupted")
-            meta["interrupted"] = True
+            echo("interrupted")
+        meta["interrupted"] = True
+        with contextlib.suppress(OSError):
             finish()
-            raise
-        results.append(result)
-        _add_thumbnail(result, run_dir / item.name)
-        key = data_key(item.parameters)
-        if key and key not in summaries:
-            summaries[key] = data_summary(item.parameters)
-        if echo:
-            prefix = f"{item.name}: " if progress else ""
-            line = f"{prefix}{result.status} ({result.duration_s:.1f} s)"
-            if result.error is not None:
-                line += f": {result.error.summary}"
-            echo(line)
-        if fail_fast and result.status == FAILED:
-            stop_reason = f"after {item.name} failed (--fail-fast)"
+        raise
     return finish()
 
 
@@ -1445,13 +1947,13 @@ def run_report(
     dataset, size : str, optional
         Override the ``dataset`` and ``size`` parameters.
     out : path, optional
-        Parent folder of the run folder ``<YYYYmmdd-HHMMSS>-<dataset>`` (default: the config's
+        Parent folder of the run folder ``<YYYYmmdd-HHMMSS>Z-<dataset>`` (default: the config's
         ``out``, else ``reports``). The run is written to ``.partial-<name>`` and renamed when
         done; ``<out>/latest`` and ``<out>/latest.html`` then point to it. A lock file stops a
         second run into the same folder while one is running.
     keep : int, optional
-        Keep only the newest ``keep`` finished runs in ``out`` (default: the config's ``keep``,
-        else all).
+        Keep only the newest ``keep`` complete runs in ``out`` (>= 1; default: the config's
+        ``keep``, else all); see :func:`prune_runs`. Never deletes the run just made.
     overrides : mapping, optional
         More parameters (``-p NAME VALUE``); text is converted per notebook.
     timeout : float, optional
@@ -1474,7 +1976,12 @@ def run_report(
     ------
     ConfigError, ParameterError
         Before anything runs: bad config, a parameter no notebook (or this entry's notebook)
-        declares, a value of the wrong type.
+        declares, a value of the wrong type, a timeout <= 0, keep < 1.
+    WriteError
+        ``out`` cannot be written at all (read-only, no permission). A write failure during the
+        run does not raise: the run is returned with ``meta["write_error"]`` set.
+    RunTerminated, KeyboardInterrupt
+        SIGTERM or Ctrl-C; the index of what finished is written first.
     """
     cfg_path = Path(config) if config is not None else find_default_config()
     cfg = load_config(cfg_path)
@@ -1486,6 +1993,9 @@ def run_report(
     cli.update(overrides or {})
     if "source" in cli:
         cli["source"] = _resolve_source(cli["source"], Path.cwd())
+    if timeout is not None:
+        timeout = _check_timeout_arg(timeout)
+    _check_dataset_name({**cfg["defaults"], **cli})
 
     declared: dict[str, set[str]] = {}
     errors: list[str] = []
@@ -1518,19 +2028,24 @@ def run_report(
                 params = check_parameters(entry["notebook"], params)
             except ParameterError as exc:
                 errors.append(str(exc))
+        password: str | None = None
+        try:
+            params, password = _split_passwords(params)
+        except ParameterError as exc:
+            errors.append(str(exc))
         plan.append(_Planned(
             name=entry["name"], title=entry["title"], notebook=entry["notebook"],
             parameters=params, skip=entry["skip"],
-            timeout=timeout if timeout is not None else entry["timeout"],
+            timeout=timeout if timeout is not None else entry["timeout"], password=password,
         ))
     if errors:
-        raise ParameterError("\n".join(dict.fromkeys(errors)))
+        raise ParameterError(redact("\n".join(dict.fromkeys(errors))))
 
-    label_params = {**cfg["defaults"], **cli}
+    label_params, _ = _split_passwords({**cfg["defaults"], **cli})
     meta = {
         "title": cfg["title"],
         "config": str(cfg_path.resolve()),
-        "overrides": _redact(cli),
+        "overrides": redact(_split_passwords(cli)[0]),
     }
     return _execute_plan(
         plan, out=out if out is not None else (cfg["out"] or "reports"),
@@ -1558,10 +2073,17 @@ def run_one(
     nb_path = Path(notebook).resolve()
     if not nb_path.is_file():
         raise MiningError(f"Notebook {notebook} not found.")
+    timeout = _check_timeout_arg(timeout)
+    problem = _entry_name_problem(nb_path.stem)
+    if problem:
+        raise ParameterError(f"Notebook {nb_path.name}: its name {nb_path.stem!r} {problem}; "
+                             "rename the file.")
     passed, final = _prepare(nb_path, parameters)
+    passed, password = _split_passwords(passed)
+    final, _ = _split_passwords(final)
     plan = [_Planned(name=nb_path.stem, title=nb_path.stem, notebook=nb_path, parameters=passed,
-                     skip=None, timeout=timeout)]
-    meta = {"title": f"mining run {nb_path.name}", "config": None, "overrides": _redact(passed)}
+                     skip=None, timeout=timeout, password=password)]
+    meta = {"title": f"mining run {nb_path.name}", "config": None, "overrides": redact(passed)}
     return _execute_plan(
         plan, out=out, label=_label(final, nb_path.stem), meta=meta, kernel_name=kernel_name,
         progress=progress, fail_fast=False, echo=echo,
@@ -1575,7 +2097,7 @@ def run_one(
 def data_key(params: Mapping[str, Any]) -> str | None:
     """Which data a notebook read: ``source`` if given, else ``dataset`` with size and seed."""
     if params.get("source"):
-        return f"source={_redact(params['source'])}"
+        return f"source={redact(params['source'])}"
     if params.get("dataset"):
         return (f"dataset={params['dataset']}, size={params.get('size', 'default')}, "
                 f"seed={params.get('seed', 0)}")
@@ -1589,15 +2111,13 @@ def data_summary(params: Mapping[str, Any]) -> dict[str, Any]:
     for every notebook; a data problem is reported as ``error`` instead of failing the run.
     """
     try:
-        from mining import datasets
         from mining.io import load_transactions
         from mining.schema import clean_transactions
 
         if params.get("source"):
             tx, cleaning = clean_transactions(load_transactions(params["source"]))
         else:
-            ds = datasets.load(str(params["dataset"]), size=str(params.get("size", "default")),
-                               seed=int(params.get("seed", 0)))
+            ds = _load_dataset(params)
             tx, cleaning = ds.transactions, ds.cleaning
         if tx is None:
             return {"rows": 0, "note": "a customer table, no transactions"}
@@ -1611,8 +2131,8 @@ def data_summary(params: Mapping[str, Any]) -> dict[str, Any]:
             out["rows_in"] = cleaning.rows_in
             out["removed"] = {k: v for k, v in cleaning.removed.items() if v}
         return out
-    except Exception as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:  # broad on purpose: shown in the index, never fails the run
+        return {"error": redact(f"{type(exc).__name__}: {exc}")}
 
 
 def _add_thumbnail(result: NotebookResult, folder: Path, *, width: int = 320) -> None:
@@ -1781,7 +2301,7 @@ def write_index(
         params = "".join(
             f'<li{" class=passed" if k in r.passed else ""}><code>{_esc(k)}</code> = '
             f"<code>{_esc(_fmt_value(v))}</code></li>"
-            for k, v in _redact(r.parameters).items()
+            for k, v in redact(r.parameters).items()
         )
         links = " ".join(x for x in (
             _link(run_dir, r.outputs.get("html_nocode"), "report"),
@@ -1851,7 +2371,7 @@ shows every step; the executed notebook and run.json are the record of the run.<
     index = run_dir / "index.html"
     index.write_text(page, encoding="utf-8")
     _write_json(run_dir / "run.json", {
-        **{k: _redact(v) for k, v in meta.items()},
+        **{k: redact(v) for k, v in meta.items()},
         "counts": {OK: n_ok, FAILED: n_failed, SKIPPED: n_skipped},
         "notebooks": [
             {**r.to_dict(), "folder": r.name} for r in results
