@@ -6,6 +6,8 @@ import argparse
 
 import pandas as pd
 
+from mining.errors import MiningError
+
 __all__ = ["add_parser", "run"]
 
 
@@ -54,7 +56,12 @@ def run(args: argparse.Namespace) -> int:
             print("planted truth:")
             print("  " + ds.truth.summary().replace("\n", "\n  "))
         return 0
-    path = datasets.export(args.name, args.file, size=args.size, n_customers=args.n_customers,
-                           seed=args.seed, raw=args.raw)
+    try:
+        path = datasets.export(args.name, args.file, size=args.size,
+                               n_customers=args.n_customers, seed=args.seed, raw=args.raw)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise MiningError(f"Cannot write {args.file}: {why}. Check the folder exists and is "
+                          "writable.") from None
     print(f"wrote {path}")
     return 0

@@ -5,7 +5,13 @@
     mining sequences SOURCE --min-support S [--max-len N] [--min-gap D] [--max-gap D]
                      [--max-window D] [--format transactions|spmf] [--columns MAP]
                      [--date-format F] [--level product|category] [--element order|day]
-                     [--as-of DATE] [--names] [--closed | --maximal] --out patterns.csv
+                     [--as-of DATE] [--names] [--closed | --maximal]
+                     [--max-patterns N] [--time-budget SECONDS] --out patterns.csv
+
+Budgets: mining stops with ``error: ...`` (exit 2) after more than ``--max-patterns`` patterns
+(default 1,000,000, about 1 GB) or ``--time-budget`` seconds, saying which option to change.
+``--max-len`` has no default: long histories at a low support have astronomically many
+sub-patterns, and the pattern budget stops those runs within seconds.
 
 Output: one row per pattern with ``pattern`` (readable, ``<(a) (b, c)>``), ``n_elements``,
 ``n_items``, ``support_count`` (customers) and ``support`` (share of customers).
@@ -16,25 +22,78 @@ A table without ``order_id`` is read as one order per customer and timestamp; ``
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from mining._cli_data import add_source_arguments, load_filled_source
-from mining.errors import MiningError
+from mining.errors import BudgetError, MiningError, check_date
 
-__all__ = ["add_parser", "parse_support", "run"]
+__all__ = ["add_parser", "cli_budget_error", "parse_support", "positive_int", "run"]
+
+#: library parameter -> command-line option, for budget messages
+FLAGS = {"min_support": "--min-support", "max_len": "--max-len", "max_patterns": "--max-patterns",
+         "max_itemsets": "--max-itemsets", "max_seconds": "--time-budget",
+         "min_threshold": "--min-confidence"}
+
+
+def cli_budget_error(exc: BudgetError, flags: dict[str, str] | None = None) -> BudgetError:
+    """The same budget error with the library's parameter names replaced by the options."""
+    names = FLAGS if flags is None else flags
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    text = str(exc).replace(" in frequent_itemsets", "")
+    return BudgetError(pattern.sub(lambda m: names[m.group(1)], text))
+
+
+def positive_int(name: str):
+    """argparse type: an int >= 1, with an error naming the option."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number like 3, not {text!r}"
+                                             ) from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, not {text!r}")
+        return value
+    return parse
+
+
+def positive_float(name: str):
+    """argparse type: a number > 0 (seconds), with an error naming the option."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds > 0, "
+                                             f"not {text!r}")
+        return value
+    return parse
 
 _OUT_COLUMNS = ["pattern", "n_elements", "n_items", "support_count", "support"]
 
 
 def parse_support(text: str) -> float | int:
-    """``"0.01"`` -> 0.01 (share of customers); ``"20"`` -> 20 (customers)."""
+    """``"0.01"`` -> 0.01 (share of customers); ``"20"`` -> 20 (customers).
+
+    A whole number without a decimal point is a count (``"1"``: one customer); anything else is
+    a share in (0, 1] (``"1.0"``: every customer).
+    """
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"--min-support must be a share like 0.01 or a count like 20, not {text!r}") from None
     if value.is_integer() and "." not in text and "e" not in text.lower():
+        if value < 1:
+            raise argparse.ArgumentTypeError(
+                f"--min-support as a count of customers must be at least 1, not {text!r}")
         return int(value)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"--min-support must be a share in (0, 1] (0.01 = 1% of customers) or a whole "
+            f"count of customers like 20, not {text!r}")
     return value
 
 
@@ -49,8 +108,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     add_source_arguments(p)
     p.add_argument("--min-support", required=True, type=parse_support, metavar="S",
-                   help="share of customers (0.01) or number of customers (20)")
-    p.add_argument("--max-len", type=int, metavar="N", help="longest pattern, in items")
+                   help="share of customers in (0, 1] (0.01; 1.0 = all) or a whole number of "
+                   "customers (20; 1 = one customer)")
+    p.add_argument("--max-len", type=positive_int("--max-len"), metavar="N",
+                   help="longest pattern, in items (default: no limit but --max-patterns)")
+    p.add_argument("--max-patterns", type=positive_int("--max-patterns"), default=1_000_000,
+                   metavar="N", help="stop with an error beyond N patterns (default 1,000,000)")
+    p.add_argument("--time-budget", type=positive_float("--time-budget"), metavar="SECONDS",
+                   help="stop with an error after this many seconds of mining (default: none)")
     p.add_argument("--min-gap", type=float, metavar="D",
                    help="at least D days between consecutive elements")
     p.add_argument("--max-gap", type=float, metavar="D",
@@ -77,16 +142,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from mining import sequence as sq
 
+    as_of = None
+    if args.as_of is not None:
+        as_of = check_date(args.as_of, "--as-of", "mining sequences",
+                           "Time-zone-aware dates are converted to UTC.")
+    for name in ("min_gap", "max_gap", "max_window"):
+        value = getattr(args, name)
+        if value is not None and not value >= 0:
+            raise MiningError(f"--{name.replace('_', '-')} must be a number of days >= 0, "
+                              f"not {value!r}.")
     if args.format == "spmf":
         db = sq.read_spmf(args.source)
     else:
         tx = load_filled_source(args, purpose="sequences")
-        db = sq.customer_sequences(tx, as_of=args.as_of, level=args.level, element=args.element,
+        if tx.empty:
+            raise MiningError(f"{args.source}: no usable lines after cleaning; run "
+                              "`mining validate` to see why.")
+        db = sq.customer_sequences(tx, as_of=as_of, level=args.level, element=args.element,
                                    use_names=args.names)
-    res = sq.frequent_sequences(db, min_support=args.min_support, max_len=args.max_len,
-                                min_gap=args.min_gap, max_gap=args.max_gap,
-                                max_window=args.max_window, closed=args.closed,
-                                maximal=args.maximal)
+    try:
+        res = sq.frequent_sequences(db, min_support=args.min_support, max_len=args.max_len,
+                                    min_gap=args.min_gap, max_gap=args.max_gap,
+                                    max_window=args.max_window, closed=args.closed,
+                                    maximal=args.maximal, max_patterns=args.max_patterns,
+                                    max_seconds=args.time_budget)
+    except BudgetError as exc:
+        raise cli_budget_error(exc) from None
     out = res.drop(columns="pattern").rename(columns={"pattern_str": "pattern"})[_OUT_COLUMNS]
     try:
         out.to_csv(args.out, index=False)

@@ -8,6 +8,7 @@ import itertools
 import math
 import operator
 import sys
+import time
 import warnings
 from typing import Any
 
@@ -16,15 +17,17 @@ import pandas as pd
 import scipy.sparse as sp
 
 from mining.basket._baskets import to_csr
-from mining.errors import check_param
+from mining.errors import BudgetError, check_param
 
-__all__ = ["ITEMSET_COLUMNS", "ItemsetCodes", "NoItemsetsWarning", "format_items", "frequent_itemsets",
-           "min_count_for"]
+__all__ = ["DEFAULT_MAX_ITEMSETS", "ITEMSET_COLUMNS", "ItemsetCodes", "NoItemsetsWarning",
+           "count_itemsets", "format_items", "frequent_itemsets", "min_count_for"]
 
 ITEMSET_COLUMNS = ["support", "itemsets", "count", "length", "itemset_str"]
 _ALGORITHMS = ("apriori", "fpgrowth", "fast")
 # mlxtend's apriori builds a dense bool array baskets x candidates per level: warn beyond this
 _APRIORI_DENSE_CELLS = 2e9
+#: default itemset budget (about 0.5 GB of table); Groceries at 0.001 has about 13,500
+DEFAULT_MAX_ITEMSETS = 1_000_000
 
 
 class NoItemsetsWarning(UserWarning):
@@ -255,6 +258,113 @@ def _mine_fast(csr: sp.csr_matrix, labels: list[str], min_count: int,
     return names, _group(sets, counts)
 
 
+Spectrum = dict[tuple[int, int], float]
+
+
+def count_itemsets(csr: sp.csr_matrix, min_count: int, max_len: int | None) -> Spectrum | None:
+    """Pattern spectrum of the frequent itemsets: ``{(length, count): number of itemsets}``.
+
+    Counted by pyfim in C without building a single itemset (perfect extensions are counted
+    combinatorially, so even 10^14 itemsets take milliseconds). None when pyfim is missing.
+    """
+    if not pyfim_available():
+        return None
+    import fim
+
+    keep = np.flatnonzero(np.asarray(csr.sum(axis=0)).ravel() >= min_count)
+    if keep.size == 0 or csr.shape[0] == 0:
+        return {}
+    lists = _csr_lists(csr, keep)
+    lists.append([])  # see _mine_fast: pyfim drops an item that is in every transaction
+    spec = fim.fpgrowth(lists, target="s", supp=-min_count, zmin=1,
+                        zmax=max_len if max_len is not None else -1, report="#")
+    return dict(spec or {})
+
+
+def _upper_bound(csr: sp.csr_matrix, min_count: int, max_len: int | None) -> float:
+    """Upper bound on the number of frequent itemsets (no pyfim): every frequent itemset is a
+    subset of at least ``min_count`` baskets, so at most sum_b sum_k C(|b|, k) / min_count."""
+    keep = np.asarray(csr.sum(axis=0)).ravel() >= min_count
+    sizes = np.asarray(csr[:, np.flatnonzero(keep)].sum(axis=1)).ravel().astype(np.int64)
+    total = 0.0
+    for size, n_b in zip(*np.unique(sizes, return_counts=True), strict=True):
+        top = int(size) if max_len is None else min(int(size), int(max_len))
+        total += float(n_b) * sum(math.comb(int(size), k) for k in range(1, top + 1))
+    return total / max(min_count, 1)
+
+
+def _budget_hint(spec: Spectrum, limit: int, n: int, min_count: int,
+                 max_len: int | None) -> str:
+    """What would fit: the largest max_len and the smallest min_support within ``limit``."""
+    hints = []
+    by_len: dict[int, float] = {}
+    for (k, _c), m in spec.items():
+        by_len[k] = by_len.get(k, 0.0) + m
+    total, best_len = 0.0, 0
+    for k in sorted(by_len):
+        total += by_len[k]
+        if total > limit:
+            break
+        best_len = k
+    if best_len >= 1 and (max_len is None or best_len < max_len):
+        hints.append(f"max_len={best_len} would give "
+                     f"{int(sum(by_len[k] for k in by_len if k <= best_len)):,}")
+    by_count: dict[int, float] = {}
+    for (_k, c), m in spec.items():
+        by_count[c] = by_count.get(c, 0.0) + m
+    total, need = 0.0, None
+    for c in sorted(by_count, reverse=True):
+        if total + by_count[c] > limit:
+            need = c + 1
+            break
+        total += by_count[c]
+    if need is not None and need > min_count and n:
+        share = need / n
+        for digits in range(2, 16):  # the shortest share that still means >= need baskets
+            cand = math.floor(need / n * 10**digits) / 10**digits
+            if cand > 0 and min_count_for(cand, n) == need:
+                share = cand
+                break
+        hints.append(f"min_support={share:g} (itemsets in >= {need:,} baskets) would give "
+                     f"{int(sum(m for c, m in by_count.items() if c >= need)):,}")
+    return f" ({'; '.join(hints)})" if hints else ""
+
+
+def check_itemset_budget(csr: sp.csr_matrix, min_support: float, min_count: int,
+                         max_len: int | None, max_itemsets: int | None, owner: str) -> None:
+    """Raise BudgetError before mining when more than ``max_itemsets`` itemsets are frequent."""
+    if max_itemsets is None or csr.shape[0] == 0:
+        return
+    n = csr.shape[0]
+    spec = count_itemsets(csr, min_count, max_len)
+    where = (f"at min_support={min_support!r} (itemsets in >= {min_count:,} of {n:,} baskets), "
+             f"max_len={max_len!r}")
+    if spec is None:
+        bound = _upper_bound(csr, min_count, max_len)
+        if bound > max_itemsets:
+            raise BudgetError(
+                f"{owner} stopped before mining: up to {bound:,.0f} frequent itemsets (an upper "
+                f"bound; install pyfim for the exact count) {where}, more than "
+                f"max_itemsets={max_itemsets:,}. Raise min_support or set max_len (e.g. 3); or "
+                "raise max_itemsets.")
+        return
+    total = sum(spec.values())
+    if total > max_itemsets:
+        raise BudgetError(
+            f"{owner} stopped before mining: {total:,.0f} frequent itemsets {where}, more than "
+            f"max_itemsets={max_itemsets:,}. Raise min_support or set max_len"
+            f"{_budget_hint(spec, max_itemsets, n, min_count, max_len)}; or raise max_itemsets.")
+
+
+def check_time(started: float, max_seconds: float | None, owner: str, step: str,
+               advice: str = "Raise min_support, set max_len") -> None:
+    """Raise BudgetError when more than ``max_seconds`` have passed since ``started``."""
+    if max_seconds is not None and time.perf_counter() - started > max_seconds:
+        raise BudgetError(f"{owner} stopped after {step}: it took more than "
+                          f"max_seconds={max_seconds:g} seconds. {advice}, or allow more time "
+                          "with max_seconds.")
+
+
 def frequent_itemsets(
     baskets: pd.DataFrame,
     *,
@@ -262,6 +372,8 @@ def frequent_itemsets(
     max_len: int | None = None,
     algorithm: str = "apriori",
     progress: bool | None = None,
+    max_itemsets: int | None = DEFAULT_MAX_ITEMSETS,
+    max_seconds: float | None = None,
     engine: str = "pandas",
 ) -> pd.DataFrame:
     """Itemsets present in at least ``min_support`` of the baskets.
@@ -272,10 +384,12 @@ def frequent_itemsets(
         One-hot baskets (rows: baskets, columns: item labels, True/False or 1/0, sparse or
         dense), e.g. from :func:`basket_matrix` or :func:`read_basket_file`.
     min_support : float in (0, 1]
-        Share of baskets. An itemset is frequent when its basket count is at least
-        ``ceil(min_support x n_baskets)`` (computed once, see :func:`min_count_for`).
+        Share of baskets (always a share here, never a count: ``1`` and ``1.0`` both mean
+        every basket; for "at least 5 baskets" pass ``5 / n_baskets``). An itemset is frequent
+        when its basket count is at least ``ceil(min_support x n_baskets)`` (computed once,
+        see :func:`min_count_for`).
     max_len : int, optional
-        Longest itemset (items). None: no limit.
+        Longest itemset (items). None: no limit other than ``max_itemsets``.
     algorithm : {"apriori", "fpgrowth", "fast"}
         All three give the identical itemsets. ``"apriori"`` (default): mlxtend's Apriori, the
         method taught in class. ``"fpgrowth"``: mlxtend's FP-growth. ``"fast"``: Borgelt's
@@ -284,9 +398,19 @@ def frequent_itemsets(
         installed. Use ``"fast"`` beyond a few thousand baskets or below 1% support.
     progress : bool, optional
         Show a progress bar (tqdm) over the mining steps. None: only when stderr is a terminal.
+    max_itemsets : int or None
+        Budget: before mining, the frequent itemsets are counted exactly (pyfim's pattern
+        spectrum, in C, milliseconds even for 10^14 itemsets); beyond this many a
+        :class:`~mining.errors.BudgetError` says which ``max_len`` or ``min_support`` would
+        fit. Default 1,000,000. None: no check.
+    max_seconds : float or None
+        Budget: stop with :class:`~mining.errors.BudgetError` when a mining step ends after
+        this many seconds (a running pyfim or mlxtend call is not interrupted; with
+        ``max_itemsets`` the count is known before it starts). None (default): no limit.
     engine : {"pandas", "spark"}
         ``"spark"`` mines with Spark MLlib's FPGrowth (``pip install -e ".[spark]"``); the
-        itemsets and the table are the same (:mod:`mining.engines.spark`).
+        itemsets and the table are the same (:mod:`mining.engines.spark`); the budgets apply
+        to ``"pandas"`` only.
 
     Returns
     -------
@@ -315,10 +439,20 @@ def frequent_itemsets(
         from mining.engines.spark import frequent_itemsets_spark
 
         return frequent_itemsets_spark(baskets, min_support=min_support, max_len=max_len)
-    check_param(isinstance(min_support, int | float) and not isinstance(min_support, bool)
-                and 0 < float(min_support) <= 1, "min_support", owner, "a float in (0, 1]",
-                min_support, "It is a share of baskets: 0.01 means 1% of baskets.")
-    check_param(max_len is None or (isinstance(max_len, int | np.integer) and max_len >= 1),
+    check_param(isinstance(min_support, int | float | np.integer | np.floating)
+                and not isinstance(min_support, bool) and 0 < float(min_support) <= 1,
+                "min_support", owner, "a share of baskets, a float in (0, 1]", min_support,
+                "0.01 means 1% of baskets; a count of baskets c is min_support=c / n_baskets.")
+    check_param(max_itemsets is None or (isinstance(max_itemsets, int | np.integer)
+                                         and not isinstance(max_itemsets, bool)
+                                         and max_itemsets >= 1),
+                "max_itemsets", owner, "None or an int >= 1", max_itemsets)
+    check_param(max_seconds is None or (isinstance(max_seconds, int | float)
+                                        and not isinstance(max_seconds, bool) and max_seconds > 0),
+                "max_seconds", owner, "None or a number of seconds > 0", max_seconds)
+    started = time.perf_counter()
+    check_param(max_len is None or (isinstance(max_len, int | np.integer)
+                                    and not isinstance(max_len, bool) and max_len >= 1),
                 "max_len", owner, "None or an int >= 1", max_len)
     check_param(algorithm in _ALGORITHMS, "algorithm", owner,
                 "one of 'apriori', 'fpgrowth', 'fast'", algorithm)
@@ -335,6 +469,8 @@ def frequent_itemsets(
         used = algorithm
         if algorithm == "fast":
             stack.enter_context(gc_paused())
+        check_itemset_budget(csr, min_support, min_count, max_len, max_itemsets, owner)
+        check_time(started, max_seconds, owner, "counting the itemsets")
         if n == 0:
             names, groups = np.array([], dtype=object), {}
         elif algorithm == "fast" and pyfim_available():
@@ -347,6 +483,7 @@ def frequent_itemsets(
                               "Install pyfim for speed.", RuntimeWarning, stacklevel=2)
             names, groups = _mine_mlxtend(csr, labels, min_count, max_len, algorithm=used)
         bar.update(1)
+        check_time(started, max_seconds, owner, "mining")
         with gc_paused():
             out = _table(names, groups, n)
         bar.update(1)

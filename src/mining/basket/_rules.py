@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 import warnings
 from collections.abc import Iterable
 from typing import Any
@@ -15,13 +16,15 @@ import pandas as pd
 from mining.basket._itemsets import (
     ItemsetCodes,
     NoItemsetsWarning,
+    check_time,
     format_items,
     gc_paused,
     progress_enabled,
 )
-from mining.errors import ParameterError, SchemaError, check_param
+from mining.errors import BudgetError, ParameterError, SchemaError, check_param
 
 __all__ = [
+    "DEFAULT_MAX_CANDIDATES",
     "MEASURES",
     "RULE_COLUMNS",
     "adjust_pvalues",
@@ -44,6 +47,9 @@ _METRICS = ("support", "confidence", "lift", "leverage", "conviction", "zhangs_m
             "jaccard", "certainty", "kulczynski")
 _CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none")
 _HASH_SEED = 0x5EED_BA5E
+#: default rule budget: rules passing min_threshold, held in memory before pruning and the cap
+#: (about 100 bytes each while mining, a few hundred in the table)
+DEFAULT_MAX_CANDIDATES = 5_000_000
 
 
 # -- multiple testing --------------------------------------------------------------------------
@@ -243,6 +249,8 @@ def association_rules(
     sort_by: str = "lift",
     n_baskets: int | None = None,
     progress: bool | None = None,
+    max_candidates: int | None = DEFAULT_MAX_CANDIDATES,
+    max_seconds: float | None = None,
 ) -> pd.DataFrame:
     """Association rules ``antecedents -> consequents`` from a table of frequent itemsets.
 
@@ -281,6 +289,13 @@ def association_rules(
         ``count / support``.
     progress : bool, optional
         Progress bar over itemset lengths (None: only when stderr is a terminal).
+    max_candidates : int or None
+        Budget: stop with :class:`~mining.errors.BudgetError` as soon as more than this many
+        rules reach ``min_threshold`` (counted while generating, before pruning, significance
+        and ``max_rules``, which all need every candidate). Default 5,000,000. None: no limit.
+    max_seconds : float or None
+        Budget: stop with :class:`~mining.errors.BudgetError` after this many seconds
+        (checked after each itemset length and split). None (default): no limit.
 
     Returns
     -------
@@ -322,6 +337,14 @@ def association_rules(
                 "significance", owner, "None or a float in (0, 1), e.g. 0.05", significance)
     check_param(correction in _CORRECTIONS, "correction", owner,
                 "one of 'holm', 'fdr_bh', 'bonferroni', 'none'", correction)
+    check_param(max_candidates is None or (isinstance(max_candidates, int | np.integer)
+                                           and not isinstance(max_candidates, bool)
+                                           and max_candidates >= 1),
+                "max_candidates", owner, "None or an int >= 1", max_candidates)
+    check_param(max_seconds is None or (isinstance(max_seconds, int | float)
+                                        and not isinstance(max_seconds, bool) and max_seconds > 0),
+                "max_seconds", owner, "None or a number of seconds > 0", max_seconds)
+    started = time.perf_counter()
     extra = ["p_value", "p_adjusted"] if significance is not None else []
     if n_baskets is None:
         n_baskets = itemsets.attrs.get("n_baskets")
@@ -347,12 +370,15 @@ def association_rules(
     ok_c = _allowed(index, consequent_allow, "consequent_allow")
     parts: list[dict[str, Any]] = []
     n_missing = 0
+    n_kept = 0
     lengths = [k for k in sorted(index.by_len) if k >= 2]
     for k in tqdm(lengths, desc="rules", disable=not progress_enabled(progress), leave=False):
         mat, c_ac_all, _ = index.by_len[k]
         keys = index.keys[mat]
         h_all = keys.sum(axis=1, dtype=np.uint64)
         for mask in range(1, 2 ** k - 1):
+            check_time(started, max_seconds, owner, f"rules of {k}-itemsets",
+                       "Raise min_threshold or min_support, set max_len")
             n_cons = k - mask.bit_count()
             if max_consequent_len is not None and n_cons > max_consequent_len:
                 continue
@@ -399,6 +425,14 @@ def association_rules(
             if not keep.any():
                 continue
             rows = np.flatnonzero(keep) if rows is None else rows[keep]
+            n_kept += len(rows)
+            if max_candidates is not None and n_kept > max_candidates:
+                raise BudgetError(
+                    f"{owner} stopped: more than max_candidates={max_candidates:,} rules reach "
+                    f"{metric} >= {min_threshold} (from {len(itemsets):,} itemsets). Raise "
+                    "min_threshold, raise min_support or set max_len in frequent_itemsets"
+                    f"{', set max_consequent_len=1' if max_consequent_len != 1 else ''}; or "
+                    "raise max_candidates.")
             parts.append({"k": k, "bits": bits, "rows": rows, "c_a": c_a[keep],
                           "c_c": c_c[keep], "c_ac": c_ac[keep], "h_c": h_c[keep],
                           "p_a": p_a[keep], "p_c": p_c[keep]})

@@ -17,6 +17,7 @@ from mining.errors import (
     MiningError,
     ParameterError,
     SchemaError,
+    check_date,
     check_param,
 )
 
@@ -342,7 +343,8 @@ def customer_sequences(
     cutoff = None
     mask = ts.notna() & tx["customer_id"].notna() & tx[item_col].notna()
     if as_of is not None:
-        cutoff = pd.Timestamp(as_of)
+        # a time-zone-aware as_of is converted to UTC (the contract's naive UTC times)
+        cutoff = check_date(as_of, "as_of", owner, "Or pass None to use every line.")
         mask &= ts < cutoff
     sub = pd.DataFrame(
         {
@@ -423,7 +425,11 @@ def read_spmf(path_or_text: str | os.PathLike[str]) -> SequenceDatabase:
         p = Path(path_or_text)
         if not p.exists():
             raise MiningError(f"No such SPMF file: {p}.")
-        text = p.read_text(encoding="utf-8-sig")
+        try:
+            text = p.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            raise MiningError(f"Cannot read the SPMF file {p}: {why}.") from None
     else:
         text = str(path_or_text)
     names: dict[str, str] = {}
@@ -435,9 +441,9 @@ def read_spmf(path_or_text: str | os.PathLike[str]) -> SequenceDatabase:
         if not line or line[0] in "#%":
             continue
         if line.startswith("@"):
-            if line.startswith("@ITEM="):
-                _, code, name = line.split("=", 2)
-                names[code] = name
+            parts = line.split("=", 2)
+            if line.startswith("@ITEM=") and len(parts) == 3:
+                names[parts[1]] = parts[2]
             continue
         seq: list[list[str]] = []
         times: list[float] = []

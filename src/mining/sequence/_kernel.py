@@ -10,18 +10,24 @@ Encoding shared by every kernel (built by :mod:`mining.sequence._database`)::
 Patterns are written flat: ``pat_item`` (item codes) with ``pat_new`` (1 where the item opens a new
 element, 0 where it joins the previous item's element) and ``pat_off`` (offsets per pattern).
 
+The miners take a budget: they stop after ``max_patterns + 1`` patterns or ``max_seconds`` of
+mining (clock read every 256 patterns) and return a status (:data:`OK`, :data:`TOO_MANY`,
+:data:`TOO_SLOW`) with the patterns found so far.
+
 When numba is not installed the same functions run as plain Python (correct, much slower).
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
 import warnings
 
 import numpy as np
 
 with warnings.catch_warnings():  # numba adds warnings filters on import; keep the caller's
     try:
-        from numba import njit
+        from numba import njit, objmode
 
         HAVE_NUMBA = True
     except ImportError:  # pragma: no cover - numba is a dependency; plain Python still works
@@ -32,8 +38,15 @@ with warnings.catch_warnings():  # numba adds warnings filters on import; keep t
                 return args[0]
             return lambda f: f
 
+        @contextlib.contextmanager
+        def objmode(**kwargs):  # type: ignore[no-redef]
+            yield
 
-__all__ = ["HAVE_NUMBA", "contains_matrix", "first_match", "item_support", "mine", "mine_fast",
+#: status codes of :func:`mine` and :func:`mine_fast`
+OK, TOO_MANY, TOO_SLOW = 0, 1, 2
+
+
+__all__ = ["HAVE_NUMBA", "OK", "TOO_MANY", "TOO_SLOW", "contains_matrix", "first_match", "item_support", "mine", "mine_fast",
            "recommend"]
 
 
@@ -61,7 +74,7 @@ def _has(items, lo, hi, x):
 
 @njit(cache=True)
 def mine(seq_start, el_start, items, el_days, occ_off, occ_el, n_vocab, min_count, max_len,
-         min_gap, max_gap, max_window):
+         min_gap, max_gap, max_window, max_patterns, max_seconds):
     """Depth-first PrefixSpan with pseudo-projection; every frequent pattern is written out.
 
     A projection keeps, per supporting sequence, every element where an occurrence of the
@@ -122,6 +135,12 @@ def mine(seq_start, el_start, items, el_days, occ_off, occ_el, n_vocab, min_coun
     out_sup = np.empty(256, np.int64)
     n_out = 0
     n_out_items = 0
+    status = OK
+    timed = max_seconds < np.inf
+    t0 = 0.0
+    if timed:
+        with objmode(t0="float64"):
+            t0 = time.perf_counter()
 
     # root: frequent single items (their projections are built one at a time from occ_el)
     c_top = 0
@@ -200,6 +219,16 @@ def mine(seq_start, el_start, items, el_days, occ_off, occ_el, n_vocab, min_coun
         out_sup[n_out] = sup
         n_out += 1
         out_off[n_out] = n_out_items
+        if n_out > max_patterns:
+            status = TOO_MANY
+            break
+        if timed and (n_out & 255) == 0:
+            now = 0.0
+            with objmode(now="float64"):
+                now = time.perf_counter()
+            if now - t0 > max_seconds:
+                status = TOO_SLOW
+                break
         if f + 1 >= max_len:
             e_top = rest_e
             x_top = rest_x
@@ -404,7 +433,8 @@ def mine(seq_start, el_start, items, el_days, occ_off, occ_el, n_vocab, min_coun
         fr_c_next[sp] = c_lo
         e_top = e_need
         x_top = x_need
-    return out_item[:n_out_items], out_new[:n_out_items], out_off[: n_out + 1], out_sup[:n_out]
+    return (out_item[:n_out_items], out_new[:n_out_items], out_off[: n_out + 1],
+            out_sup[:n_out], status)
 
 
 @njit(cache=True)
@@ -430,7 +460,7 @@ def _holds(items, el_start, g, pat_item, a, b):
 
 @njit(cache=True)
 def mine_fast(seq_start, el_start, items, el_days, occ_off, occ_el, n_vocab, min_count, max_len,
-              min_gap):
+              min_gap, max_patterns, max_seconds):
     """PrefixSpan without max_gap/max_window: earliest occurrences are enough.
 
     A projection entry is ``(sequence, prev, first)``: ``prev`` is the element where the
@@ -476,6 +506,12 @@ def mine_fast(seq_start, el_start, items, el_days, occ_off, occ_el, n_vocab, min
     out_sup = np.empty(256, np.int64)
     n_out = 0
     n_out_items = 0
+    status = OK
+    timed = max_seconds < np.inf
+    t0 = 0.0
+    if timed:
+        with objmode(t0="float64"):
+            t0 = time.perf_counter()
 
     c_top = 0
     for x in range(n_vocab):
@@ -539,6 +575,16 @@ def mine_fast(seq_start, el_start, items, el_days, occ_off, occ_el, n_vocab, min
         out_sup[n_out] = ce_hi - ce_lo
         n_out += 1
         out_off[n_out] = n_out_items
+        if n_out > max_patterns:
+            status = TOO_MANY
+            break
+        if timed and (n_out & 255) == 0:
+            now = 0.0
+            with objmode(now="float64"):
+                now = time.perf_counter()
+            if now - t0 > max_seconds:
+                status = TOO_SLOW
+                break
         if f + 1 >= max_len:
             e_top = rest
             continue
@@ -666,7 +712,8 @@ def mine_fast(seq_start, el_start, items, el_days, occ_off, occ_el, n_vocab, min
         fr_c_hi[sp] = c_top
         fr_c_next[sp] = c_lo
         e_top = e_need
-    return out_item[:n_out_items], out_new[:n_out_items], out_off[: n_out + 1], out_sup[:n_out]
+    return (out_item[:n_out_items], out_new[:n_out_items], out_off[: n_out + 1],
+            out_sup[:n_out], status)
 
 
 @njit(cache=True)

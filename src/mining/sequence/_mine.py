@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from itertools import combinations
 from numbers import Integral, Real
 from typing import Any
@@ -10,13 +11,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mining.errors import check_param
+from mining.errors import BudgetError, check_param
 from mining.sequence import _kernel
 from mining.sequence._database import SequenceDatabase, as_database
 
-__all__ = ["PATTERN_COLUMNS", "format_pattern", "frequent_sequences", "min_count_for"]
+__all__ = ["DEFAULT_MAX_PATTERNS", "PATTERN_COLUMNS", "format_pattern", "frequent_sequences",
+           "min_count_for"]
 
 PATTERN_COLUMNS = ["pattern", "pattern_str", "n_elements", "n_items", "support_count", "support"]
+#: default pattern budget: about 1 GB of result table; the demo notebook (min_support 0.03,
+#: max_len 3) finds 246,362 patterns
+DEFAULT_MAX_PATTERNS = 1_000_000
 
 
 def format_pattern(pattern: tuple[tuple[Any, ...], ...]) -> str:
@@ -32,18 +37,40 @@ def format_pattern(pattern: tuple[tuple[Any, ...], ...]) -> str:
 
 
 def min_count_for(min_support: float | int, n: int, *, owner: str = "frequent_sequences") -> int:
-    """Support count threshold: an int is a count; a float f in (0, 1] means ceil(f * n)."""
-    if isinstance(min_support, bool):
-        min_support = float(min_support)
+    """Support count threshold: an int is a count; a float f in (0, 1] means ceil(f * n).
+
+    The type decides: ``1`` (int) is one sequence, ``1.0`` (float) is every sequence.
+
+    >>> min_count_for(1, 60), min_count_for(1.0, 60), min_count_for(0.1, 60)
+    (1, 60, 6)
+    """
+    expected = ("a share of sequences as a float in (0, 1] (1.0 = every sequence) or a count "
+                "as an int >= 1 (1 = one sequence)")
+    check_param(not isinstance(min_support, bool), "min_support", owner, expected, min_support)
     if isinstance(min_support, Integral):
-        check_param(min_support >= 1, "min_support", owner,
-                    "a fraction in (0, 1] or a count >= 1", min_support)
+        check_param(min_support >= 1, "min_support", owner, expected, min_support)
         return int(min_support)
-    check_param(isinstance(min_support, Real) and 0 < float(min_support) <= 1, "min_support", owner,
-                "a fraction in (0, 1] or a count >= 1", min_support,
-                "Use e.g. 0.01 (1% of customers) or 20 (customers).")
+    ok = isinstance(min_support, Real) and 0 < float(min_support) <= 1
+    hint = "Use e.g. 0.01 (1% of customers) or 20 (customers)."
+    if ok is False and isinstance(min_support, Real) and float(min_support) > 1 \
+            and float(min_support).is_integer():
+        hint = f"For a count of sequences pass an int: {int(min_support)}."
+    check_param(ok, "min_support", owner, expected, min_support, hint)
     # the tiny tolerance keeps 0.1 * 30 = 3.0000000000000004 at 3
     return max(1, math.ceil(float(min_support) * n - 1e-9))
+
+
+def check_budget(max_patterns: int | None, max_seconds: float | None, owner: str,
+                 what: str = "max_patterns") -> None:
+    """``max_patterns``: None or an int >= 1; ``max_seconds``: None or a number > 0."""
+    check_param(max_patterns is None or (isinstance(max_patterns, Integral)
+                                         and not isinstance(max_patterns, bool)
+                                         and max_patterns >= 1),
+                what, owner, "None or an int >= 1", max_patterns)
+    check_param(max_seconds is None or (isinstance(max_seconds, Real)
+                                        and not isinstance(max_seconds, bool)
+                                        and float(max_seconds) > 0),
+                "max_seconds", owner, "None or a number of seconds > 0", max_seconds)
 
 
 def _check_days(value: float | None, name: str, owner: str) -> float | None:
@@ -64,6 +91,8 @@ def frequent_sequences(
     max_window: float | None = None,
     closed: bool = False,
     maximal: bool = False,
+    max_patterns: int | None = DEFAULT_MAX_PATTERNS,
+    max_seconds: float | None = None,
     engine: str = "pandas",
 ) -> pd.DataFrame:
     """Frequent sequential patterns (PrefixSpan with pseudo-projection, compiled with numba).
@@ -80,10 +109,12 @@ def frequent_sequences(
         lists of sequences (``[[("a",), ("a", "b")], ...]``).
     min_support : float or int
         A float in (0, 1] is a share of sequences: a pattern needs at least
-        ``ceil(min_support * n_sequences)`` of them (Spark's rule); an int is that count.
+        ``ceil(min_support * n_sequences)`` of them (Spark's rule); an int >= 1 is that count.
+        The type decides: ``1`` is one sequence, ``1.0`` is every sequence.
     max_len : int, optional
         Longest pattern, counted in **items** (``<(a b) (c)>`` has length 3), as in Spark's
-        ``maxPatternLength``. ``None``: no limit.
+        ``maxPatternLength``. ``None``: no limit other than ``max_patterns`` (long
+        sequences at a low support have astronomically many sub-patterns: set it).
     min_gap, max_gap : float, optional
         Limits, in days, on the time between consecutive elements of an occurrence
         (``min_gap <= t[k+1] - t[k] <= max_gap``). ``min_gap=None`` or 0 allows same-day
@@ -97,10 +128,17 @@ def frequent_sequences(
         Keep only maximal patterns: no other mined pattern contains it. ``maximal`` implies
         ``closed``. Both are judged within ``max_len``; patterns of length ``max_len`` always
         survive.
+    max_patterns : int or None
+        Budget: stop with :class:`~mining.errors.BudgetError` as soon as more than this many
+        patterns are found (counted while mining, before ``closed``/``maximal``), long before
+        memory runs out. Default 1,000,000 (about 1 GB of result table). None: no limit.
+    max_seconds : float or None
+        Budget: stop with :class:`~mining.errors.BudgetError` after this many seconds of
+        mining. None (default): no limit.
     engine : {"pandas", "spark"}
         ``"spark"`` mines with Spark MLlib's PrefixSpan (``pip install -e ".[spark]"``): the same
         patterns, but Spark has no time limits, so ``min_gap``/``max_gap``/``max_window`` are
-        errors there (:mod:`mining.engines.spark`).
+        errors there (:mod:`mining.engines.spark`). The budgets apply to ``"pandas"`` only.
 
     Returns
     -------
@@ -127,6 +165,8 @@ def frequent_sequences(
         return frequent_sequences_spark(db, min_support=min_support, max_len=max_len,
                                         min_gap=min_gap, max_gap=max_gap, max_window=max_window,
                                         closed=closed, maximal=maximal)
+    check_budget(max_patterns, max_seconds, owner)
+    started = time.perf_counter()
     db = as_database(db)
     n = len(db)
     min_count = min_count_for(min_support, n, owner=owner)
@@ -145,17 +185,22 @@ def frequent_sequences(
     if limit == 0 or len(labels) == 0:
         return _empty(n, min_count)
     occ_off, occ_el = _occurrences(items, el_start, len(labels))
+    cap = _NO_LIMIT if max_patterns is None else int(max_patterns)
+    secs = np.inf if max_seconds is None else float(max_seconds) - (time.perf_counter() - started)
     if hi_gap is None and window is None:
-        p_item, p_new, p_off, p_sup = _kernel.mine_fast(
+        p_item, p_new, p_off, p_sup, status = _kernel.mine_fast(
             seq_start, el_start, items, db.el_days, occ_off, occ_el, len(labels), min_count,
-            limit, lo_gap,
+            limit, lo_gap, cap, max(secs, 0.0),
         )
     else:
-        p_item, p_new, p_off, p_sup = _kernel.mine(
+        p_item, p_new, p_off, p_sup, status = _kernel.mine(
             seq_start, el_start, items, db.el_days, occ_off, occ_el, len(labels), min_count,
             limit, lo_gap, np.inf if hi_gap is None else hi_gap,
-            np.inf if window is None else window,
+            np.inf if window is None else window, cap, max(secs, 0.0),
         )
+    if status != _kernel.OK:
+        raise BudgetError(_budget_message(status, owner, min_support, min_count, n, max_len,
+                                          max_patterns, max_seconds, len(p_sup)))
     patterns = _decode(p_item, p_new, p_off, labels)
     sup = np.asarray(p_sup, dtype=np.int64)
     if closed or maximal:
@@ -165,6 +210,23 @@ def frequent_sequences(
         patterns = [p for p, k in zip(patterns, keep, strict=True) if k]
         sup = sup[keep]
     return _frame(patterns, sup, n, min_count)
+
+
+_NO_LIMIT = np.iinfo(np.int64).max
+
+
+def _budget_message(status: int, owner: str, min_support: float | int, min_count: int, n: int,
+                    max_len: int | None, max_patterns: int | None, max_seconds: float | None,
+                    found: int) -> str:
+    where = (f"at min_support={min_support!r} (patterns held by >= {min_count:,} of {n:,} "
+             f"sequences), max_len={max_len!r}")
+    if status == _kernel.TOO_MANY:
+        return (f"{owner} stopped: more than max_patterns={max_patterns:,} patterns {where}. "
+                "Raise min_support or set max_len (longest pattern in items, e.g. 3); "
+                "or raise max_patterns if you have the memory (about 1 GB per million).")
+    return (f"{owner} stopped: mining took more than max_seconds={max_seconds:g} seconds "
+            f"({found:,} patterns so far) {where}. Raise min_support, set max_len, or allow "
+            "more time with max_seconds.")
 
 
 def _prune(db: SequenceDatabase, min_count: int):

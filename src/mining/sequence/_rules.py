@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mining.errors import InsufficientDataError, SchemaError, check_param
+from mining.errors import BudgetError, InsufficientDataError, SchemaError, check_param
 from mining.sequence import _kernel
 from mining.sequence._database import SequenceDatabase, as_database, customer_sequences
 from mining.sequence._mine import format_pattern, frequent_sequences
@@ -46,6 +47,7 @@ def sequential_rules(
     *,
     min_confidence: float = 0.0,
     max_consequent_elements: int | None = None,
+    max_rules: int | None = 2_000_000,
 ) -> pd.DataFrame:
     """Sequential rules X => Y: customers whose history holds X later buy Y.
 
@@ -64,6 +66,10 @@ def sequential_rules(
         Keep rules with at least this confidence, in [0, 1].
     max_consequent_elements : int, optional
         Keep rules whose Y has at most this many elements (1: "what comes right after").
+    max_rules : int or None
+        Budget: stop with :class:`~mining.errors.BudgetError` as soon as more than this many
+        rules pass ``min_confidence`` (default 2,000,000, about 1 GB; the demo notebook makes
+        450,487). None: no limit.
 
     Returns
     -------
@@ -83,10 +89,18 @@ def sequential_rules(
     """
     owner = "sequential_rules"
     _check_patterns(patterns, owner)
-    check_param(0 <= min_confidence <= 1, "min_confidence", owner, "a float in [0, 1]", min_confidence)
+    check_param(isinstance(min_confidence, Real) and not isinstance(min_confidence, bool)
+                and 0 <= min_confidence <= 1, "min_confidence", owner, "a float in [0, 1]",
+                min_confidence)
     if max_consequent_elements is not None:
-        check_param(int(max_consequent_elements) >= 1, "max_consequent_elements", owner,
+        check_param(isinstance(max_consequent_elements, Integral)
+                    and not isinstance(max_consequent_elements, bool)
+                    and max_consequent_elements >= 1, "max_consequent_elements", owner,
                     "an int >= 1 or None", max_consequent_elements)
+    check_param(max_rules is None or (isinstance(max_rules, Integral)
+                                      and not isinstance(max_rules, bool) and max_rules >= 1),
+                "max_rules", owner, "None or an int >= 1", max_rules)
+    cap = np.inf if max_rules is None else int(max_rules)
     pats = list(patterns["pattern"])
     counts = patterns["support_count"].to_numpy(dtype=np.int64)
     n = _n_sequences(patterns)
@@ -106,6 +120,12 @@ def sequential_rules(
             cy = sup.get(y)
             lift = conf / (cy / n) if cy else np.nan
             rows.append((x, y, int(c), cx / n, (cy / n) if cy else np.nan, conf, lift))
+            if len(rows) > cap:
+                raise BudgetError(
+                    f"{owner} stopped: more than max_rules={max_rules:,} rules reach "
+                    f"min_confidence={min_confidence} (from {len(pats):,} patterns). Raise "
+                    "min_confidence, set max_consequent_elements=1, mine the patterns with a "
+                    "higher min_support or a smaller max_len; or raise max_rules.")
     df = pd.DataFrame(rows, columns=["antecedent", "consequent", "support_count",
                                      "antecedent_support", "consequent_support", "confidence",
                                      "lift"])
