@@ -84,6 +84,8 @@ class Dataset:
     as_of : Timestamp or None
         The analysis date that fits the data (the day after its last purchase; for undated
         basket sets the day after their placeholder date). None for customer tables.
+    as_of_rule : str
+        How ``as_of`` was chosen, in words (``mining.inputs.open_inputs`` quotes it).
     capabilities : dict[str, bool]
         What the data can support: transactions, timestamps, products, categories, prices,
         customers, truth, customer_table.
@@ -102,6 +104,7 @@ class Dataset:
     capabilities: dict[str, bool] = field(default_factory=dict)
     products: pd.DataFrame | None = None
     notes: str = ""
+    as_of_rule: str = ""
 
     def summary(self) -> str:
         """Name, source, size and capabilities in a few lines."""
@@ -119,7 +122,8 @@ class Dataset:
             lines.append(f"customer table: {len(self.customers):,} rows x "
                          f"{self.customers.shape[1]} columns")
         if self.as_of is not None:
-            lines.append(f"as_of: {self.as_of:%Y-%m-%d}")
+            lines.append(f"as_of: {self.as_of:%Y-%m-%d}"
+                         + (f" ({self.as_of_rule})" if self.as_of_rule else ""))
         ok = [k for k, v in self.capabilities.items() if v]
         lines.append("supports: " + ", ".join(ok))
         if self.notes:
@@ -154,6 +158,8 @@ def _demo(n_customers: int, seed: int) -> Dataset:
         capabilities=dict(_DEMO_CAPABILITIES),
         products=shop.products,
         notes="raw_transactions holds the planted dirt; transactions is the cleaned table.",
+        as_of_rule="the end of the simulated period, just after its last order on "
+        f"{clean['timestamp'].max():%Y-%m-%d}",
     )
 
 
@@ -169,15 +175,21 @@ def _real(name: str) -> Dataset:
     caps["truth"] = False
     clean = report = None
     as_of = extra.get("as_of")
+    rule = ""
     if real.transactions is not None:
         clean, report = clean_transactions(real.transactions)
+        last = clean["timestamp"].max()
         if as_of is None:  # the day after the last (or placeholder) date
-            as_of = clean["timestamp"].max().normalize() + pd.Timedelta(days=1)
+            as_of = last.normalize() + pd.Timedelta(days=1)
+            rule = (f"the day after its last purchase, {last:%Y-%m-%d}" if caps.get("timestamps")
+                    else f"the day after its placeholder date {last:%Y-%m-%d}: it has no dates")
+        else:
+            rule = f"the end of its observation period, after its last purchase on {last:%Y-%m-%d}"
     return Dataset(
         name=real.name, description=real.description, source=real.source, licence=real.licence,
         transactions=clean, raw_transactions=real.transactions, cleaning=report,
         customers=real.customers, as_of=as_of,  # type: ignore[arg-type]
-        capabilities=caps, notes=real.notes,
+        capabilities=caps, notes=real.notes, as_of_rule=rule,
     )
 
 
@@ -191,6 +203,7 @@ def _copy(ds: Dataset) -> Dataset:
         transactions=cp(ds.transactions), raw_transactions=cp(ds.raw_transactions),
         cleaning=ds.cleaning, customers=cp(ds.customers), truth=ds.truth, as_of=ds.as_of,
         capabilities=dict(ds.capabilities), products=cp(ds.products), notes=ds.notes,
+        as_of_rule=ds.as_of_rule,
     )
 
 
@@ -220,6 +233,11 @@ def load(name: str = "demo", *, size: str = "default", n_customers: int | None =
     Returns
     -------
     Dataset
+
+    See Also
+    --------
+    mining.inputs.open_inputs : a dataset *or* your own source, cleaned, with a resolved ``as_of``
+        and its rule in words (what the notebooks call).
     """
     if not isinstance(name, str) or name not in names():
         raise ParameterError(

@@ -1,0 +1,369 @@
+"""One way into the data: a built-in dataset or your own source, cleaned, with the analysis date
+``as_of`` resolved and the rule that chose it said in words.
+
+Every notebook's data cell is one call:
+
+>>> from mining.inputs import open_inputs
+>>> data = open_inputs(dataset="demo", size="small", seed=0)
+>>> data.as_of
+Timestamp('2026-01-01 00:00:00')
+>>> data.as_of_rule
+"the demo dataset's own date: the end of the simulated period, just after its last order on 2025-12-31"
+>>> print(data.summary())  # doctest: +ELLIPSIS
+demo: 17,102 lines, 2,863 orders, 400 customers, 150 products, 2024-01-06 .. 2025-12-31; cleaning removed 496 of 17,598 lines: 51 missing_customer_id, 257 cancelled_order, ...; as_of 2026-01-01, the demo dataset's own date: ...
+
+Rules
+-----
+- ``source`` (a file, database URL or DataFrame) wins over ``dataset``; it is read with
+  :func:`mining.io.load_transactions` and cleaned with :func:`mining.schema.clean_transactions`.
+- ``as_of`` given: parsed with :func:`mining.errors.check_date` (garbage is a ``ParameterError``;
+  a time-zone-aware value is converted to UTC, as the transactions are). Not given: a built-in
+  dataset's own date, or for your own source the day after the last clean purchase. Either way
+  :attr:`Inputs.as_of_rule` says which, and :meth:`Inputs.summary` prints it.
+- No usable line left after cleaning (e.g. a file of returns only) is an
+  :class:`~mining.errors.InsufficientDataError` that says what cleaning removed, and why.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mining import datasets
+from mining.datasets import CAPABILITY_REASONS, Dataset
+from mining.errors import InsufficientDataError, ParameterError, check_date
+from mining.io import is_sql_url, load_transactions
+from mining.schema import CleaningReport, clean_transactions
+from mining.secrets import redact
+from mining.simulate import DemoTruth
+
+__all__ = ["Inputs", "open_inputs", "summarize"]
+
+_OWNER = "open_inputs"
+#: ``**source_options`` accepted, by the function they go to.
+_LOAD_OPTIONS = tuple(p for p in inspect.signature(load_transactions).parameters
+                      if p not in {"source", "columns"})
+_CLEAN_OPTIONS = tuple(p for p in inspect.signature(clean_transactions).parameters
+                       if p not in {"df", "date_format", "timezone"})
+
+
+def _day(ts: pd.Timestamp) -> str:
+    """``2025-06-30``, or ``2025-06-29 16:00`` when the time of day matters."""
+    return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M}"
+
+
+def _removed_text(cleaning: CleaningReport, *, meanings: bool = False) -> str:
+    frame = cleaning.to_frame()
+    frame = frame[frame["rows_removed"] > 0]
+    if meanings:
+        return ", ".join(f"{r.reason} ({r.rows_removed:,}: {r.meaning})"
+                         for r in frame.itertuples())
+    return ", ".join(f"{r.rows_removed:,} {r.reason}" for r in frame.itertuples())
+
+
+def summarize(transactions: pd.DataFrame | None, cleaning: CleaningReport | None = None, *,
+              name: str | None = None, as_of: pd.Timestamp | None = None,
+              as_of_rule: str | None = None, dated: bool = True) -> str:
+    """The one data line: lines, orders, customers, products, date range, what cleaning removed
+    and the analysis date with its rule (each part only when given).
+
+    ``summarize(tx)`` alone is the ``mining validate`` "Usable:" line.
+
+    >>> tx = pd.DataFrame({"customer_id": ["c1", "c2"], "order_id": ["o1", "o2"],
+    ...     "product_id": ["p1", "p1"], "timestamp": pd.to_datetime(["2025-01-02", "2025-03-04"])})
+    >>> summarize(tx)
+    '2 lines, 2 orders, 2 customers, 1 products, 2025-01-02 .. 2025-03-04'
+    >>> summarize(tx.iloc[:0])
+    'no lines left after cleaning'
+    """
+    if transactions is None:
+        body = "no order lines (a customer table)"
+    elif transactions.empty:
+        body = "no lines left after cleaning"
+    else:
+        tx = transactions
+        first, last = tx["timestamp"].min(), tx["timestamp"].max()
+        body = (f"{len(tx):,} lines, {tx['order_id'].nunique():,} orders, "
+                f"{tx['customer_id'].nunique():,} customers, "
+                f"{tx['product_id'].nunique():,} products, ")
+        body += (f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}" if dated
+                 else f"no dates (placeholder {first:%Y-%m-%d})")
+    parts = [f"{name}: {body}" if name else body]
+    if cleaning is not None:
+        text = f"cleaning removed {cleaning.n_removed:,} of {cleaning.rows_in:,} lines"
+        if cleaning.n_removed:
+            text += f": {_removed_text(cleaning)}"
+        parts.append(text)
+    if as_of is not None:
+        parts.append(f"as_of {_day(as_of)}" + (f", {as_of_rule}" if as_of_rule else ""))
+    return "; ".join(parts)
+
+
+@dataclass
+class Inputs:
+    """The data an analysis reads, from a built-in dataset or your own source.
+
+    Attributes
+    ----------
+    name : str
+        The dataset's name, or your file's name (a database URL with its password hidden).
+    transactions : DataFrame or None
+        Clean order lines in the contract (see :mod:`mining.schema`); None for a customer table.
+        Not cut at ``as_of``: each analysis reads only the lines before it.
+    cleaning : CleaningReport or None
+        What cleaning removed, by reason.
+    as_of : Timestamp or None
+        The analysis date (naive UTC); None only for a customer table without a given ``as_of``.
+    as_of_rule : str
+        How ``as_of`` was chosen, in words: ``"given"`` (``"given as 2025-06-30 08:00:00+08:00,
+        converted to UTC"`` for a time-zone-aware date), ``"the day after the last clean purchase
+        (2025-12-31)"`` (your own source), or ``"the demo dataset's own date: ..."``.
+    customers : DataFrame or None
+        Customer attributes (or a dataset's customer table) when the data have them.
+    truth : DemoTruth or None
+        What the simulator planted (demo only).
+    capabilities : dict[str, bool]
+        What the data support, as :data:`mining.datasets.CAPABILITY_REASONS` names them. A
+        built-in dataset declares them; for your own source they are read off the clean lines
+        (dates: more than one day; products: more than one product id; categories: a filled
+        ``category`` column; prices: more than one unit price; no customer attributes or truth).
+    source : str
+        Where the data came from (passwords hidden).
+    dataset : Dataset or None
+        The built-in dataset behind these inputs (raw lines, products, description); None for
+        your own source.
+    """
+
+    name: str
+    transactions: pd.DataFrame | None
+    cleaning: CleaningReport | None
+    as_of: pd.Timestamp | None
+    as_of_rule: str
+    customers: pd.DataFrame | None = None
+    truth: DemoTruth | None = None
+    capabilities: dict[str, bool] = field(default_factory=dict)
+    source: str = ""
+    dataset: Dataset | None = field(default=None, repr=False)
+
+    def summary(self) -> str:
+        """The one data line: name, lines, orders, customers, products, date range, what cleaning
+        removed, and ``as_of`` with the rule that chose it."""
+        return summarize(self.transactions, self.cleaning, name=self.name, as_of=self.as_of,
+                         as_of_rule=self.as_of_rule,
+                         dated=bool(self.capabilities.get("timestamps", True)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON facts for run records and the report index: ``name``, ``rows``,
+        ``orders``, ``customers``, ``products``, ``first``, ``last``, ``rows_in``, ``removed``
+        (non-zero reasons), ``as_of``, ``as_of_rule``."""
+        out: dict[str, Any] = {"name": self.name}
+        tx = self.transactions
+        if tx is None:
+            out.update(rows=0, note="a customer table, no transactions")
+        else:
+            out.update(
+                rows=len(tx), orders=int(tx["order_id"].nunique()),
+                customers=int(tx["customer_id"].nunique()),
+                products=int(tx["product_id"].nunique()),
+                first=f"{tx['timestamp'].min():%Y-%m-%d}" if len(tx) else None,
+                last=f"{tx['timestamp'].max():%Y-%m-%d}" if len(tx) else None,
+            )
+        if self.cleaning is not None:
+            out["rows_in"] = self.cleaning.rows_in
+            out["removed"] = {k: v for k, v in self.cleaning.removed.items() if v}
+        out["as_of"] = None if self.as_of is None else self.as_of.isoformat()
+        out["as_of_rule"] = self.as_of_rule
+        return out
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + self.summary() + "</pre>"
+
+
+def _given(value: object) -> bool:
+    return not (value is None or (isinstance(value, str) and not value.strip()))
+
+
+def _source_name(source: str | os.PathLike[str] | pd.DataFrame) -> tuple[str, str]:
+    """(name, source description) with any password hidden."""
+    if isinstance(source, pd.DataFrame):
+        return "DataFrame", f"a DataFrame of {len(source):,} rows"
+    text = redact(os.fspath(source))
+    if is_sql_url(text):
+        return text, text
+    return Path(text).name or text, text
+
+
+def _source_capabilities(tx: pd.DataFrame) -> dict[str, bool]:
+    return {
+        "transactions": True,
+        "timestamps": bool(tx["timestamp"].dt.normalize().nunique() > 1),
+        "products": bool(tx["product_id"].nunique() > 1),
+        "categories": bool("category" in tx.columns and tx["category"].notna().any()),
+        "prices": bool(tx["unit_price"].nunique() > 1),
+        "customers": False,
+        "truth": False,
+        "customer_table": False,
+    }
+
+
+def _nothing_left(cleaning: CleaningReport, where: str) -> InsufficientDataError:
+    if cleaning.rows_in == 0:
+        return InsufficientDataError(f"no usable lines after cleaning: {where} has no lines.")
+    return InsufficientDataError(
+        f"no usable lines after cleaning: {cleaning.n_removed:,} of {cleaning.rows_in:,} removed "
+        f"as {_removed_text(cleaning, meanings=True)}. Source: {where}. Nothing is left to "
+        "analyse: check the export (e.g. a file of returns only), or see every removed line "
+        "with `mining validate SOURCE`."
+    )
+
+
+def _split_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    unknown = sorted(set(options) - set(_LOAD_OPTIONS) - set(_CLEAN_OPTIONS))
+    if unknown:
+        raise ParameterError(
+            f"open_inputs got unknown source option(s) {unknown}. Reading options: "
+            f"{list(_LOAD_OPTIONS)}; cleaning options: {list(_CLEAN_OPTIONS)}."
+        )
+    load = {k: v for k, v in options.items() if k in _LOAD_OPTIONS}
+    clean = {k: v for k, v in options.items() if k in _CLEAN_OPTIONS}
+    return load, clean
+
+
+def _resolve_as_of(as_of: object, default: pd.Timestamp | None, default_rule: str,
+                   default_hint: str) -> tuple[pd.Timestamp | None, str]:
+    if not _given(as_of):
+        return default, default_rule
+    when = check_date(as_of, "as_of", _OWNER,
+                      f"Leave it empty to use {default_hint}." if default_hint else "")
+    try:
+        aware = pd.Timestamp(as_of).tzinfo is not None  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # pragma: no cover - check_date accepted it
+        aware = False
+    return when, (f"given as {as_of!s}, converted to UTC" if aware else "given")
+
+
+def open_inputs(
+    *,
+    dataset: str = "demo",
+    source: str | os.PathLike[str] | pd.DataFrame | None = "",
+    as_of: str | pd.Timestamp | None = "",
+    size: str = "default",
+    random_state: int = 0,
+    seed: int | None = None,
+    columns: Mapping[str, str] | str | os.PathLike[str] | None = None,
+    requires: Sequence[str] = ("transactions",),
+    **source_options: Any,
+) -> Inputs:
+    """Open the data an analysis reads: a built-in dataset or your own source, cleaned, with
+    ``as_of`` resolved.
+
+    Parameters
+    ----------
+    dataset : str
+        A built-in dataset (:func:`mining.datasets.names`); ignored when ``source`` is set.
+    source : path, database URL or DataFrame, optional
+        Your own transactions (see :func:`mining.io.load_transactions`); empty or None: use
+        ``dataset``.
+    as_of : str or Timestamp, optional
+        The analysis date. Empty: the dataset's own date, or for a source the day after the last
+        clean purchase. Parsed by :func:`mining.errors.check_date` (time zones -> UTC).
+    size : {"default", "small"}
+        Demo size.
+    random_state : int
+        Seed of the demo data. ``seed=`` is accepted too (the notebooks' parameter name).
+    columns : dict or path, optional
+        Your column names -> the contract's, or a mapping file (``source`` only).
+    requires : sequence of str
+        Capabilities the caller needs (names of :data:`mining.datasets.CAPABILITY_REASONS`);
+        one the data lack is an ``InsufficientDataError`` with the reason. Default: order lines.
+    **source_options
+        ``source`` only: reading options of :func:`~mining.io.load_transactions` (``sep``,
+        ``date_format``, ``timezone``, ``table``, ...) and cleaning options of
+        :func:`~mining.schema.clean_transactions` (``cancelled_order_prefix``, ``not_after``, ...).
+
+    Returns
+    -------
+    Inputs
+
+    Raises
+    ------
+    ParameterError
+        A bad ``dataset``, ``size``, seed, ``as_of`` or option.
+    SchemaError
+        ``source`` breaks the transactions contract.
+    InsufficientDataError
+        No usable line after cleaning, no line before ``as_of``, or a capability in ``requires``
+        the data lack.
+    """
+    if seed is not None:
+        if random_state not in (0, seed):
+            raise ParameterError(
+                f"open_inputs got seed={seed!r} and random_state={random_state!r}; give one."
+            )
+        random_state = seed
+    unknown = [r for r in requires if r not in CAPABILITY_REASONS]
+    if unknown:
+        raise ParameterError(
+            f"The 'requires' parameter of {_OWNER} names unknown capabilities {unknown}; choose "
+            f"from {sorted(CAPABILITY_REASONS)}."
+        )
+    has_source = isinstance(source, pd.DataFrame) or _given(source)
+    ds: Dataset | None = None
+    if has_source:
+        if not isinstance(source, str | os.PathLike | pd.DataFrame):
+            raise ParameterError(
+                f"The 'source' parameter of {_OWNER} must be a file path, database URL or "
+                f"DataFrame. Got {type(source).__name__} instead."
+            )
+        name, where = _source_name(source)  # type: ignore[arg-type]
+        load_opts, clean_opts = _split_options(source_options)
+        raw = load_transactions(source, columns=columns, **load_opts)  # type: ignore[arg-type]
+        tx, cleaning = clean_transactions(raw, **clean_opts)
+        if tx.empty:
+            raise _nothing_left(cleaning, where)
+        caps = _source_capabilities(tx)
+        last = tx["timestamp"].max()
+        default = last.normalize() + pd.Timedelta(days=1)
+        default_rule = f"the day after the last clean purchase ({last:%Y-%m-%d})"
+        customers = truth = None
+    else:
+        if source_options or columns is not None:
+            given = sorted(source_options) + (["columns"] if columns is not None else [])
+            raise ParameterError(
+                f"open_inputs: {given} apply to your own `source` only, not to the built-in "
+                f"dataset {dataset!r}."
+            )
+        ds = datasets.load(dataset, size=size, seed=random_state)
+        name, where = ds.name, ds.source
+        tx, cleaning, customers, truth = ds.transactions, ds.cleaning, ds.customers, ds.truth
+        caps = dict(ds.capabilities)
+        if tx is not None and tx.empty and cleaning is not None:  # pragma: no cover - built-ins have lines
+            raise _nothing_left(cleaning, where)
+        default = None if ds.as_of is None else pd.Timestamp(ds.as_of)
+        default_rule = (f"the {ds.name} dataset's own date"
+                        + (f": {ds.as_of_rule}" if ds.as_of_rule else "")
+                        if default is not None else "no transactions: the data have no date")
+    hint = f"{default_rule}, {_day(default)}" if default is not None else ""
+    when, rule = _resolve_as_of(as_of, default, default_rule, hint)
+    missing = [CAPABILITY_REASONS[r] for r in requires if not caps.get(r, False)]
+    if missing:
+        raise InsufficientDataError(
+            f"{name} cannot serve this analysis: " + "; ".join(missing) + "."
+        )
+    if tx is not None and when is not None and _given(as_of) and not (tx["timestamp"] < when).any():
+        raise InsufficientDataError(
+            f"no purchases before as_of {_day(when)}: the data of {name} start on "
+            f"{tx['timestamp'].min():%Y-%m-%d}. Choose a later as_of, or leave it empty to use "
+            f"{hint}."
+        )
+    return Inputs(name=name, transactions=tx, cleaning=cleaning, as_of=when, as_of_rule=rule,
+                  customers=customers, truth=truth, capabilities=caps, source=where, dataset=ds)
