@@ -6,6 +6,7 @@
     ├── SchemaError              the input table breaks the data contract (lists every problem)
     ├── ParameterError           a function or notebook parameter is out of range (also a ValueError)
     ├── InsufficientDataError    valid input, but too little of it for the analysis asked for
+    ├── NotFittedError           a model used before ``fit`` (also scikit-learn's NotFittedError)
     └── BudgetError              a mining run would exceed its pattern-count, memory or time budget
 
     DataWarning (UserWarning)    a stated choice made while reading data (e.g. which date order
@@ -17,9 +18,10 @@ Every message says what is wrong, where (column, row numbers, parameter) and wha
 from __future__ import annotations
 
 import pandas as pd
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 __all__ = ["BudgetError", "DataWarning", "InsufficientDataError", "MiningError",
-           "ParameterError", "SchemaError", "check_date"]
+           "NotFittedError", "ParameterError", "SchemaError", "check_date"]
 
 
 class MiningError(Exception):
@@ -48,6 +50,11 @@ class ParameterError(MiningError, ValueError):
 
 class InsufficientDataError(MiningError):
     """The data are valid but too few for the requested analysis."""
+
+
+class NotFittedError(MiningError, _SklearnNotFittedError):
+    """A model was used before ``fit``; catchable as ``sklearn.exceptions.NotFittedError`` too
+    (which is itself a ``ValueError`` and ``AttributeError``)."""
 
 
 class BudgetError(MiningError):
