@@ -18,9 +18,9 @@ Every message says what is wrong, where (column, row numbers, parameter) and wha
 from __future__ import annotations
 
 import pandas as pd
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
-__all__ = ["BudgetError", "DataWarning", "InsufficientDataError", "MiningError",
+__all__ = [  # noqa: F822 - NotFittedError comes from __getattr__
+           "BudgetError", "DataWarning", "InsufficientDataError", "MiningError",
            "NotFittedError", "ParameterError", "SchemaError", "check_date"]
 
 
@@ -50,11 +50,6 @@ class ParameterError(MiningError, ValueError):
 
 class InsufficientDataError(MiningError):
     """The data are valid but too few for the requested analysis."""
-
-
-class NotFittedError(MiningError, _SklearnNotFittedError):
-    """A model was used before ``fit``; catchable as ``sklearn.exceptions.NotFittedError`` too
-    (which is itself a ``ValueError`` and ``AttributeError``)."""
 
 
 class BudgetError(MiningError):
@@ -102,3 +97,19 @@ def check_date(value: object, name: str, owner: str, hint: str = "") -> pd.Times
     if when.tzinfo is not None:
         when = when.tz_convert("UTC").tz_localize(None)
     return when
+
+
+def __getattr__(name: str) -> type:
+    """``NotFittedError`` is built on first use: it subclasses scikit-learn's, and importing
+    scikit-learn costs about a second, which ``import mining.errors`` should not pay."""
+    if name == "NotFittedError":
+        from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+        cls = type("NotFittedError", (MiningError, _SklearnNotFittedError), {
+            "__doc__": "A model was used before ``fit``; also a scikit-learn ``NotFittedError`` "
+                       "(so a ``ValueError`` and an ``AttributeError``).",
+            "__module__": __name__,
+        })
+        globals()["NotFittedError"] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
