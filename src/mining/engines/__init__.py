@@ -49,16 +49,21 @@ def spark_available() -> bool:
     return importlib.util.find_spec("pyspark") is not None
 
 
-def use_engine(engine: str, local_fn: Callable[..., Any], spark_fn: Callable[..., Any], *,
+def use_engine(engine: str, local_fn: Callable[..., Any], spark_fn: Callable[..., Any] | str, *,
                owner: str | None = None) -> Callable[..., Any]:
     """The implementation for ``engine``: ``local_fn`` for "pandas", ``spark_fn`` for "spark".
+
+    The one dispatch behind every public function that takes ``engine=``.
 
     Parameters
     ----------
     engine : {"pandas", "spark"}
         The caller's ``engine`` argument (validated here).
-    local_fn, spark_fn : callable
-        The two implementations; they take the same data argument and options.
+    local_fn : callable
+        The pandas implementation.
+    spark_fn : callable or str
+        The Spark implementation, or its path ``"mining.basket._spark:frequent_itemsets_spark"``,
+        imported only when ``engine="spark"`` (so the pandas path never imports Spark code).
     owner : str, optional
         Name used in the error message (default: ``local_fn.__name__``).
 
@@ -66,6 +71,15 @@ def use_engine(engine: str, local_fn: Callable[..., Any], spark_fn: Callable[...
     --------
     >>> use_engine("pandas", len, sum)([1, 2])
     2
+    >>> use_engine("spark", len, "builtins:sum")([1, 2])
+    3
     """
     check_engine(engine, owner or getattr(local_fn, "__name__", "this function"))
-    return spark_fn if engine == "spark" else local_fn
+    if engine != "spark":
+        return local_fn
+    if isinstance(spark_fn, str):
+        import importlib
+
+        module, _, attr = spark_fn.partition(":")
+        return getattr(importlib.import_module(module), attr)
+    return spark_fn
