@@ -271,8 +271,8 @@ def test_write_index_escapes_text_and_shows_errors(tmp_path):
     assert "A &amp; &lt;b&gt;B&lt;/b&gt;" in page
     assert "<b>B</b>" not in page
     assert "&lt;x&gt;" in page
-    assert '<pre class="error">KeyError: &#x27;col&#x27; &lt;missing&gt; at In [3]' in page
-    assert "df[&#x27;col&#x27;]" in page
+    assert '<pre class="error">KeyError: &#39;col&#39; &lt;missing&gt; at In [3]' in page
+    assert "df[&#39;col&#39;]" in page
     assert 'class="status failed"' in page and 'class="status skipped"' in page
     assert "not ready" in page
     assert "abcdef123456 (uncommitted changes)" in page

@@ -4,16 +4,18 @@ are pruned, `latest` points to the newest, and the index shows data, thumbnails 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from mining.errors import MiningError
+from mining.inputs import open_inputs
 from mining.report import (
-    _finalise_run_dir,
     complete_runs,
     data_key,
     data_summary,
+    finalise_run_dir,
     load_config,
     make_run_dir,
     prune_runs,
@@ -46,7 +48,7 @@ def test_partial_folder_is_renamed_when_done_and_never_clashes(tmp_path):
     assert partial.name.startswith(".partial-") and partial.name.endswith("-demo")
     assert complete_runs(tmp_path) == []  # hidden until finished
     (partial / "run.json").write_text("{}")
-    final = _finalise_run_dir(partial)
+    final = finalise_run_dir(partial)
     assert final.name == partial.name[len(".partial-"):]
     assert complete_runs(tmp_path) == [final]
 
@@ -79,6 +81,21 @@ def test_data_summary_of_the_demo_and_of_a_bad_source(tmp_path):
     assert s["removed"]["duplicate_line"] > 0
     bad = data_summary({"source": str(tmp_path / "missing.csv")})
     assert "error" in bad
+
+
+def test_the_data_line_is_the_one_of_mining_inputs():
+    params = {"dataset": "demo", "size": "small", "seed": 0}
+    opened = open_inputs(dataset="demo", size="small", seed=0)
+    assert data_summary(params) == {**opened.to_dict(), "summary": opened.summary()}
+    dated = {**params, "as_of": "2025-06-30"}
+    assert data_key(dated) == "dataset=demo, size=small, seed=0, as_of=2025-06-30"
+    s = data_summary(dated)
+    assert s["as_of"].startswith("2025-06-30") and s["as_of_rule"] == "given"
+    assert s["summary"].endswith("as_of 2025-06-30, given")
+
+
+def test_the_index_template_ships_with_the_package():
+    assert resources.files("mining.report").joinpath("templates", "index.html.j2").is_file()
 
 
 @pytest.mark.slow

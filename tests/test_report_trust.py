@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -26,21 +27,23 @@ import pandas as pd
 import pytest
 
 from mining import datasets
-from mining import report as rep
 from mining.cli import main
-from mining.errors import ParameterError
+from mining.errors import MiningError, ParameterError
 from mining.report import (
     ConfigError,
     WriteError,
     check_parameters,
     clean_stale_partials,
     complete_runs,
+    data_fingerprint,
     load_config,
     make_run_dir,
     prune_runs,
+    run_label,
     run_lock,
     run_notebook,
     run_one,
+    run_report,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -138,7 +141,7 @@ def test_parameter_errors_never_print_the_password(tmp_path, capsys):
 def test_run_folder_label_of_a_url_without_database_path_has_no_password(tmp_path):
     for url in (f"postgresql://u:{SECRET}@host", f"postgresql://:{SECRET}@host/",
                 f"postgresql://u:{SECRET}@x@host:5432"):
-        label = rep._label({"source": url}, "report")
+        label = run_label({"source": url}, "report")
         assert SECRET not in label and label == "host"
         assert SECRET not in make_run_dir(tmp_path, label).name
 
@@ -220,14 +223,14 @@ def _two_notebook_config(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_a_full_disk_is_reported_with_exit_code_3_and_keeps_what_finished(
         tmp_path, monkeypatch, capsys):
-    real_export = rep._export_html
+    real_write_text = Path.write_text
 
-    def export(nb_path, html_path, nocode_path, **kw):
-        if html_path.stem == "second":
-            raise OSError(errno.ENOSPC, "No space left on device", str(html_path))
-        return real_export(nb_path, html_path, nocode_path, **kw)
+    def write_text(self, *args, **kw):  # the disk fills up while notebook "second" is exported
+        if self.suffix == ".html" and self.name.startswith("second."):
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write_text(self, *args, **kw)
 
-    monkeypatch.setattr(rep, "_export_html", export)
+    monkeypatch.setattr(Path, "write_text", write_text)
     out = tmp_path / "out"
     code = main(["report", "--config", str(_two_notebook_config(tmp_path)), "--out", str(out)])
     captured = capsys.readouterr()
@@ -355,7 +358,7 @@ def test_a_partial_folder_of_a_killed_run_is_marked_stale_by_the_next_run(tmp_pa
         assert proc.stdout.readline().strip() == "ready"
         (partial,) = out.glob(".partial-*")
         # live: its lock is held, a second run is refused and its folder is never touched
-        with pytest.raises(rep.MiningError, match="Another report run"):
+        with pytest.raises(MiningError, match="Another report run"):
             with run_lock(out):
                 pass
         assert clean_stale_partials(out) == [] and partial.is_dir()
@@ -379,7 +382,7 @@ def test_a_partial_folder_of_a_live_process_is_left_alone(tmp_path):
         other = tmp_path / ".partial-20260101-000000Z-other"
         other.mkdir()
         (other / ".owner").write_text(json.dumps({"pid": sleeper.pid,
-                                                  "host": rep.socket.gethostname()}))
+                                                  "host": socket.gethostname()}))
         notes: list[str] = []
         assert clean_stale_partials(tmp_path, notes.append) == []
         assert live.is_dir() and other.is_dir()
@@ -474,12 +477,12 @@ def _row_digest(frame: pd.DataFrame) -> str:
 
 def test_the_stamp_of_a_built_in_dataset_hashes_its_rows(tmp_path, monkeypatch):
     params = {"dataset": "demo", "size": "small", "seed": 0}
-    rows = datasets.load("demo", size="small", seed=0).transactions
-    digest, text = rep._data_fingerprint(params, tmp_path)
+    rows = datasets.load("demo", size="small", random_state=0).transactions
+    digest, text = data_fingerprint(params, tmp_path)
     assert digest == _row_digest(rows)
     assert f"sha256 of the {len(rows):,} clean rows" in text
     assert digest != hashlib.sha256(b"demo|size=small|seed=0").hexdigest()
-    assert rep._data_fingerprint({**params, "seed": 1}, tmp_path)[0] != digest
+    assert data_fingerprint({**params, "seed": 1}, tmp_path)[0] != digest
     real = datasets.load
 
     def changed_generator(*a, **kw):
@@ -488,7 +491,7 @@ def test_the_stamp_of_a_built_in_dataset_hashes_its_rows(tmp_path, monkeypatch):
         return ds
 
     monkeypatch.setattr(datasets, "load", changed_generator)
-    assert rep._data_fingerprint(params, tmp_path)[0] != digest  # same name, new rows: new stamp
+    assert data_fingerprint(params, tmp_path)[0] != digest  # same name, new rows: new stamp
 
 
 @pytest.mark.slow
@@ -496,9 +499,9 @@ def test_a_run_generates_each_dataset_once(tmp_path, monkeypatch):
     real = datasets.load
     calls: list[tuple] = []
 
-    def counting(name, *, size="default", seed=0, **kw):
-        calls.append((name, size, seed))
-        return real(name, size="small", seed=seed, **kw)  # small: fast
+    def counting(name, *, size="default", random_state=0, **kw):
+        calls.append((name, size, random_state))
+        return real(name, size="small", random_state=random_state, **kw)  # small: fast
 
     monkeypatch.setattr(datasets, "load", counting)
     cfg = _config(tmp_path / "c.yaml", f"""\
@@ -507,7 +510,7 @@ def test_a_run_generates_each_dataset_once(tmp_path, monkeypatch):
           - {{notebook: {OK_NB}, name: first}}
           - {{notebook: {OK_NB}, name: second}}
         """)
-    run = rep.run_report(cfg, out=tmp_path / "out")
+    run = run_report(cfg, out=tmp_path / "out")
     assert run.ok
     assert calls == [("demo", "default", 0)]  # two notebooks: stamp and summary, one generation
     stamps = {json.loads((run.run_dir / n / "run.json").read_text())["data_sha256"]

@@ -1,0 +1,450 @@
+"""Run several notebooks as one run: the plan (every parameter checked before anything
+runs), one new run folder, one index, SIGTERM handled like Ctrl-C; :func:`run_report` (a
+config) and :func:`run_one` (one notebook)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import signal
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mining.errors import MiningError, ParameterError
+from mining.report._common import (
+    FAILED,
+    SKIPPED,
+    Echo,
+    RunTerminated,
+    WriteError,
+    _is_write_error,
+    _mining_version,
+    _now_iso,
+    _suggest,
+    _write_error,
+)
+from mining.report._config import _entry_name_problem, find_default_config, load_config
+from mining.report._execute import (
+    _check_kernel,
+    _Interrupted,
+    _kernel_environment,
+    _split_passwords,
+    run_notebook,
+)
+from mining.report._export import _add_thumbnail
+from mining.report._fingerprint import _git_info, _inputs_cache, data_key, data_summary
+from mining.report._index import write_index
+from mining.report._params import (
+    _check_timeout_arg,
+    _prepare,
+    _resolve_source,
+    check_parameters,
+    declared_parameters,
+)
+from mining.report._results import NotebookError, NotebookResult, ReportRun
+from mining.report._runs import (
+    _PARTIAL,
+    _point_latest,
+    clean_stale_partials,
+    finalise_run_dir,
+    make_run_dir,
+    prune_runs,
+    run_label,
+    run_lock,
+)
+from mining.secrets import redact
+
+__all__ = ["run_one", "run_report"]
+
+
+def _check_dataset_name(params: Mapping[str, Any]) -> None:
+    """An unknown built-in ``dataset`` (when no ``source`` is given) is an error before any
+    notebook runs, naming the datasets there are."""
+    name = params.get("dataset")
+    if params.get("source") or name in (None, ""):
+        return
+    from mining import datasets
+
+    if str(name) not in datasets.names():
+        raise ParameterError(
+            f"Unknown dataset {name!r}; built-in datasets: {', '.join(datasets.names())} "
+            "(`mining datasets list` describes them), or pass -p source FILE for your own data."
+        )
+
+
+def _unsupported(params: dict[str, Any], requires: list[str]) -> str | None:
+    """Why a built-in dataset cannot serve a notebook that ``requires`` these capabilities
+    (``None``: it can, or the notebook reads the user's own ``source``)."""
+    if not requires or params.get("source") or not params.get("dataset"):
+        return None
+    from mining import datasets
+
+    name = str(params["dataset"])
+    if name not in datasets.names():
+        return None  # the notebook's own check reports the unknown name
+    reasons = datasets.missing_requirements(name, requires)
+    return f"dataset {name!r} has {'; '.join(reasons)}" if reasons else None
+
+
+@dataclass
+class _Planned:
+    name: str
+    title: str
+    notebook: Path
+    parameters: dict[str, Any]
+    skip: str | None
+    timeout: float
+    password: str | None = field(default=None, repr=False)
+
+
+@contextlib.contextmanager
+def _sigterm_stops_the_run() -> Iterator[None]:
+    """While a run goes, SIGTERM raises :class:`RunTerminated` (a KeyboardInterrupt), so the run
+    stops in order: the notebook is marked interrupted, the index of what finished is written.
+    Only in the main thread (signal handlers cannot be installed elsewhere)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        raise RunTerminated("stopped by SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _execute_plan(plan: list[_Planned], *, out: str | os.PathLike[str], echo: Echo | None,
+                  keep: int | None = None, **settings: Any) -> ReportRun:
+    """Check the kernel and ``keep``, take the out folder's lock, then run the plan
+    (:func:`_execute_locked`, which gets ``settings``: label, meta, kernel_name, progress,
+    fail_fast)."""
+    _check_kernel(settings["kernel_name"])
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
+        raise ParameterError(f"keep must be a whole number of runs >= 1. Got {keep!r} instead.")
+    say = (lambda text, **kw: echo(redact(text), **kw)) if echo else None
+    with run_lock(out), _sigterm_stops_the_run(), _inputs_cache():
+        clean_stale_partials(out, say)
+        return _execute_locked(plan, out=Path(out), echo=say, keep=keep, **settings)
+
+
+def _move_outputs(results: list[NotebookResult], old: Path, new: Path) -> None:
+    """Point result paths at the renamed run folder."""
+    for r in results:
+        for key, path in list(r.outputs.items()):
+            try:
+                r.outputs[key] = new / Path(path).relative_to(old)
+            except ValueError:
+                pass
+
+
+def _skipped(item: _Planned, reason: str) -> NotebookResult:
+    return NotebookResult(
+        name=item.name, status=SKIPPED, duration_s=0.0, parameters=dict(item.parameters),
+        title=item.title, notebook=item.notebook, passed=dict(item.parameters),
+        skip_reason=reason,
+    )
+
+
+def _execute_locked(
+    plan: list[_Planned],
+    *,
+    out: Path,
+    label: str,
+    meta: dict[str, Any],
+    kernel_name: str,
+    progress: bool,
+    fail_fast: bool,
+    echo: Echo | None,
+    keep: int | None,
+) -> ReportRun:
+    started = _now_iso()
+    t0 = time.perf_counter()
+    work_dir = make_run_dir(out, label, partial=True)
+    git_info = _git_info(plan[0].notebook.parent) if plan else None
+    meta = {
+        **meta,
+        "run_id": work_dir.name[len(_PARTIAL):],
+        "dataset": redact(label),
+        "started": started,
+        "mining_version": _mining_version(),
+        "git": git_info,
+        "python": platform.python_version(),
+        "kernel": kernel_name,
+    }
+    results: list[NotebookResult] = []
+    n = len(plan)
+    summaries: dict[str, dict[str, Any]] = {}
+
+    def finish() -> ReportRun:
+        meta["finished"] = _now_iso()
+        meta["duration_s"] = round(time.perf_counter() - t0, 3)
+        meta["data"] = summaries
+        run_dir = work_dir
+        try:
+            write_index(work_dir, results, meta)
+            run_dir = finalise_run_dir(work_dir)
+        except OSError as exc:
+            if not _is_write_error(exc):
+                raise
+            first = meta.get("write_error")
+            meta["write_error"] = str(_write_error(exc, "the run's index"))
+            if first:
+                meta["write_error"] = f"{first}\n{meta['write_error']}"
+            meta["write_error"] += f" The unfinished run stays in {work_dir}."
+        _move_outputs(results, work_dir, run_dir)
+        if not meta.get("interrupted") and not meta.get("write_error"):
+            _point_latest(out, run_dir)
+            if keep:
+                removed = prune_runs(out, keep, protect=[run_dir])
+                if removed and echo:
+                    echo(f"removed {len(removed)} old run(s), keeping the newest {keep}")
+        return ReportRun(run_dir=run_dir, results=results, meta=meta)
+
+    run_dir = work_dir
+    stop_reason: str | None = None
+    i = 0
+    try:
+        for i, item in enumerate(plan, start=1):
+            head = f"[{i}/{n}] {item.name} ..."
+            reason = item.skip or stop_reason
+            if reason:
+                results.append(_skipped(item, reason))
+                if echo:
+                    echo(f"{head} skipped ({reason})")
+                continue
+            if echo:
+                echo(head if progress else f"{head} ",
+                     **({} if progress else {"end": "", "flush": True}))
+            try:
+                with _kernel_environment(item.password):
+                    result = run_notebook(
+                        item.notebook, run_dir / item.name, parameters=item.parameters,
+                        kernel_name=kernel_name, timeout=item.timeout, name=item.name,
+                        title=item.title, progress=progress, git=git_info,
+                        password=item.password,
+                    )
+                    key = data_key(result.parameters)  # the key the index looks up
+                    if key and key not in summaries:
+                        summaries[key] = data_summary(result.parameters)
+            except WriteError as exc:
+                folder = run_dir / item.name
+                files = {"notebook": folder / f"{item.name}.ipynb",
+                         "html": folder / f"{item.name}.html",
+                         "html_nocode": folder / f"{item.name}.nocode.html"}
+                result = NotebookResult(
+                    name=item.name, status=FAILED, duration_s=0.0,
+                    parameters=dict(item.parameters), title=item.title, notebook=item.notebook,
+                    passed=dict(item.parameters),
+                    outputs={k: v for k, v in files.items() if v.is_file()},
+                    error=NotebookError("WriteError", str(exc)),
+                )
+                meta["write_error"] = str(exc)
+                stop_reason = "not run: the run's output could not be written"
+            except _Interrupted as exc:
+                results.append(exc.result)
+                raise
+            results.append(result)
+            _add_thumbnail(result, run_dir / item.name)
+            if echo:
+                prefix = f"{item.name}: " if progress else ""
+                line = f"{prefix}{result.status} ({result.duration_s:.1f} s)"
+                if result.error is not None:
+                    line += f": {result.error.summary}"
+                echo(line)
+            if fail_fast and result.status == FAILED and stop_reason is None:
+                stop_reason = f"after {item.name} failed (--fail-fast)"
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "signal", None):
+            meta["stopped_by"] = exc.signal  # type: ignore[attr-defined]
+        done = {r.name for r in results}
+        for rest in plan:
+            if rest.name not in done:
+                results.append(_skipped(rest, "run interrupted"))
+        if echo:
+            echo("interrupted")
+        meta["interrupted"] = True
+        with contextlib.suppress(OSError):
+            finish()
+        raise
+    return finish()
+
+
+def run_report(
+    config: str | os.PathLike[str] | None = None,
+    *,
+    dataset: str | None = None,
+    size: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    keep: int | None = None,
+    timeout: float | None = None,
+    kernel_name: str | None = None,
+    progress: bool = False,
+    fail_fast: bool = False,
+    echo: Echo | None = None,
+) -> ReportRun:
+    """Run every notebook a config lists into a new run folder and write its index.
+
+    Parameter precedence, lowest first: the notebook's own defaults, the config's ``defaults``
+    (given only to notebooks that declare them), the entry's ``parameters`` (must be declared),
+    then ``dataset``/``size`` and ``overrides`` (given to every notebook that declares them).
+    Every notebook's parameters are checked before anything runs.
+
+    Parameters
+    ----------
+    config : path, optional
+        YAML config (default: :func:`find_default_config`).
+    dataset, size : str, optional
+        Override the ``dataset`` and ``size`` parameters.
+    out : path, optional
+        Parent folder of the run folder ``<YYYYmmdd-HHMMSS>Z-<dataset>`` (default: the config's
+        ``out``, else ``reports``). The run is written to ``.partial-<name>`` and renamed when
+        done; ``<out>/latest`` and ``<out>/latest.html`` then point to it. A lock file stops a
+        second run into the same folder while one is running.
+    keep : int, optional
+        Keep only the newest ``keep`` complete runs in ``out`` (>= 1; default: the config's
+        ``keep``, else all); see :func:`prune_runs`. Never deletes the run just made.
+    overrides : mapping, optional
+        More parameters (``-p NAME VALUE``); text is converted per notebook.
+    timeout : float, optional
+        Seconds per cell (default: the config's ``timeout``, else 600).
+    kernel_name : str, optional
+        Jupyter kernel (default: the config's ``kernel``, else python3).
+    progress : bool, default False
+        papermill progress bar and notebook output while running.
+    fail_fast : bool, default False
+        After the first failure, skip the remaining notebooks.
+    echo : callable, optional
+        ``print``-like function for progress lines (``[1/3] name ... ok (12.3 s)``).
+
+    Returns
+    -------
+    ReportRun
+        ``run_dir``, ``results`` and ``ok`` (False when any notebook failed).
+
+    Raises
+    ------
+    ConfigError, ParameterError
+        Before anything runs: bad config, a parameter no notebook (or this entry's notebook)
+        declares, a value of the wrong type, a timeout <= 0, keep < 1.
+    WriteError
+        ``out`` cannot be written at all (read-only, no permission). A write failure during the
+        run does not raise: the run is returned with ``meta["write_error"]`` set.
+    RunTerminated, KeyboardInterrupt
+        SIGTERM or Ctrl-C; the index of what finished is written first.
+    """
+    cfg_path = Path(config) if config is not None else find_default_config()
+    cfg = load_config(cfg_path)
+    cli: dict[str, Any] = {}
+    if dataset is not None:
+        cli["dataset"] = dataset
+    if size is not None:
+        cli["size"] = size
+    cli.update(overrides or {})
+    if "source" in cli:
+        cli["source"] = _resolve_source(cli["source"], Path.cwd())
+    if timeout is not None:
+        timeout = _check_timeout_arg(timeout)
+    _check_dataset_name({**cfg["defaults"], **cli})
+
+    declared: dict[str, set[str]] = {}
+    errors: list[str] = []
+    for entry in cfg["notebooks"]:
+        try:
+            declared[entry["name"]] = set(declared_parameters(entry["notebook"]))
+        except MiningError as exc:
+            if entry["skip"] is None:
+                errors.append(str(exc))
+    everything = set().union(*declared.values()) if declared else set()
+    for origin, params in (("the config's 'defaults'", cfg["defaults"]),
+                           ("the command line", cli)):
+        for key in params:
+            if key not in everything:
+                errors.append(
+                    f"Parameter {key!r} from {origin} is declared by none of the notebooks in "
+                    f"{cfg_path}.{_suggest(key, sorted(everything))} "
+                    f"Declared: {', '.join(sorted(everything)) or '(none)'}."
+                )
+    plan: list[_Planned] = []
+    for entry in cfg["notebooks"]:
+        names = declared.get(entry["name"], set())
+        params = {k: v for k, v in cfg["defaults"].items() if k in names}
+        params.update(entry["parameters"])
+        params.update({k: v for k, v in cli.items() if k in names})
+        if entry["skip"] is None:
+            entry["skip"] = _unsupported(params, entry.get("requires", []))
+        if entry["skip"] is None:
+            try:
+                params = check_parameters(entry["notebook"], params)
+            except ParameterError as exc:
+                errors.append(str(exc))
+        password: str | None = None
+        try:
+            params, password = _split_passwords(params)
+        except ParameterError as exc:
+            errors.append(str(exc))
+        plan.append(_Planned(
+            name=entry["name"], title=entry["title"], notebook=entry["notebook"],
+            parameters=params, skip=entry["skip"],
+            timeout=timeout if timeout is not None else entry["timeout"], password=password,
+        ))
+    if errors:
+        raise ParameterError(redact("\n".join(dict.fromkeys(errors))))
+
+    label_params, _ = _split_passwords({**cfg["defaults"], **cli})
+    meta = {
+        "title": cfg["title"],
+        "config": str(cfg_path.resolve()),
+        "overrides": redact(_split_passwords(cli)[0]),
+    }
+    return _execute_plan(
+        plan, out=out if out is not None else (cfg["out"] or "reports"),
+        label=run_label(label_params, "report"), meta=meta,
+        kernel_name=kernel_name or cfg["kernel"], progress=progress, fail_fast=fail_fast,
+        echo=echo, keep=keep if keep is not None else cfg["keep"],
+    )
+
+
+def run_one(
+    notebook: str | os.PathLike[str],
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    out: str | os.PathLike[str] = "reports",
+    timeout: float = 600,
+    kernel_name: str = "python3",
+    progress: bool = False,
+    echo: Echo | None = None,
+) -> ReportRun:
+    """Run one notebook into a new run folder with an index of one (``mining run``).
+
+    Same layout and checks as :func:`run_report`; the folder is named after the notebook's
+    ``dataset`` (or ``source``) parameter, else the notebook's name.
+    """
+    nb_path = Path(notebook).resolve()
+    if not nb_path.is_file():
+        raise MiningError(f"Notebook {notebook} not found.")
+    timeout = _check_timeout_arg(timeout)
+    problem = _entry_name_problem(nb_path.stem)
+    if problem:
+        raise ParameterError(f"Notebook {nb_path.name}: its name {nb_path.stem!r} {problem}; "
+                             "rename the file.")
+    passed, final = _prepare(nb_path, parameters)
+    passed, password = _split_passwords(passed)
+    final, _ = _split_passwords(final)
+    plan = [_Planned(name=nb_path.stem, title=nb_path.stem, notebook=nb_path, parameters=passed,
+                     skip=None, timeout=timeout, password=password)]
+    meta = {"title": f"mining run {nb_path.name}", "config": None, "overrides": redact(passed)}
+    return _execute_plan(
+        plan, out=out, label=run_label(final, nb_path.stem), meta=meta, kernel_name=kernel_name,
+        progress=progress, fail_fast=False, echo=echo,
+    )
