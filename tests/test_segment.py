@@ -14,7 +14,13 @@ from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
 from mining import segment
-from mining.errors import InsufficientDataError, MiningError, ParameterError, SchemaError
+from mining.errors import (
+    InsufficientDataError,
+    MiningError,
+    NotFittedError,
+    ParameterError,
+    SchemaError,
+)
 from mining.segment import CustomerSegmenter
 
 # three planted groups whose concept is known by construction:
@@ -202,15 +208,19 @@ def test_no_default_feature_in_table():
 
 def test_choose_k_table_and_rule(planted):
     X, _ = planted
-    table = segment.choose_k(X, k_range=(2, 6))
+    selection = segment.choose_k(X, k_range=(2, 6))
+    assert isinstance(selection, segment.KSelection)
+    table = selection.table
     assert list(table.index) == [2, 3, 4, 5, 6]
     assert {"silhouette", "calinski_harabasz", "davies_bouldin", "inertia", "bic",
             "chosen"} <= set(table.columns)
     assert table["chosen"].sum() == 1
-    assert table.index[table["chosen"]][0] == 3
+    assert table.index[table["chosen"]][0] == selection.k == 3
     assert table["bic"].isna().all()  # BIC only for mixtures
     assert table["inertia"].is_monotonic_decreasing
-    assert "silhouette" in table.attrs["rule"]
+    assert "silhouette" in selection.rule
+    assert selection.algorithm == "kmeans"
+    assert "rule" not in table.attrs  # the rule is a documented attribute, not DataFrame.attrs
     # the documented rule holds: the k named by at least two of the three criteria
     votes = [table["silhouette"].idxmax(), table["calinski_harabasz"].idxmax(),
              table["davies_bouldin"].idxmin()]
@@ -219,9 +229,11 @@ def test_choose_k_table_and_rule(planted):
 
 def test_choose_k_gmm_uses_bic(planted):
     X, _ = planted
-    table = segment.choose_k(X, algorithm="gmm", k_range=(2, 4))
+    selection = segment.choose_k(X, algorithm="gmm", k_range=(2, 4))
+    table = selection.table
     assert table["bic"].notna().all()
-    assert table.index[table["chosen"]][0] == table["bic"].idxmin()
+    assert table.index[table["chosen"]][0] == selection.k == table["bic"].idxmin()
+    assert "BIC" in selection.rule
 
 
 def test_vote_rule_by_hand():
@@ -231,25 +243,44 @@ def test_vote_rule_by_hand():
         index=pd.Index([2, 3, 4], name="k"),
     )
     # silhouette names 2, Calinski-Harabasz and Davies-Bouldin name 3: the majority wins
-    assert segment._pick_k(table, "kmeans") == 3
+    assert segment.pick_k(table, "kmeans") == 3
     # all three differ: the silhouette's k wins
     table.loc[4, "davies_bouldin"] = 0.5
     table.loc[3, "davies_bouldin"] = 1.0
     table.loc[2, "calinski_harabasz"] = 100.0
     table.loc[3, "calinski_harabasz"] = 120.0
-    assert segment._pick_k(table, "kmeans") == 2
+    assert segment.pick_k(table, "kmeans") == 2
     # silhouette and Davies-Bouldin agree against Calinski-Harabasz
     table.loc[2, "davies_bouldin"] = 0.4
-    assert segment._pick_k(table, "kmeans") == 2
+    assert segment.pick_k(table, "kmeans") == 2
     # without silhouettes (a single segment everywhere) the smallest k
     table["silhouette"] = np.nan
-    assert segment._pick_k(table, "kmeans") == 2
+    assert segment.pick_k(table, "kmeans") == 2
 
 
 def test_class_and_function_share_the_k_table(fitted, planted):
     X, _ = planted
-    table = segment.choose_k(X)
-    pd.testing.assert_frame_equal(table, fitted.k_selection_)
+    selection = segment.choose_k(X)
+    pd.testing.assert_frame_equal(selection.table, fitted.k_selection_.table)
+    assert (selection.k, selection.rule) == (fitted.k_selection_.k, fitted.k_selection_.rule)
+    assert fitted.k_selection_.k == fitted.n_clusters_
+
+
+def test_k_selection_reads_like_the_old_table_for_one_release(fitted):
+    import copy
+    import pickle
+
+    sel = fitted.k_selection_
+    assert str(sel).startswith(f"k = {sel.k} of [2, 3")
+    with pytest.warns(DeprecationWarning, match=r"use \.table"):
+        assert sel["chosen"].sum() == 1
+    with pytest.warns(DeprecationWarning):
+        assert sel.attrs["rule"] == sel.rule
+    with pytest.warns(DeprecationWarning):
+        assert sel.index[sel.table["chosen"]][0] == sel.k
+    with pytest.raises(AttributeError):
+        _ = sel.no_such_column
+    assert copy.deepcopy(sel).k == pickle.loads(pickle.dumps(sel)).k == sel.k
 
 
 def test_fixed_k_has_no_selection_table(planted):
@@ -350,10 +381,23 @@ def test_integer_thresholds_read_as_integers():
 
 
 def test_rule_text_merges_bounds_on_one_column():
-    assert segment._condition("x", 3.0, 10.0, False) == "3 < x <= 10"
-    assert segment._condition("n", 2.5, 6.5, True) == "3 <= n <= 6"
-    assert segment._condition("n", 2.5, 3.5, True) == "n = 3"
-    assert segment._condition("m", None, 1234.5, False) == "m <= 1,234"
+    def conditions(values: list[float], labels: list[int]) -> set[str]:
+        X = pd.DataFrame({"x": values}, index=pd.Index([f"c{i}" for i in range(len(values))],
+                                                       name="customer_id"))
+        rules = segment.describe_segments(X, labels, features=["x"], revenue=None).rules
+        return set(rules["conditions"])
+
+    # the middle segment lies between two splits on the same column: one condition
+    assert conditions([1, 2, 2.9, 3.1, 5, 7, 9.9, 10.1, 12, 14],
+                      [0, 0, 0, 1, 1, 1, 1, 0, 0, 0]) == {"x <= 3", "3 < x <= 10", "x > 10"}
+    # integer columns: whole-number bounds, and a single value reads "x = 3"
+    assert conditions([1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 7, 8],
+                      [0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]) == {"x <= 2", "3 <= x <= 6", "x >= 7"}
+    assert conditions([1, 2, 3, 3, 4, 5, 1, 2, 4, 5],
+                      [0, 0, 1, 1, 0, 0, 0, 0, 0, 0]) == {"x <= 2", "x = 3", "x >= 4"}
+    # thousands get a separator
+    assert conditions([1000.5, 1100.25, 1200.5, 1234, 1234, 1235, 1300.5, 1400.5, 1500.5, 1600.5],
+                      [0] * 5 + [1] * 5) == {"x <= 1,234", "x > 1,234"}
 
 
 def test_fitted_description_names_the_planted_groups(fitted, planted):
@@ -380,22 +424,22 @@ def test_names_are_unique_when_profiles_clash():
     z = pd.DataFrame({"recency_days": [2.0, 2.1, 2.2], "n_orders": [-0.9, -0.6, -0.9],
                       "monetary_total": [-1.0, -1.0, -1.0], "tenure_days": [0.0, -1.0, 0.0]},
                      index=[0, 1, 2])
-    names = segment._name_segments(z, {0: None, 1: None, 2: "toys"},
+    names = segment.name_segments(z, {0: None, 1: None, 2: "toys"},
                                    pd.Series({0: 30, 1: 20, 2: 10}))
     # 0 and 1 clash on "lapsed low spenders": each adds its next strongest adjective
     assert names == {0: "lapsed occasional low spenders", 1: "lapsed new low spenders",
                      2: "lapsed low spenders (toys lovers)"}
     # identical profiles with nothing left to tell them apart get numbers; the largest stays plain
-    same = segment._name_segments(z.iloc[[0, 0]].set_axis([0, 1]), {}, pd.Series({0: 5, 1: 9}))
+    same = segment.name_segments(z.iloc[[0, 0]].set_axis([0, 1]), {}, pd.Series({0: 5, 1: 9}))
     assert same == {1: "lapsed occasional low spenders", 0: "lapsed occasional low spenders 2"}
     # the noun follows money: spend first, then order value
     one = pd.DataFrame({"monetary_total": [0.0, 0.0, 0.8], "monetary_mean_order": [-0.7, 0.9, 0]},
                        index=[0, 1, 2])
-    assert segment._name_segments(one, {}, pd.Series({0: 3, 1: 2, 2: 1})) == {
+    assert segment.name_segments(one, {}, pd.Series({0: 3, 1: 2, 2: 1})) == {
         0: "bargain hunters", 1: "big-ticket buyers", 2: "high spenders"}
     # without money columns the two most extreme features make the noun
     other = pd.DataFrame({"a": [1.0, -1.0], "b": [-2.0, 0.1]}, index=[0, 1])
-    assert segment._name_segments(other, {}, pd.Series({0: 1, 1: 1})) == {
+    assert segment.name_segments(other, {}, pd.Series({0: 1, 1: 1})) == {
         0: "customers with low b and high a", 1: "customers with low a and high b"}
 
 
@@ -443,7 +487,7 @@ def test_demo_planted_segments_are_recovered():
     from mining import datasets
     from mining.features import customer_table
 
-    ds = datasets.load("demo", seed=0)
+    ds = datasets.load("demo", random_state=0)
     table = customer_table(ds.transactions, as_of=ds.as_of)
     seg = CustomerSegmenter().fit(table)
     truth = ds.truth.segments.reindex(table.index)
@@ -476,13 +520,26 @@ def test_demo_planted_segments_are_recovered():
         ({"k_range": (2, 400)}, r"'k_range'.*only 180 customers"),
         ({"k_range": (5, 3)}, r"'k_range'.*k_min <= k_max"),
         ({"random_state": -1}, r"'random_state'"),
-        ({"random_state": None}, r"'random_state'"),
+        ({"random_state": 1.5}, r"'random_state'"),
     ],
 )
 def test_bad_parameters_raise_clear_errors(planted, params, match):
     X, _ = planted
     with pytest.raises(ParameterError, match=match):
         CustomerSegmenter(**params).fit(X)
+
+
+def test_random_state_takes_none_or_a_generator(planted):
+    X, truth = planted
+    a = CustomerSegmenter(n_clusters=3, random_state=np.random.default_rng(5)).fit(X)
+    b = CustomerSegmenter(n_clusters=3, random_state=np.random.default_rng(5)).fit(X)
+    pd.testing.assert_series_equal(a.labels_, b.labels_)
+    fresh = CustomerSegmenter(n_clusters=3, random_state=None).fit(X)
+    assert adjusted_rand_score(truth, fresh.labels_) > 0.95
+    res = segment.stability(X, segmenter=a, n_bootstrap=3, random_state=np.random.default_rng(1))
+    assert res.mean_ari > 0.9
+    d = segment.describe_segments(X, a.labels_, random_state=np.random.default_rng(2))
+    assert d.fidelity > 0.95
 
 
 def test_constant_feature_named_explicitly(planted):
@@ -511,9 +568,10 @@ def test_not_a_dataframe_or_duplicate_ids(planted):
         CustomerSegmenter().fit(pd.concat([X, X.head(3)]))
 
 
-def test_ward_refuses_huge_tables(planted, monkeypatch):
-    X, _ = planted
-    monkeypatch.setattr(segment, "WARD_MAX_CUSTOMERS", 100)
+def test_ward_refuses_huge_tables():
+    n = segment.WARD_MAX_CUSTOMERS + 1  # refused before any clustering: cheap to check
+    X = pd.DataFrame({"n_orders": np.arange(n, dtype=float) % 7},
+                     index=pd.Index([f"c{i}" for i in range(n)], name="customer_id"))
     with pytest.raises(ParameterError, match="minibatch_kmeans"):
         CustomerSegmenter(algorithm="ward").fit(X)
 
@@ -526,12 +584,26 @@ def test_choose_k_refuses_hdbscan(planted):
 
 def test_predict_errors(fitted, planted):
     X, _ = planted
-    with pytest.raises(ParameterError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         CustomerSegmenter().predict(X)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        _ = CustomerSegmenter().profile_
+    assert issubclass(NotFittedError, MiningError)
     with pytest.raises(SchemaError, match="'n_orders' is missing"):
         fitted.predict(X.drop(columns="n_orders"))
     with pytest.raises(ParameterError, match="'segmenter'"):
         segment.assign("not a model", X)
+
+
+def test_spark_kmeans_is_an_estimator_without_spark():
+    from sklearn.base import clone
+
+    km = segment.SparkKMeans(4, n_init=2, random_state=3)
+    assert km.get_params() == {"max_iter": 300, "n_clusters": 4, "n_init": 2,
+                               "random_state": 3, "spark": None, "tol": 1e-4}
+    assert clone(km.set_params(n_clusters=5)).n_clusters == 5
+    with pytest.raises(NotFittedError, match="not fitted"):
+        km.predict(np.zeros((2, 3)))
 
 
 def test_describe_segments_bad_labels(planted):
@@ -549,3 +621,10 @@ def test_errors_are_mining_errors():
 def test_module_doctest():
     result = doctest.testmod(segment, verbose=False)
     assert result.failed == 0 and result.attempted > 0
+    # the examples in the docstrings of the public functions (defined in the package's modules)
+    finder, runner = doctest.DocTestFinder(), doctest.DocTestRunner(verbose=False)
+    for name in ("derive_features", "pick_k", "name_segments"):
+        for test in finder.find(getattr(segment, name), name, globs={"pd": pd, "np": np, name: getattr(segment, name)}):
+            runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
+    assert runner.summarize(verbose=False).attempted >= 3

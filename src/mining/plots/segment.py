@@ -31,7 +31,7 @@ from sklearn.tree import plot_tree
 
 from mining.errors import ParameterError
 from mining.plots._common import new_ax
-from mining.segment import CustomerSegmenter, SegmentDescription, Stability
+from mining.segment import CustomerSegmenter, KSelection, SegmentDescription, Stability
 
 __all__ = [
     "plot_description_tree",
@@ -75,14 +75,15 @@ def _label(seg: int, names: dict[int, str]) -> str:
     return f"{seg}: {names.get(seg, seg)}"
 
 
-def plot_k_selection(k_table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+def plot_k_selection(k_table: KSelection | pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """k-selection curves from ``segment.choose_k`` (or ``CustomerSegmenter.k_selection_``).
 
     Parameters
     ----------
-    k_table : DataFrame
-        Indexed by ``k`` with columns ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``,
-        ``inertia``, ``bic`` (may be all NaN) and ``chosen``.
+    k_table : KSelection or DataFrame
+        The choice of k from ``segment.choose_k``, or its ``table``: indexed by ``k`` with
+        columns ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``, ``inertia``, ``bic``
+        (may be all NaN) and ``chosen``.
     ax : Axes, optional
         None: a new figure with one small panel per criterion (2 x 3 grid, unused panels
         hidden). Given: every criterion on this one axis, rescaled to 0-1 (1 = its best value).
@@ -91,6 +92,8 @@ def plot_k_selection(k_table: pd.DataFrame, *, ax: Axes | None = None) -> Figure
     -------
     Figure
     """
+    if isinstance(k_table, KSelection):
+        k_table = k_table.table
     if not isinstance(k_table, pd.DataFrame) or "silhouette" not in k_table.columns:
         raise ParameterError(
             "plot_k_selection expects the table from segment.choose_k "
