@@ -1,22 +1,27 @@
 """Tests of mining.clv: calibration summary, BG/NBD, Gamma-Gamma, CLV, holdout check, transitions.
 
 Hand-worked cases on tiny tables; the published CDNOW estimates (Fader, Hardie and Lee 2005) on
-the 2,357-customer sample; ``lifetimes`` (when importable) as a cross-check peer.
+the 2,357-customer sample; ``lifetimes`` (when importable) as a cross-check peer. Only the public
+API of ``mining.clv`` is used.
 """
 
 from __future__ import annotations
 
 import ast
 import doctest
+import importlib
 import math
+import pkgutil
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import special
+from sklearn.base import clone
 
-from mining import clv, value
+from mining import clv, datasets, value
 from mining.clv import (
     BetaGeoModel,
     GammaGammaModel,
@@ -29,7 +34,7 @@ from mining.clv import (
     join_clv,
     lifetime_value,
 )
-from mining.errors import InsufficientDataError, ParameterError, SchemaError
+from mining.errors import InsufficientDataError, NotFittedError, ParameterError, SchemaError
 
 
 def _tx(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -79,8 +84,7 @@ def _gg(**p: float) -> GammaGammaModel:
 
 
 def test_summary_hand_worked(tiny):
-    s = calibration_summary(tiny, calibration_end="2024-01-29", holdout_end="2024-02-26",
-                            time_unit="W")
+    s = calibration_summary(tiny, as_of="2024-01-30", holdout_end="2024-02-26", time_unit="W")
     assert s.index.tolist() == ["a", "b", "c"] and str(s.index.dtype) == "string"
     assert s.index.name == "customer_id"
     assert s["repeat_purchases"].tolist() == [2, 0, 0]
@@ -92,54 +96,69 @@ def test_summary_hand_worked(tiny):
     assert s["holdout_purchases"].tolist() == [1, 0, 2]
     assert s["holdout_spend"].tolist() == [8.0, 0.0, 12.0]
     assert s["holdout_length"].unique().tolist() == [4.0]
-    assert s.attrs["time_unit"] == "W" and s.attrs["unit_days"] == 7.0
-    assert s.attrs["calibration_end"] == pd.Timestamp("2024-01-29")
+    assert (s["time_unit"] == "W").all() and (s["as_of"] == pd.Timestamp("2024-01-30")).all()
+    assert s.attrs == {}  # what describes the table is in its columns, not in attrs
+
+
+def test_old_calibration_end_is_the_day_before_as_of(tiny):
+    new = calibration_summary(tiny, as_of="2024-01-30", holdout_end="2024-02-26")
+    with pytest.warns(DeprecationWarning, match="calibration_end.*as_of='2024-01-30'"):
+        old = calibration_summary(tiny, calibration_end="2024-01-29", holdout_end="2024-02-26")
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.raises(ParameterError, match="both"):
+        calibration_summary(tiny, as_of="2024-01-30", calibration_end="2024-01-29")
+    with pytest.raises(ParameterError, match="'calibration_end' parameter"):
+        calibration_summary(tiny, calibration_end="not a date")
 
 
 def test_summary_days_and_months(tiny):
-    d = calibration_summary(tiny, calibration_end="2024-01-29", time_unit="D")
+    d = calibration_summary(tiny, as_of="2024-01-30", time_unit="D")
     assert d["time_to_last"].tolist() == [28.0, 0.0, 0.0]
     assert d["age"].tolist() == [28.0, 21.0, 7.0]
     assert "holdout_purchases" not in d.columns
-    m = calibration_summary(tiny, calibration_end="2024-01-29", time_unit="M")
+    m = calibration_summary(tiny, as_of="2024-01-30", time_unit="M")
     assert m.loc["a", "age"] == pytest.approx(28 / (365.25 / 12))
 
 
 def test_summary_ignores_row_order_and_time_of_day(tiny):
-    a = calibration_summary(tiny, calibration_end=pd.Timestamp("2024-01-29 13:45"))
-    b = calibration_summary(tiny.sample(frac=1.0, random_state=3),
-                            calibration_end="2024-01-29")
+    a = calibration_summary(tiny, as_of=pd.Timestamp("2024-01-30 13:45"))
+    b = calibration_summary(tiny.sample(frac=1.0, random_state=3), as_of="2024-01-30")
     pd.testing.assert_frame_equal(a, b)
 
 
-@pytest.mark.parametrize("end", ["2023-12-31", "2024-02-27", "", None, "not a date"])
-def test_calibration_end_outside_data(tiny, end):
-    with pytest.raises(ParameterError, match="calibration_end"):
-        calibration_summary(tiny, calibration_end=end)
+@pytest.mark.parametrize("as_of", ["2024-01-01", "2024-02-28", "", None, "not a date"])
+def test_as_of_outside_data(tiny, as_of):
+    with pytest.raises(ParameterError, match="'as_of' parameter"):
+        calibration_summary(tiny, as_of=as_of)
+
+
+def test_as_of_bounds_are_inclusive(tiny):
+    assert len(calibration_summary(tiny, as_of="2024-01-02")) == 1  # only a's first day
+    assert len(calibration_summary(tiny, as_of="2024-02-27")) == 4  # every day of the data
 
 
 @pytest.mark.parametrize("stop", ["2024-01-29", "2024-01-20", "2024-03-01"])
 def test_holdout_end_must_follow_calibration(tiny, stop):
     with pytest.raises(ParameterError, match="holdout_end"):
-        calibration_summary(tiny, calibration_end="2024-01-29", holdout_end=stop)
+        calibration_summary(tiny, as_of="2024-01-30", holdout_end=stop)
 
 
 def test_bad_transactions(tiny):
     neg = tiny.copy()
     neg.loc[2, "unit_price"] = -20.0
     with pytest.raises(SchemaError, match="negative spend"):
-        calibration_summary(neg, calibration_end="2024-01-29")
+        calibration_summary(neg, as_of="2024-01-30")
     with pytest.raises(SchemaError, match="unit_price"):
-        calibration_summary(tiny.drop(columns="unit_price"), calibration_end="2024-01-29")
+        calibration_summary(tiny.drop(columns="unit_price"), as_of="2024-01-30")
     txt = tiny.assign(timestamp=tiny["timestamp"].astype(str))
     with pytest.raises(SchemaError, match="datetime64"):
-        calibration_summary(txt, calibration_end="2024-01-29")
+        calibration_summary(txt, as_of="2024-01-30")
     with pytest.raises(ParameterError, match="time_unit"):
-        calibration_summary(tiny, calibration_end="2024-01-29", time_unit="week")
+        calibration_summary(tiny, as_of="2024-01-30", time_unit="week")
     with pytest.raises(ParameterError, match="DataFrame"):
-        calibration_summary([1, 2], calibration_end="2024-01-29")
+        calibration_summary([1, 2], as_of="2024-01-30")
     with pytest.raises(InsufficientDataError):
-        calibration_summary(tiny.iloc[:0], calibration_end="2024-01-29")
+        calibration_summary(tiny.iloc[:0], as_of="2024-01-30")
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,18 +168,26 @@ def test_bad_transactions(tiny):
 
 def test_bgnbd_loglik_hand_worked():
     r, alpha, a, b = 0.5, 4.0, 0.8, 2.5
-    p = np.array([r, alpha, a, b])
     # x = 0: (alpha / (alpha + T)) ** r
-    ll0 = clv._bgnbd_loglik(p, np.array([0.0]), np.array([0.0]), np.array([10.0]))
-    assert ll0[0] == pytest.approx(r * math.log(alpha / (alpha + 10)))
+    m = _model(r=r, alpha=alpha, a=a, b=b)
+    s = pd.DataFrame({"repeat_purchases": [0, 1], "time_to_last": [0.0, 3.0], "age": 10.0})
+    ll = m.log_likelihood(s).to_numpy()
+    assert ll[0] == pytest.approx(r * math.log(alpha / (alpha + 10)))
     # x = 1, t_x = 3, T = 10: equation (6) of Fader, Hardie and Lee (2005), written out
     beta = math.exp(math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b))
     beta1 = math.exp(math.lgamma(a) + math.lgamma(b + 1) - math.lgamma(a + b + 1))
     beta2 = math.exp(math.lgamma(a + 1) + math.lgamma(b) - math.lgamma(a + b + 1))
     g = math.gamma(r + 1) / math.gamma(r) * alpha ** r
     like = beta1 / beta * g / (alpha + 10) ** (r + 1) + beta2 / beta * g / (alpha + 3) ** (r + 1)
-    ll1 = clv._bgnbd_loglik(p, np.array([1.0]), np.array([3.0]), np.array([10.0]))
-    assert ll1[0] == pytest.approx(math.log(like), rel=1e-12)
+    assert ll[1] == pytest.approx(math.log(like), rel=1e-12)
+
+
+def test_log_likelihood_sums_to_the_fitted_maximum(cdnow, cdnow_models):
+    m, g = cdnow_models
+    assert m.log_likelihood(cdnow).sum() == pytest.approx(m.log_likelihood_, rel=1e-9)
+    ll = g.log_likelihood(cdnow)
+    assert ll.notna().sum() == g.n_customers_
+    assert ll.sum() == pytest.approx(g.log_likelihood_, rel=1e-9)
 
 
 def test_p_alive_hand_worked():
@@ -217,12 +244,27 @@ def test_expected_purchases_new_is_the_prior():
 
 def test_unfitted_models_and_bad_t():
     s = pd.DataFrame({"repeat_purchases": [1], "time_to_last": [1.0], "age": [2.0]})
-    with pytest.raises(ParameterError, match="not fitted"):
-        BetaGeoModel().p_alive(s)
-    with pytest.raises(ParameterError, match="not fitted"):
-        GammaGammaModel().expected_spend(s.assign(mean_repeat_spend=1.0))
+    for call in (lambda: BetaGeoModel().p_alive(s),
+                 lambda: BetaGeoModel().expected_purchases(s, 1.0),
+                 lambda: BetaGeoModel().expected_purchases_new(1.0),
+                 lambda: BetaGeoModel().log_likelihood(s),
+                 lambda: GammaGammaModel().expected_spend(s.assign(mean_repeat_spend=1.0)),
+                 lambda: GammaGammaModel().population_mean_spend()):
+        with pytest.raises(NotFittedError, match="not fitted") as caught:
+            call()
+        assert not isinstance(caught.value, ParameterError)
     with pytest.raises(ParameterError, match="'t' parameter"):
         _model(r=1.0, alpha=1.0, a=1.0, b=1.0).expected_purchases(s, -1)
+
+
+def test_models_are_scikit_learn_estimators():
+    m = BetaGeoModel(variant="mbgnbd")
+    assert m.get_params() == {"variant": "mbgnbd"}
+    assert m.set_params(variant="bgnbd") is m and m.variant == "bgnbd"
+    assert clone(m).get_params() == {"variant": "bgnbd"} and not hasattr(clone(m), "params_")
+    assert GammaGammaModel().get_params() == {}
+    bad = BetaGeoModel(variant="pareto")  # stored unchanged, checked when used
+    assert bad.variant == "pareto"
 
 
 def test_bad_summaries():
@@ -235,7 +277,7 @@ def test_bad_summaries():
 
 
 def test_no_repeat_purchases_only(tiny):
-    s = calibration_summary(tiny[tiny["customer_id"] != "a"], calibration_end="2024-01-29")
+    s = calibration_summary(tiny[tiny["customer_id"] != "a"], as_of="2024-01-30")
     assert (s["repeat_purchases"] == 0).all()
     with pytest.raises(InsufficientDataError, match="no customer made a repeat purchase"):
         fit_bgnbd(s)
@@ -292,7 +334,10 @@ def test_gamma_gamma_loglik_hand_worked():
     p, q, g, x, m = 2.0, 3.0, 10.0, 2.0, 5.0
     want = (math.lgamma(p * x + q) - math.lgamma(p * x) - math.lgamma(q) + q * math.log(g)
             + (p * x - 1) * math.log(m) + p * x * math.log(x) - (p * x + q) * math.log(g + x * m))
-    got = clv._gg_loglik(np.array([p, q, g]), np.array([x]), np.array([m]))[0]
+    s = pd.DataFrame({"repeat_purchases": [x, 0.0, 1.0], "mean_repeat_spend": [m, np.nan, 0.0]})
+    ll = _gg(p=p, q=q, gamma=g).log_likelihood(s)
+    assert ll.iloc[1:].isna().all()  # not in the fit: no repeat purchase, no spend
+    got = ll.iloc[0]
     assert got == pytest.approx(want, rel=1e-12)
 
 
@@ -315,9 +360,14 @@ def test_gamma_gamma_rejects_negative_spend_and_skips_zero():
 
 @pytest.fixture(scope="module")
 def cdnow() -> pd.DataFrame:
-    tx = clv.load_cdnow_sample()
-    return calibration_summary(tx, calibration_end="1997-09-30", holdout_end="1998-06-30",
-                               time_unit="W")
+    tx = datasets.load_cdnow_sample()
+    return calibration_summary(tx, as_of="1997-10-01", holdout_end="1998-06-30", time_unit="W")
+
+
+def test_old_load_cdnow_sample_is_a_deprecated_alias():
+    with pytest.warns(DeprecationWarning, match="mining.datasets.load_cdnow_sample"):
+        old = clv.load_cdnow_sample()
+    pd.testing.assert_frame_equal(old, datasets.load_cdnow_sample())
 
 
 @pytest.fixture(scope="module")
@@ -359,12 +409,16 @@ def test_cdnow_gamma_gamma_reproduces_published_parameters(cdnow_models):
 def test_cdnow_holdout_check_and_clv(cdnow, cdnow_models):
     m, g = cdnow_models
     check = holdout_check(cdnow, m)
-    assert check.index.tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
-    assert check["customers"].sum() == 2357 and check.loc["0", "customers"] == 1411
-    assert check.loc["0", "predicted"] == pytest.approx(0.225, abs=0.002)
-    assert check["predicted"].is_monotonic_increasing
-    assert check.attrs["predicted_total"] == pytest.approx(
-        m.expected_purchases(cdnow, 39).sum())
+    assert isinstance(check, clv.HoldoutCheck)
+    table = check.table
+    assert table.index.tolist() == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert table["customers"].sum() == 2357 and table.loc["0", "customers"] == 1411
+    assert table.loc["0", "predicted"] == pytest.approx(0.225, abs=0.002)
+    assert table["predicted"].is_monotonic_increasing
+    assert check.predicted_total == pytest.approx(m.expected_purchases(cdnow, 39).sum())
+    assert check.actual_total == cdnow["holdout_purchases"].sum()
+    assert check.holdout_length == 39.0 and check.time_unit == "W"
+    assert 0 < check.mean_absolute_error < 2
     v = lifetime_value(cdnow, m, g, horizon_months=12, margin=0.3, annual_discount_rate=0.1)
     assert v.index.equals(cdnow.index)
     assert ((v["p_alive"] > 0) & (v["p_alive"] <= 1)).all()
@@ -410,11 +464,13 @@ def test_mbgnbd_fit_and_one_time_buyers(cdnow):
 
 
 def test_module_does_not_import_lifetimes():
-    tree = ast.parse(Path(clv.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {str(node.module).split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom)}
+    imported: set[str] = set()
+    for path in Path(clv.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported |= {alias.name.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {str(node.module).split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom)}
     assert "lifetimes" not in imported and "scipy" in imported
 
 
@@ -429,7 +485,6 @@ def test_lifetime_value_hand_worked():
     s = pd.DataFrame({"repeat_purchases": [2], "time_to_last": [8.0], "age": [10.0],
                       "mean_repeat_spend": [20.0], "total_spend": [100.0]},
                      index=pd.Index(["a"], name="customer_id"))
-    s.attrs = {"time_unit": "W", "unit_days": 7.0}
     month = (365.25 / 12) / 7
     v0 = lifetime_value(s, bg, gg, horizon_months=3, margin=0.5, annual_discount_rate=0.0)
     e3 = bg.expected_purchases(s, 3 * month).iloc[0]
@@ -441,24 +496,32 @@ def test_lifetime_value_hand_worked():
     e = [bg.expected_purchases(s, i * month).iloc[0] for i in range(4)]
     want = 0.5 * 22.0 * sum((e[i] - e[i - 1]) / (1 + d) ** i for i in range(1, 4))
     assert v1.loc["a", "future_value"] == pytest.approx(want)
-    assert v1.attrs["bgnbd"]["a"] == 1.5
+    days = lifetime_value(s.assign(time_unit="D"), bg, gg, horizon_months=3, margin=0.5,
+                          annual_discount_rate=0.0)  # the summary's time unit sets the month
+    assert days.loc["a", "expected_purchases"] == pytest.approx(
+        bg.expected_purchases(s, 3 * 365.25 / 12).iloc[0])
     with pytest.raises(ParameterError, match="margin"):
         lifetime_value(s, bg, gg, margin=0)
     with pytest.raises(ParameterError, match="horizon_months"):
         lifetime_value(s, bg, gg, horizon_months=0)
-    with pytest.raises(ParameterError, match="bgnbd"):
+    with pytest.raises(NotFittedError, match="bgnbd"):
         lifetime_value(s, BetaGeoModel(), gg)
+    with pytest.raises(NotFittedError, match="gamma_gamma"):
+        lifetime_value(s, bg, GammaGammaModel())
+    with pytest.raises(ParameterError, match="bgnbd"):
+        lifetime_value(s, gg, gg)
 
 
 def test_frequency_recency_grid():
     bg = _model(r=0.5, alpha=4.0, a=0.8, b=2.5)
-    g = frequency_recency_grid(bg, age=10.0, quantity="p_alive", max_purchases=5)
+    g = frequency_recency_grid(bg, age=10.0, quantity="p_alive", max_purchases=5).table
     assert g.shape == (6, 11) and g.index.name == "repeat_purchases"
     assert (g.loc[0] == 1.0).all()
     assert (np.diff(g.loc[3].to_numpy()) > 0).all()  # a more recent last purchase: more alive
     e = frequency_recency_grid(bg, age=10.0, t=4.0, max_purchases=5)
-    assert e.attrs["quantity"] == "expected_purchases" and e.attrs["t"] == 4.0
-    assert e.loc[5, 10.0] > e.loc[1, 10.0]
+    assert isinstance(e, clv.FrequencyRecencyGrid)
+    assert (e.quantity, e.t, e.age, e.time_unit) == ("expected_purchases", 4.0, 10.0, None)
+    assert e.table.loc[5, 10.0] > e.table.loc[1, 10.0]
     with pytest.raises(ParameterError, match="quantity"):
         frequency_recency_grid(bg, age=10.0, quantity="clv")
 
@@ -467,13 +530,16 @@ def test_clv_transitions():
     before = pd.DataFrame({"clv_class": ["lead", "gold", "platinum"]}, index=["a", "b", "c"])
     after = pd.DataFrame({"clv_class": ["iron", "gold", "gold", "lead"]},
                          index=["a", "b", "c", "d"])
-    t = clv_transitions(before, after)
+    moves = clv_transitions(before, after)
+    assert isinstance(moves, clv.CLVTransitions) and not moves.normalize
+    t = moves.table
     assert t.index.tolist() == ["lead", "iron", "gold", "platinum", "new"]
     assert t.columns.tolist() == ["lead", "iron", "gold", "platinum"]
     assert t.loc["lead", "iron"] == 1 and t.loc["gold", "gold"] == 1
     assert t.loc["platinum", "gold"] == 1 and t.loc["new", "lead"] == 1
-    assert int(t.to_numpy().sum()) == 4 and t.attrs["stayed"] == 1
-    share = clv_transitions(before, after, normalize=True)
+    assert int(t.to_numpy().sum()) == 4 and moves.stayed == 1 and moves.missing_after == 0
+    assert clv_transitions(before, after.drop(index="a")).missing_after == 1
+    share = clv_transitions(before, after, normalize=True).table
     assert share.loc["lead"].sum() == 1.0 and share.loc["iron"].sum() == 0.0
     with pytest.raises(SchemaError, match="clv_class"):
         clv_transitions(before.rename(columns={"clv_class": "x"}), after)
@@ -482,10 +548,10 @@ def test_clv_transitions():
 def test_join_clv(tiny):
     from mining import features
 
-    s = calibration_summary(tiny, calibration_end="2024-01-29")
+    s = calibration_summary(tiny, as_of="2024-01-30")
     v = pd.DataFrame({"p_alive": [0.9, 1.0, 1.0], "expected_purchases": [1.0, 0.5, 0.2],
-                      "future_value": [10.0, 3.0, 1.0]}, index=s.index)
-    v.attrs = dict(s.attrs)
+                      "future_value": [10.0, 3.0, 1.0], "total_spend": s["total_spend"]},
+                     index=s.index)
     table = features.customer_table(tiny, as_of="2024-01-30")
     out = join_clv(table, v)
     assert {"p_alive", "expected_purchases", "predicted_clv"} <= set(out.columns)
@@ -494,7 +560,30 @@ def test_join_clv(tiny):
     later = features.customer_table(tiny, as_of="2024-02-20")
     with pytest.raises(ParameterError, match="same cutoff"):
         join_clv(later, v)
+    join_clv(later, v.drop(columns="total_spend"))  # nothing to compare: no check
+
+
+def test_result_objects_read_as_tables_with_a_deprecation_warning():
+    before = pd.DataFrame({"clv_class": ["lead", "gold"]}, index=["a", "b"])
+    moves = clv_transitions(before, before)
+    with pytest.warns(DeprecationWarning, match=r"use \.table"):
+        assert moves.to_numpy().sum() == 2
+    with pytest.warns(DeprecationWarning):
+        assert moves["gold"].tolist() == moves.table["gold"].tolist()
+    with pytest.warns(DeprecationWarning):
+        assert moves.attrs == {"stayed": 2, "missing_after": 0, "normalize": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "stayed=2" in repr(moves) and "<table" in moves._repr_html_()
+        with pytest.raises(AttributeError):
+            moves._repr_latex_  # noqa: B018 - IPython's probes are not delegated
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        moves.nope  # noqa: B018
 
 
 def test_doctests():
-    assert doctest.testmod(clv, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+    modules = [clv] + [importlib.import_module(f"mining.clv.{m.name}")
+                       for m in pkgutil.iter_modules(clv.__path__)]
+    for module in modules:
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, module.__name__

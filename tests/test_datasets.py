@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,7 +13,7 @@ from mining.io import load_transactions
 
 
 def test_demo_small_is_clean_deterministic_and_carries_truth():
-    ds = datasets.load("demo", size="small", seed=0)
+    ds = datasets.load("demo", size="small", random_state=0)
     assert ds.transactions.columns.tolist() == [
         "customer_id", "order_id", "timestamp", "product_id", "product_name", "category",
         "quantity", "unit_price"]
@@ -21,8 +22,45 @@ def test_demo_small_is_clean_deterministic_and_carries_truth():
     assert ds.as_of == pd.Timestamp("2026-01-01")
     assert set(ds.truth.segments.index) == set(ds.transactions["customer_id"])
     assert ds.customers["customer_id"].is_unique
-    again = datasets.load("demo", size="small", seed=0)
+    again = datasets.load("demo", size="small", random_state=0)
     pd.testing.assert_frame_equal(ds.transactions, again.transactions)
+    assert ds.source == "mining.simulate.simulate_shop(n_customers=400, random_state=0)"
+
+
+def test_random_state_none_generator_and_the_old_seed_keyword():
+    with pytest.warns(DeprecationWarning, match="'seed' parameter of load was renamed"):
+        old = datasets.load("demo", n_customers=60, seed=0)
+    new = datasets.load("demo", n_customers=60, random_state=0)
+    pd.testing.assert_frame_equal(old.transactions, new.transactions)
+    # a Generator or None: one seed is drawn, and the source names it (the data can be remade)
+    drawn = datasets.load("demo", n_customers=60, random_state=np.random.default_rng(5))
+    seed = int(drawn.source.split("random_state=")[1].rstrip(")"))
+    again = datasets.load("demo", n_customers=60, random_state=seed)
+    pd.testing.assert_frame_equal(drawn.transactions, again.transactions)
+    assert "random_state=" in datasets.load("demo", n_customers=60, random_state=None).source
+
+
+def test_export_accepts_the_old_seed_keyword(tmp_path):
+    with pytest.warns(DeprecationWarning, match="'seed' parameter of export"):
+        old = datasets.export("demo", tmp_path / "old.csv", n_customers=60, seed=0)
+    new = datasets.export("demo", tmp_path / "new.csv", n_customers=60, random_state=0)
+    assert old.read_text() == new.read_text()
+
+
+def test_cdnow_sample_is_the_sample_of_the_published_estimates():
+    tx = datasets.load_cdnow_sample()
+    assert tx["customer_id"].nunique() == 2357 and len(tx) == 6919
+    assert tx.columns.tolist() == ["customer_id", "order_id", "timestamp", "product_id",
+                                   "product_name", "category", "quantity", "unit_price"]
+    assert (tx["quantity"] > 0).all() and (tx["unit_price"] >= 0).all()
+
+
+def test_only_the_package_reads_its_private_modules(repo_root):
+    hits = [p for p in (repo_root / "src").rglob("*.py")
+            if "mining/datasets/" not in p.as_posix()
+            and ("mining.datasets._" in p.read_text(encoding="utf-8")
+                 or "mining._real_datasets" in p.read_text(encoding="utf-8"))]
+    assert hits == []
 
 
 def test_load_returns_copies_the_caller_may_change():
@@ -32,7 +70,7 @@ def test_load_returns_copies_the_caller_may_change():
 
 
 def test_n_customers_overrides_size():
-    ds = datasets.load("demo", n_customers=80, seed=3)
+    ds = datasets.load("demo", n_customers=80, random_state=3)
     assert ds.transactions["customer_id"].nunique() == 80
 
 
@@ -40,7 +78,8 @@ def test_n_customers_overrides_size():
     ({"name": "nope"}, "'name' parameter of datasets.load must be one of"),
     ({"name": "demo", "size": "huge"}, "'size' parameter"),
     ({"name": "demo", "n_customers": 5}, "'n_customers' parameter"),
-    ({"name": "demo", "seed": -2}, "'seed' parameter"),
+    ({"name": "demo", "random_state": -2}, "'random_state' parameter of datasets.load"),
+    ({"name": "demo", "random_state": "x"}, "'random_state' parameter of datasets.load"),
 ])
 def test_bad_arguments_name_the_parameter(kwargs, match):
     with pytest.raises(ParameterError, match=match):
@@ -74,17 +113,17 @@ def test_available_lists_every_dataset_with_source_and_licence():
 
 
 def test_export_writes_a_file_load_transactions_reads_back(tmp_path):
-    path = datasets.export("demo", tmp_path / "d.csv", n_customers=60, seed=0)
+    path = datasets.export("demo", tmp_path / "d.csv", n_customers=60, random_state=0)
     back = load_transactions(path)
     assert back["customer_id"].nunique() == 60
-    pq = datasets.export("demo", tmp_path / "d.parquet", n_customers=60, seed=0)
+    pq = datasets.export("demo", tmp_path / "d.parquet", n_customers=60, random_state=0)
     pd.testing.assert_frame_equal(back, load_transactions(pq), check_dtype=False)
     with pytest.raises(ParameterError, match=r"\.csv or \.parquet"):
         datasets.export("demo", tmp_path / "d.json", n_customers=60)
 
 
 def test_shipped_sample_is_what_the_generator_makes(repo_root, tmp_path):
-    fresh = datasets.export("demo", tmp_path / "s.csv", n_customers=60, seed=0)
+    fresh = datasets.export("demo", tmp_path / "s.csv", n_customers=60, random_state=0)
     assert (repo_root / "data" / "sample_transactions.csv").read_text() == fresh.read_text()
 
 

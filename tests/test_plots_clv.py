@@ -32,8 +32,8 @@ def bg() -> clv.BetaGeoModel:
 def test_holdout_check_plot(bg):
     s = pd.DataFrame({"repeat_purchases": [0, 0, 1, 2, 3, 8],
                       "time_to_last": [0.0, 0, 5, 10, 20, 30], "age": 39.0,
-                      "holdout_purchases": [0, 1, 1, 2, 3, 7], "holdout_length": 39.0})
-    s.attrs = {"time_unit": "W"}
+                      "holdout_purchases": [0, 1, 1, 2, 3, 7], "holdout_length": 39.0,
+                      "time_unit": "W"})
     check = clv.holdout_check(s, bg, max_purchases=3)
     fig = plot_holdout_check(check)
     assert isinstance(fig, Figure)
@@ -41,7 +41,9 @@ def test_holdout_check_plot(bg):
     assert [line.get_label() for line in ax.get_lines()] == ["actual", "BG/NBD prediction"]
     assert "39 weeks" in ax.get_ylabel()
     assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == ["0", "1", "2", "3+"]
-    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), check["actual"])
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), check.table["actual"])
+    bare = plot_holdout_check(check.table)  # the table alone: no holdout length to show
+    assert bare.axes[0].get_ylabel() == "mean purchases in the holdout"
 
 
 @pytest.mark.parametrize("quantity", ["p_alive", "expected_purchases"])
@@ -55,7 +57,14 @@ def test_frequency_recency_heatmap(bg, quantity):
     cbar = fig.axes[1].get_ylabel()
     assert cbar == ("P(alive)" if quantity == "p_alive"
                     else "expected purchases in the next 4 weeks")
-    assert ax.get_images()[0].get_array().shape == grid.shape
+    assert ax.get_images()[0].get_array().shape == grid.table.shape
+    assert "customer age 39" in ax.get_xlabel()
+
+
+def test_frequency_recency_heatmap_of_a_bare_table(bg):
+    grid = clv.frequency_recency_grid(bg, age=39.0, t=4.0, max_purchases=12)
+    fig = plot_frequency_recency_heatmap(grid.table)
+    assert fig.axes[1].get_ylabel() == "expected purchases in the next 1 time units"
 
 
 def test_p_alive_distribution():
@@ -84,6 +93,9 @@ def test_clv_transitions_plot(normalize):
     texts = [t.get_text() for t in ax.texts]
     assert len(texts) == 20
     assert ("100%" in texts) if normalize else ("1" in texts)
+    if not normalize:  # a bare table: counts, as its values are whole numbers
+        bare = [t.get_text() for t in plot_clv_transitions(table.table).axes[0].texts]
+        assert bare == texts
 
 
 def test_bad_inputs():

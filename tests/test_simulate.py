@@ -13,7 +13,7 @@ from mining.simulate import SEGMENTS, catalogue, simulate_shop
 
 @pytest.fixture(scope="module")
 def shop():
-    return simulate_shop(400, seed=0)
+    return simulate_shop(400, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +23,23 @@ def clean(shop):
 
 
 def test_same_seed_same_shop_other_seed_other_shop(shop):
-    again = simulate_shop(400, seed=0)
+    again = simulate_shop(400, random_state=0)
     pd.testing.assert_frame_equal(shop.raw_transactions, again.raw_transactions)
     pd.testing.assert_series_equal(shop.truth.churn_dates, again.truth.churn_dates)
-    other = simulate_shop(400, seed=1)
+    assert shop.truth.params["random_state"] == 0
+    other = simulate_shop(400, random_state=1)
     assert not shop.raw_transactions["order_id"].equals(other.raw_transactions["order_id"]) or \
         not shop.raw_transactions["timestamp"].equals(other.raw_transactions["timestamp"])
+
+
+def test_random_state_takes_a_generator_and_the_old_seed_keyword(shop):
+    from_generator = simulate_shop(400, random_state=np.random.default_rng(0))
+    pd.testing.assert_frame_equal(shop.raw_transactions, from_generator.raw_transactions)
+    with pytest.warns(DeprecationWarning, match="'seed' parameter of simulate_shop was renamed"):
+        old = simulate_shop(400, seed=0)
+    pd.testing.assert_frame_equal(shop.raw_transactions, old.raw_transactions)
+    fresh = simulate_shop(60, random_state=None)
+    assert fresh.truth.params["random_state"] == "None (fresh entropy)"
 
 
 def test_catalogue_has_150_named_products_in_10_categories():
@@ -133,7 +144,8 @@ def test_truth_summary_mentions_everything(shop):
 
 
 @pytest.mark.parametrize("kwargs, name", [({"n_customers": 10}, "n_customers"),
-                                          ({"seed": -1}, "seed"),
+                                          ({"random_state": -1}, "random_state"),
+                                          ({"random_state": 1.5}, "random_state"),
                                           ({"anomaly_share": 0.5}, "anomaly_share")])
 def test_bad_parameters_name_the_parameter(kwargs, name):
     args = {"n_customers": 100, **kwargs}
@@ -142,7 +154,7 @@ def test_bad_parameters_name_the_parameter(kwargs, name):
 
 
 def test_default_size_is_about_220k_lines():
-    shop = simulate_shop(5000, seed=0)
+    shop = simulate_shop(5000, random_state=0)
     n = len(shop.raw_transactions)
     assert 190_000 <= n <= 260_000
     assert np.isclose(shop.truth.segments.value_counts(normalize=True)["champions"], 0.12,

@@ -19,7 +19,8 @@ check what the mining finds against what is really there:
   lines and free items, only in the raw table; ``truth.dirty_lines`` counts each kind, and cleaning
   must remove exactly these.
 
-Everything depends only on the arguments: the same ``seed`` gives the same shop.
+Everything depends only on the arguments: the same ``random_state`` (an int seed) gives the same
+shop, byte for byte.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from mining.errors import check_param
+from mining.params import RandomState, check_random_state, renamed_parameter
 
 __all__ = ["DemoTruth", "SEGMENTS", "SimulatedShop", "catalogue", "simulate_shop"]
 
@@ -285,8 +287,8 @@ def _signup_days(rng: np.random.Generator, n: int, span_days: int) -> np.ndarray
 class _Shop:
     """Stateful generator; one instance per call of :func:`simulate_shop`."""
 
-    def __init__(self, n_customers: int, seed: int) -> None:
-        self.rng = np.random.default_rng(seed)
+    def __init__(self, n_customers: int, rng: np.random.Generator) -> None:
+        self.rng = rng
         self.n = n_customers
         self.products = catalogue()
         self.name_to_idx = {n: i for i, n in enumerate(self.products["product_name"])}
@@ -533,7 +535,17 @@ def _add_dirt(rng: np.random.Generator, tx: pd.DataFrame, n_orders: int,
     return raw, counts
 
 
-def simulate_shop(n_customers: int = 5000, *, seed: int = 0,
+def _seed_record(random_state: RandomState) -> int | str:
+    """How ``truth.params`` records ``random_state``: the int, or what kind of generator it was."""
+    if random_state is None:
+        return "None (fresh entropy)"
+    if isinstance(random_state, np.random.Generator):
+        return "a numpy Generator"
+    return int(random_state)
+
+
+@renamed_parameter("seed", "random_state")
+def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
                   anomaly_share: float = 0.005) -> SimulatedShop:
     """Generate the demo shop (2024-01-01 .. 2025-12-31) with its planted truth.
 
@@ -541,8 +553,10 @@ def simulate_shop(n_customers: int = 5000, *, seed: int = 0,
     ----------
     n_customers : int
         Customers who join during the two years (at least 50). 5,000 give about 225,000 order lines.
-    seed : int
-        Seed of the only random generator used; same seed, same shop.
+    random_state : int, None or numpy.random.Generator, default 0
+        The only random generator used: an int seeds a fresh one (same int, same shop), a
+        Generator is used as it is (and advanced), None draws fresh entropy. ``seed=`` is the
+        old name (deprecated).
     anomaly_share : float
         Share of customers made anomalous (at least 3); about half as many orders are made
         anomalous as well.
@@ -556,18 +570,16 @@ def simulate_shop(n_customers: int = 5000, *, seed: int = 0,
 
     Examples
     --------
-    >>> shop = simulate_shop(60, seed=1)
+    >>> shop = simulate_shop(60, random_state=1)
     >>> sorted(shop.truth.segments.unique())[:2]
     ['bargain_hunters', 'big_ticket']
     """
     check_param(isinstance(n_customers, int | np.integer) and n_customers >= 50, "n_customers",
                 "simulate_shop", "an integer >= 50", n_customers)
-    check_param(isinstance(seed, int | np.integer) and seed >= 0, "seed", "simulate_shop",
-                "a non-negative integer", seed)
+    rng = check_random_state(random_state, "simulate_shop")
     check_param(0.0 <= anomaly_share <= 0.1, "anomaly_share", "simulate_shop",
                 "a float in [0, 0.1]", anomaly_share)
-    shop = _Shop(int(n_customers), int(seed))
-    rng = shop.rng
+    shop = _Shop(int(n_customers), rng)
     n = shop.n
     width = max(5, len(str(n)))
     cust_ids = [f"C{i + 1:0{width}d}" for i in range(n)]
@@ -652,7 +664,7 @@ def simulate_shop(n_customers: int = 5000, *, seed: int = 0,
         anomalous_customers=anomalous_customers,
         anomalous_orders=anomalous_orders,
         dirty_lines=dirty,
-        params={"n_customers": int(n_customers), "seed": int(seed),
+        params={"n_customers": int(n_customers), "random_state": _seed_record(random_state),
                 "anomaly_share": float(anomaly_share), "start": str(START.date()),
                 "end": str((END - pd.Timedelta(days=1)).date())},
     )

@@ -2,7 +2,10 @@
 
 Each function draws on ``ax`` (a new figure when None) and returns the matplotlib ``Figure``;
 none calls ``plt.show()`` or changes global styles. The CLV matrix itself is drawn by
-:func:`mining.plots.value.plot_clv_matrix`.
+:func:`mining.plots.value.plot_clv_matrix`. The functions take the result objects of
+:mod:`mining.clv` (:class:`~mining.clv.HoldoutCheck`, :class:`~mining.clv.FrequencyRecencyGrid`,
+:class:`~mining.clv.CLVTransitions`), whose fields label the axes; a bare table of the same shape
+is drawn too, with generic labels.
 
 ================================  ================================================================
 function                          shows
@@ -23,6 +26,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from mining.clv import CLVTransitions, FrequencyRecencyGrid, HoldoutCheck
 from mining.errors import InsufficientDataError, ParameterError
 from mining.plots._common import as_frame, need_columns, new_ax
 
@@ -36,27 +40,25 @@ __all__ = [
 _UNIT_NAMES = {"W": "weeks", "D": "days", "M": "months"}
 
 
+def _unit(time_unit: str | None) -> str:
+    return _UNIT_NAMES.get(str(time_unit), "time units")
 
 
-
-
-
-
-def _unit(attrs: dict) -> str:
-    return _UNIT_NAMES.get(str(attrs.get("time_unit")), "time units")
-
-
-def plot_holdout_check(check: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+def plot_holdout_check(check: HoldoutCheck | pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """Actual and predicted mean holdout purchases per group of calibration repeat purchases.
 
     Parameters
     ----------
-    check : DataFrame
-        Output of :func:`mining.clv.holdout_check` (``actual``, ``predicted``, ``customers``).
+    check : HoldoutCheck or DataFrame
+        Output of :func:`mining.clv.holdout_check` (or its ``table``: ``actual``,
+        ``predicted``, ``customers``; the y label then omits the holdout length).
     ax : Axes, optional
         Where to draw; a new figure when None.
     """
     owner = "plot_holdout_check"
+    length = time_unit = None
+    if isinstance(check, HoldoutCheck):
+        length, time_unit, check = check.holdout_length, check.time_unit, check.table
     check = as_frame(check, owner, "the holdout check (from clv.holdout_check)")
     need_columns(check, ["actual", "predicted", "customers"], owner, "holdout check")
     if len(check) == 0:
@@ -68,8 +70,7 @@ def plot_holdout_check(check: pd.DataFrame, *, ax: Axes | None = None) -> Figure
             label="BG/NBD prediction")
     ax.set_xticks(pos, [f"{k}\n(n={n})" for k, n in zip(check.index, check["customers"],
                                                           strict=True)], fontsize=8)
-    length = check.attrs.get("holdout_length")
-    span = f" over {length:.3g} {_unit(check.attrs)}" if length is not None else ""
+    span = f" over {length:.3g} {_unit(time_unit)}" if length is not None else ""
     ax.set_xlabel("repeat purchases in the calibration period (customers)")
     ax.set_ylabel(f"mean purchases in the holdout{span}")
     ax.set_title("Calibration / holdout check: predicted vs actual purchases")
@@ -78,17 +79,22 @@ def plot_holdout_check(check: pd.DataFrame, *, ax: Axes | None = None) -> Figure
     return fig
 
 
-def plot_frequency_recency_heatmap(grid: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+def plot_frequency_recency_heatmap(grid: FrequencyRecencyGrid | pd.DataFrame, *,
+                                   ax: Axes | None = None) -> Figure:
     """Heat map of a :func:`mining.clv.frequency_recency_grid` (expected purchases or P(alive)).
 
     Rows: repeat purchases (most on top); columns: time from the first to the last purchase
-    (a recent last purchase on the right).
+    (a recent last purchase on the right). A bare table (the grid's ``table``) is drawn as
+    expected purchases in the next time unit.
     """
     owner = "plot_frequency_recency_heatmap"
+    quantity, t, age, time_unit = "expected_purchases", 1.0, None, None
+    if isinstance(grid, FrequencyRecencyGrid):
+        quantity, t, age, time_unit = grid.quantity, grid.t, grid.age, grid.time_unit
+        grid = grid.table
     grid = as_frame(grid, owner, "the grid (from clv.frequency_recency_grid)")
     if grid.size == 0:
         raise InsufficientDataError(f"{owner}: the grid is empty.")
-    quantity = grid.attrs.get("quantity", "expected_purchases")
     data = grid.to_numpy(dtype=float)
     rec = np.asarray(grid.columns, dtype=float)
     freq = np.asarray(grid.index, dtype=float)
@@ -101,11 +107,9 @@ def plot_frequency_recency_heatmap(grid: pd.DataFrame, *, ax: Axes | None = None
     else:
         im = ax.imshow(data, origin="lower", aspect="auto", cmap="viridis",
                        extent=(rec[0], rec[-1], freq[0] - 0.5, freq[-1] + 0.5))
-        t = grid.attrs.get("t", 1.0)
-        label = f"expected purchases in the next {t:.3g} {_unit(grid.attrs)}"
+        label = f"expected purchases in the next {t:.3g} {_unit(time_unit)}"
         title = "Expected purchases by frequency and recency"
-    unit = _unit(grid.attrs)
-    age = grid.attrs.get("age")
+    unit = _unit(time_unit)
     ax.set_xlabel(f"time from first to last purchase ({unit})"
                   + (f"; customer age {age:.3g}" if age is not None else ""))
     ax.set_ylabel("repeat purchases")
@@ -137,17 +141,22 @@ def plot_p_alive_distribution(clv: pd.DataFrame, *, bins: int = 20,
     return fig
 
 
-def plot_clv_transitions(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+def plot_clv_transitions(table: CLVTransitions | pd.DataFrame, *,
+                         ax: Axes | None = None) -> Figure:
     """Heat map of :func:`mining.clv.clv_transitions`: rows before, columns after.
 
     Counts (or shares) are written in the cells; the diagonal are customers who kept their class.
+    A bare table (the result's ``table``) holds shares when it has non-whole numbers.
     """
     owner = "plot_clv_transitions"
+    normalize = None
+    if isinstance(table, CLVTransitions):
+        normalize, table = table.normalize, table.table
     table = as_frame(table, owner, "the transition table (from clv.clv_transitions)")
     if table.size == 0:
         raise InsufficientDataError(f"{owner}: the transition table is empty.")
     data = table.to_numpy(dtype=float)
-    shares = bool(table.attrs.get("normalize", not np.all(data == np.round(data))))
+    shares = bool(normalize) if normalize is not None else not np.all(data == np.round(data))
     fig, ax = new_ax(ax, (6.0, 4.8))
     im = ax.imshow(data, cmap="Blues", aspect="auto")
     top = float(np.nanmax(data)) if np.isfinite(data).any() else 0.0

@@ -1,11 +1,14 @@
 """Real datasets shipped by installed packages, converted to the contract or to a customer table.
 
-Only files that an installed package ships are read (no network). Each loader returns a
-``RealData`` record; :mod:`mining.datasets` wraps it into its ``Dataset``.
+Only files that an installed package ships are read (no network). Each loader of
+:data:`REAL_DATASETS` returns a ``RealData`` record; :mod:`mining.datasets` wraps it into its
+``Dataset``. :func:`load_cdnow_sample` (public as ``mining.datasets.load_cdnow_sample``) returns
+the CDNOW 1/10 sample as contract transactions, the data of the published BG/NBD estimates.
 
 - CDNOW (package ``lifetimes``): 69,659 purchases by 23,570 customers of the CDNOW online music
   store, 1997-01-01 .. 1998-06-30 (Fader & Hardie). One row per purchase with the number of CDs and
-  the amount; there is no product column.
+  the amount; there is no product column. Its 1/10 sample (2,357 customers) is
+  :func:`load_cdnow_sample`.
 - From ``dmba`` (companion of Shmueli et al., *Data Mining for Business Analytics*, Python ed.):
   Cosmetics (1,000 baskets x 14 cosmetics), CatalogCrossSell (4,998 customers x 9 catalogue
   divisions bought from), CharlesBookClub (4,000 customers with R, F, M and the response to a
@@ -24,7 +27,7 @@ import pandas as pd
 
 from mining.errors import MiningError
 
-__all__ = ["REAL_DATASETS", "RealData", "package_file"]
+__all__ = ["REAL_DATASETS", "RealData", "load_cdnow_sample", "package_file"]
 
 # Placeholder date for basket datasets that record no time: analyses that need time are skipped.
 UNDATED = pd.Timestamp("2000-01-01")
@@ -115,6 +118,37 @@ def load_cdnow() -> RealData:
         capabilities={"transactions": True, "timestamps": True, "products": False},
         notes="Every purchase is one order of one pseudo-product 'CD'; unit_price = amount / CDs.",
     )
+
+
+def load_cdnow_sample() -> pd.DataFrame:
+    """The CDNOW 1/10 sample (2,357 customers, 6,919 purchases) as contract transactions.
+
+    This is the sample behind the published BG/NBD and Gamma-Gamma estimates (Fader, Hardie and
+    Lee 2005), read from ``datasets/CDNOW_sample.txt`` of the installed package ``lifetimes``
+    without importing it. ``customer_id`` is the sample's own id (``"0001"`` ..); one line per
+    purchase with ``quantity`` = CDs and ``unit_price`` = amount / CDs (so spend = amount); lines
+    with no CDs (and amount 0) keep ``quantity`` 1 and ``unit_price`` 0.
+
+    Raises
+    ------
+    MiningError
+        The package ``lifetimes`` (a dependency of ``mining``) is not installed.
+    """
+    path = package_file("lifetimes", "datasets/CDNOW_sample.txt")
+    raw = pd.read_csv(path, sep=r"\s+", header=None, dtype={0: str, 1: str},
+                      names=["master_id", "customer_id", "date", "n_cds", "amount"])
+    n_cds = raw["n_cds"].astype("float64")
+    qty = n_cds.where(n_cds > 0, 1.0)
+    return pd.DataFrame({
+        "customer_id": raw["customer_id"].astype("string"),
+        "order_id": pd.Series([f"S{i:05d}" for i in range(len(raw))], dtype="string"),
+        "timestamp": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d"),
+        "product_id": pd.Series("CD", index=raw.index, dtype="string"),
+        "product_name": pd.Series("CDs (not itemised)", index=raw.index, dtype="string"),
+        "category": pd.Series("Music", index=raw.index, dtype="string"),
+        "quantity": qty,
+        "unit_price": raw["amount"].astype("float64") / qty,
+    })
 
 
 def load_cosmetics() -> RealData:
