@@ -5,9 +5,9 @@ lines per customer, 5,000 products with skewed popularity, 20 categories, two ye
 runs each of
 
 - ``table``: ``features.customer_table`` (pandas, reading the Parquet file with pandas) vs
-  ``engines.spark.customer_table_spark`` (Spark reading the same Parquet file);
+  ``customer_table(path, engine="spark")`` (Spark reading the same Parquet file);
 - ``itemsets``: ``basket_matrix`` + ``frequent_itemsets(algorithm="fast")`` (pandas + pyfim)
-  vs ``frequent_itemsets_spark`` (Spark MLlib FPGrowth), at ``--min-support``;
+  vs ``frequent_itemsets(path, engine="spark")`` (Spark MLlib FPGrowth), at ``--min-support``;
 
 in a fresh subprocess each, and prints wall time (seconds, including reading the file and, for
 Spark, starting the session) and peak memory (GiB, resident: the Python process, plus for
@@ -180,14 +180,17 @@ def worker(task: str, engine: str, path: str, min_support: float, master: str,
                 res = frequent_itemsets(basket_matrix(tx), min_support=min_support,
                                         algorithm="fast")
         else:
-            from mining.engines import spark as S
+            from mining.basket import frequent_itemsets
+            from mining.engines import spark_session
+            from mining.features import customer_table
 
-            spark = S.spark_session(master, app_name=f"bench-{task}",
-                                    config={"spark.driver.memory": driver_memory})
+            # the engine="spark" functions use the session started here (the active one)
+            spark = spark_session(master, app_name=f"bench-{task}",
+                                  config={"spark.driver.memory": driver_memory})
             if task == "table":
-                res = S.customer_table_spark(path, as_of=AS_OF, spark=spark)
+                res = customer_table(str(path), as_of=AS_OF, engine="spark")
             else:
-                res = S.frequent_itemsets_spark(path, min_support=min_support, spark=spark)
+                res = frequent_itemsets(str(path), min_support=min_support, engine="spark")
         out["seconds"] = round(time.perf_counter() - t0, 1)
         if engine == "spark":
             spark.stop()

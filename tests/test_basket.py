@@ -118,7 +118,8 @@ def test_itemsets_by_hand(algorithm: str) -> None:
     assert list(fi.columns) == mb.ITEMSET_COLUMNS
     assert fi["support"].tolist() == pytest.approx((fi["count"] / 5).tolist())
     assert fi["itemset_str"].iloc[-1] == "butter, milk"
-    assert fi.attrs["n_baskets"] == 5 and fi.attrs["min_count"] == 3
+    assert mb.n_baskets_of(fi) == 5 and mb.min_count_for(0.6, 5) == 3
+    assert fi.attrs == {}  # metadata lives in columns, not in DataFrame.attrs (since 0.2)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -193,7 +194,12 @@ def test_rules_by_hand_and_options() -> None:
     # pruning: bread,butter->milk (1.0) is no better than butter->milk (1.0)
     p = mb.association_rules(fi, min_threshold=0.7, prune_redundant=True)
     assert ("bread, butter", "milk") not in set(zip(p.antecedents_str, p.consequents_str, strict=True))
-    assert len(p) == 4 and p.attrs["n_pruned"] == 1
+    found = mb.rule_search(fi, min_threshold=0.7, prune_redundant=True)
+    pd.testing.assert_frame_equal(found.rules, p)
+    assert len(p) == 4 and found.n_pruned == 1 and found.n_candidates == 5
+    assert found.n_not_significant == 0 and found.n_baskets == 5 and found.n_rules == 4
+    assert str(found) == ("5 rules reach confidence >= 0.7 in 5 baskets; 0 not significant, "
+                          "1 redundant -> 4 rules kept")
     # constraints and cap
     c = mb.association_rules(fi, min_threshold=0.7, consequent_allow=["milk"])
     assert set(c["consequents_str"]) == {"milk"} and len(c) == 3
@@ -319,8 +325,12 @@ def test_recommend_one_basket() -> None:
     assert rec["item"].tolist() == ["butter", "jam"]
     assert rec["confidence"].tolist() == pytest.approx([0.75, 0.5])
     assert mb.recommend(rules, ["milk"]).empty
-    kept = mb.recommend(rules, ["bread", "butter"], exclude_owned=False, k=1)
+    kept = mb.recommend(rules, ["bread", "butter"], exclude_bought=False, k=1)
     assert len(kept) == 1
+    with pytest.warns(DeprecationWarning, match="'exclude_owned' parameter of recommend was "
+                                                "renamed 'exclude_bought'"):
+        old = mb.recommend(rules, ["bread", "butter"], exclude_owned=False, k=1)
+    pd.testing.assert_frame_equal(old, kept)
 
 
 def test_recommend_all_matches_recommend() -> None:
@@ -345,6 +355,7 @@ def test_evaluate_time_split_by_hand() -> None:
     # popularity top item not owned: c3 -> milk? (bread, butter in 3 orders; jam 2, milk 2)
     rules_row = ev.loc["association rules"]
     assert rules_row["n_customers"] == 2
+    assert ev["n_rules"].tolist() == [rules_row["n_rules"], 0] and rules_row["n_rules"] > 0
     assert rules_row["hit_rate"] == pytest.approx(0.5)
     assert rules_row["coverage"] == pytest.approx(0.5)
     pop = ev.loc["popularity"]
@@ -361,6 +372,7 @@ def test_rule_counts_and_compare_periods() -> None:
     np.testing.assert_allclose(again["confidence"], rules["confidence"])
     np.testing.assert_allclose(again["lift"], rules["lift"])
     cmp = mb.compare_periods(tx, split_date="2024-01-04", min_support=0.2, min_confidence=0.5)
+    assert cmp.attrs == {}  # the rules of each period are read off the status column
     st_ = dict(zip(cmp["rule"], cmp["status"], strict=True))
     # first period (o1, o2): bread, butter, jam always together; second: o3..o7
     assert st_["bread -> jam"] == "disappeared"
@@ -377,9 +389,9 @@ def test_rules_by_segment() -> None:
     with pytest.warns(RuntimeWarning, match="fewer than"):
         r = mb.rules_by_segment(_tx(), labels, min_support=0.5, min_confidence=0.5,
                                 min_baskets=4)
-    assert r.columns[0] == "segment"
+    assert list(r.columns[:2]) == ["segment", "n_baskets"]
     assert set(r["segment"]) == {"A"}  # B has 3 baskets: skipped
-    assert r.attrs["n_baskets"] == {"A": 4, "B": 3}
+    assert (r["n_baskets"] == 4).all()
     # A: o1, o2, o3, o6 -> bread, butter in 3; bread -> jam 2/3
     conf = dict(zip(r["antecedents_str"] + " -> " + r["consequents_str"], r["confidence"],
                     strict=True))
@@ -434,7 +446,7 @@ def test_groceries_identical_to_pyfim_and_fpgrowth(groceries) -> None:
 
 def test_demo_planted_rules_are_found() -> None:
     datasets = pytest.importorskip("mining.datasets", reason="mining.datasets not written yet")
-    ds = datasets.load("demo", size="small", seed=0)
+    ds = datasets.load("demo", size="small", random_state=0)
     planted = ds.truth.cross_sell_rules
     tx = ds.transactions[ds.transactions["timestamp"] < pd.Timestamp(ds.as_of)]
     fi = mb.frequent_itemsets(mb.basket_matrix(tx), min_support=0.005, max_len=3,

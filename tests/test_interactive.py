@@ -9,7 +9,7 @@ from mining import datasets, features, interactive
 
 @pytest.fixture(scope="module")
 def demo():
-    return datasets.load("demo", size="small", seed=0)
+    return datasets.load("demo", size="small", random_state=0)
 
 
 def test_unattended_runs_get_no_widgets(monkeypatch, demo):

@@ -201,7 +201,9 @@ def test_result_table_shape_and_order():
                                  "support_count", "support"]
     assert res["support_count"].is_monotonic_decreasing
     assert res.loc[0, "pattern"] == (("a",),) and res.loc[0, "support"] == 1.0
-    assert res.attrs["n_sequences"] == 2 and res.attrs["min_count"] == 1
+    assert res.attrs == {}  # no DataFrame.attrs since 0.2: n and the threshold from columns
+    assert (res["support_count"] / res["support"]).round().eq(2).all()
+    assert sq.min_count_for(1, 2) == 1 and sq.min_count_for(0.5, 2) == 1
     empty = sq.frequent_sequences([[("a",)], [("b",)]], min_support=2)
     assert empty.empty and list(empty.columns) == list(res.columns)
 
@@ -265,19 +267,22 @@ def tx() -> pd.DataFrame:
 
 def test_customer_sequences_orders_days_and_as_of(tx):
     before = tx.copy()
-    db = sq.customer_sequences(tx, as_of="2024-02-15")
+    db = sq.customer_sequences(tx, as_of="2024-02-15", use_names=False)
     pd.testing.assert_frame_equal(tx, before)  # input not mutated
     f = db.to_frame()
     assert list(f.index) == ["c1", "c2", "c3"]
     assert f.loc["c1", "itemsets"] == (("stove", "tent"), ("gas",), ("gas",))
     assert f.loc["c2", "itemsets"] == (("tent",), ("gas",))  # the March order is after as_of
     assert f.loc["c1", "timestamps"][1] == pd.Timestamp("2024-01-01 17:00")
-    by_day = sq.customer_sequences(tx, as_of="2024-02-15", element="day").to_frame()
+    by_day = sq.customer_sequences(tx, as_of="2024-02-15", element="day",
+                                   use_names=False).to_frame()
     assert by_day.loc["c1", "itemsets"] == (("gas", "stove", "tent"), ("gas",))
     cat = sq.customer_sequences(tx, as_of=None, level="category").to_frame()
     assert cat.loc["c2", "itemsets"] == (("Camping",), ("Fuel",), ("Books",))
-    names = sq.customer_sequences(tx, as_of=None, use_names=True).to_frame()
+    names = sq.customer_sequences(tx, as_of=None).to_frame()  # names by default, as basket
     assert names.loc["c3", "itemsets"] == (("Stove",),)
+    no_names = sq.customer_sequences(tx.drop(columns="product_name"), as_of=None).to_frame()
+    assert no_names.loc["c3", "itemsets"] == (("stove",),)  # ids when there are no names
     assert db.sequence("c2")["items"].tolist() == [("tent",), ("gas",)]
 
 
@@ -302,7 +307,12 @@ def test_sequential_rules_by_hand():
     db = [[("tent",), ("gas",)], [("tent",), ("gas",)], [("tent",), ("map",)], [("gas",)]]
     rules = sq.sequential_rules(sq.frequent_sequences(db, min_support=1), min_confidence=0.5)
     r = rules.set_index("rule_str").loc["<(tent)> => <(gas)>"]
-    assert r["support_count"] == 2 and r["confidence"] == pytest.approx(2 / 3)
+    assert list(rules.columns) == ["antecedents", "consequents", "antecedents_str",
+                                   "consequents_str", "rule_str", "count", "support",
+                                   "antecedent support", "consequent support", "confidence",
+                                   "lift"]  # the basket rules' names where the meaning is one
+    assert r["count"] == 2 and r["confidence"] == pytest.approx(2 / 3)
+    assert r["antecedent support"] == pytest.approx(3 / 4)
     assert r["lift"] == pytest.approx((2 / 3) / (3 / 4))
     assert (rules["confidence"] >= 0.5).all()
     assert "<(tent)> => <(map)>" not in set(rules["rule_str"])  # confidence 1/3
@@ -321,6 +331,13 @@ def test_next_purchase_uses_rules_then_popularity():
     no_repeat = sq.next_purchase(rules, hist, k=2, exclude_bought=True)
     assert "map" not in set(no_repeat.loc["y", "item"])
     assert "tent" not in set(no_repeat.loc["x", "item"])
+    # a rules table with the names before 0.2 is still read, with a DeprecationWarning
+    old = rules.rename(columns={"antecedents": "antecedent", "consequents": "consequent",
+                                "count": "support_count"})
+    with pytest.warns(DeprecationWarning, match="names of basket rules"):
+        pd.testing.assert_frame_equal(sq.next_purchase(old, hist, k=2), rec)
+    with pytest.warns(DeprecationWarning, match="names of basket rules"):
+        assert sq.describe(old, top=1) == sq.describe(rules, top=1)
 
 
 def test_pattern_lags_by_hand():
@@ -367,9 +384,8 @@ def test_groceries_members_load_and_mine(shared_datasets):
 def test_evaluate_time_split_scores_basket_rules_on_the_same_holdout(tx):
     pytest.importorskip("mining.basket")
     res = sq.evaluate_time_split(tx, split_date="2024-01-15", min_support=1, k=2)
-    if "basket_note" in res.attrs:
-        pytest.skip(res.attrs["basket_note"])
     assert list(res.index) == ["sequential rules", "popularity", "association rules"]
+    assert res.loc["popularity", "n_rules"] == 0 and res["n_rules"].dtype.kind == "i"
     assert (res["n_customers"] == 2).all()
     assert res["hit_rate"].between(0, 1).all()
 

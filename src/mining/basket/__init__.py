@@ -11,6 +11,8 @@ Layers::
     frequent_itemsets(baskets, min_support)  mlxtend Apriori (default), FP-growth, or "fast"
     association_rules(itemsets, ...)         mlxtend's measures + cap, item constraints,
                                              redundancy pruning, Fisher significance filter
+    rule_search(itemsets, ...)               the same rules in a RuleSearch, with how many
+                                             candidates each filter removed
     rules_in_words / describe_rule           plain sentences
     rules_to_csv / rules_from_csv            rules that survive a CSV round trip
     recommend / recommend_all                top-k cross-sell offers (one basket / everyone)
@@ -20,6 +22,14 @@ Layers::
 
 Empty results are not errors: thresholds that leave no itemset or no rule return an empty
 table with the right columns and a :class:`NoItemsetsWarning` saying what to lower.
+
+Results are plain DataFrames (mlxtend's shape); what was in ``DataFrame.attrs`` before 0.2 is a
+documented column or can be read off the columns: the number of baskets is ``count / support``
+(:func:`n_baskets_of`), the basket count an itemset needed :func:`min_count_for`, and the rule
+funnel (candidates, not significant, redundant) a :class:`RuleSearch`.
+
+``engine="spark"`` (``frequent_itemsets``, ``mine_rules``) runs the pass over the baskets in
+Spark MLlib (:mod:`mining.basket._spark`, dispatched by :func:`mining.engines.use_engine`).
 """
 
 from __future__ import annotations
@@ -45,19 +55,20 @@ from mining.basket._recommend import (
 from mining.basket._rules import (
     MEASURES,
     RULE_COLUMNS,
+    RuleSearch,
     adjust_pvalues,
     association_rules,
-    describe_rule,
-    rules_from_csv,
-    rules_in_words,
-    rules_to_csv,
+    n_baskets_of,
+    rule_search,
 )
+from mining.basket._words import describe_rule, rules_from_csv, rules_in_words, rules_to_csv
 
 __all__ = [
     "ITEMSET_COLUMNS",
     "MEASURES",
     "RULE_COLUMNS",
     "NoItemsetsWarning",
+    "RuleSearch",
     "adjust_pvalues",
     "association_rules",
     "basket_matrix",
@@ -69,11 +80,13 @@ __all__ = [
     "frequent_itemsets",
     "min_count_for",
     "mine_rules",
+    "n_baskets_of",
     "planted_vs_found",
     "read_basket_file",
     "recommend",
     "recommend_all",
     "rule_counts",
+    "rule_search",
     "rules_by_segment",
     "rules_from_csv",
     "rules_in_words",

@@ -1,8 +1,13 @@
-"""Frequent itemsets: mlxtend Apriori (default), mlxtend FP-growth, or the fast compiled route."""
+"""Frequent itemsets: mlxtend Apriori (default), mlxtend FP-growth, or the fast compiled route.
+
+``engine="spark"`` mines them with Spark MLlib's FPGrowth (:mod:`mining.basket._spark`, the same
+table), dispatched by :func:`mining.engines.use_engine`.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import itertools
 import math
@@ -10,6 +15,7 @@ import operator
 import sys
 import time
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -17,10 +23,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from mining.basket._baskets import to_csr
+from mining.engines import use_engine
 from mining.errors import BudgetError, check_param
 
 __all__ = ["DEFAULT_MAX_ITEMSETS", "ITEMSET_COLUMNS", "ItemsetCodes", "NoItemsetsWarning",
-           "count_itemsets", "format_items", "frequent_itemsets", "min_count_for"]
+           "check_itemset_options", "codes_of", "count_itemsets", "format_items",
+           "frequent_itemsets", "min_count_for", "warn_no_itemsets"]
 
 ITEMSET_COLUMNS = ["support", "itemsets", "count", "length", "itemset_str"]
 _ALGORITHMS = ("apriori", "fpgrowth", "fast")
@@ -35,13 +43,12 @@ class NoItemsetsWarning(UserWarning):
 
 
 class ItemsetCodes:
-    """The code form of an itemsets table, kept in ``attrs["_codes"]`` so that
-    :func:`association_rules` need not re-derive it from the frozensets.
+    """The code form of an itemsets table, remembered for that very table object (see
+    :func:`codes_of`) so that :func:`association_rules` need not re-derive it from the frozensets.
 
     Used only while the table still holds the very same frozenset objects in the same order with
-    the same counts (any filter, sort or edit falls back to re-deriving). ``deepcopy`` returns the
-    object itself (it is never changed), and equality is identity, so pandas' attrs handling
-    stays cheap and safe.
+    the same counts (any filter, sort or edit falls back to re-deriving). Never changed; copying
+    returns the object itself.
     """
 
     def __init__(self, names: np.ndarray, by_len: dict, sets: np.ndarray, counts: np.ndarray):
@@ -63,6 +70,30 @@ class ItemsetCodes:
             return False
         col = itemsets["itemsets"].to_numpy(dtype=object)
         return all(map(operator.is_, col, self.sets))
+
+
+# the code form of each itemsets table made here, by the table's id while the table lives (a
+# side table, not DataFrame.attrs: pandas copies or drops attrs in many operations)
+_CODES: dict[int, tuple[weakref.ref, ItemsetCodes]] = {}
+
+
+def _remember_codes(table: pd.DataFrame, codes: ItemsetCodes) -> None:
+    key = id(table)
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        if _CODES.get(key, (None,))[0] is ref:
+            del _CODES[key]
+
+    _CODES[key] = (weakref.ref(table, forget), codes)
+
+
+def codes_of(itemsets: pd.DataFrame) -> ItemsetCodes | None:
+    """The code form of ``itemsets`` when it is a table :func:`frequent_itemsets` made and it
+    is unchanged; None otherwise (then the caller derives the codes from the frozensets)."""
+    entry = _CODES.get(id(itemsets))
+    if entry is None or entry[0]() is not itemsets or not entry[1].matches(itemsets):
+        return None
+    return entry[1]
 
 
 @contextlib.contextmanager
@@ -178,7 +209,7 @@ def _table(names: np.ndarray, groups: Groups, n: int) -> pd.DataFrame:
         "length": np.concatenate(length_parts) if length_parts else np.array([], dtype=np.int64),
         "itemset_str": pd.Series(str_arr, dtype=object),
     })
-    out.attrs["_codes"] = ItemsetCodes(names, by_len, set_arr, out["count"].to_numpy())
+    _remember_codes(out, ItemsetCodes(names, by_len, set_arr, out["count"].to_numpy()))
     return out
 
 
@@ -211,7 +242,7 @@ def _mine_mlxtend(csr: sp.csr_matrix, labels: list[str], min_count: int, max_len
                 f"frequent_itemsets: mlxtend's apriori will build arrays of up to {n:,} baskets x "
                 f"{f * (f - 1) // 2:,} candidate pairs and may be slow or run out of memory; "
                 "algorithm='fast' finds the identical itemsets much faster.",
-                RuntimeWarning, stacklevel=3)
+                RuntimeWarning, stacklevel=4)
         res = apriori(frame, min_support=s, max_len=max_len, low_memory=True)
     else:
         res = fpgrowth(frame, min_support=s, max_len=max_len)
@@ -365,6 +396,28 @@ def check_time(started: float, max_seconds: float | None, owner: str, step: str,
                           "with max_seconds.")
 
 
+def check_itemset_options(min_support: Any, max_len: Any, owner: str) -> None:
+    """``min_support`` a share of baskets in (0, 1]; ``max_len`` None or an int >= 1 (every
+    engine)."""
+    check_param(isinstance(min_support, int | float | np.integer | np.floating)
+                and not isinstance(min_support, bool) and 0 < float(min_support) <= 1,
+                "min_support", owner, "a share of baskets, a float in (0, 1]", min_support,
+                "0.01 means 1% of baskets; a count of baskets c is min_support=c / n_baskets.")
+    check_param(max_len is None or (isinstance(max_len, int | np.integer)
+                                    and not isinstance(max_len, bool) and max_len >= 1),
+                "max_len", owner, "None or an int >= 1", max_len)
+
+
+def warn_no_itemsets(owner: str, min_support: float, min_count: int, n: int, top: int, *,
+                     stacklevel: int = 4) -> None:
+    """The :class:`NoItemsetsWarning` of an empty result: what the most frequent item reaches."""
+    hint = (f" The most frequent item is in {int(top):,} of {n:,} baskets "
+            f"({top / n:.4%})." if n else " There are no baskets.")
+    warnings.warn(f"{owner}: no itemset is in at least {min_count:,} baskets "
+                  f"(min_support={min_support}).{hint} Lower min_support.",
+                  NoItemsetsWarning, stacklevel=stacklevel)
+
+
 def frequent_itemsets(
     baskets: pd.DataFrame,
     *,
@@ -409,8 +462,9 @@ def frequent_itemsets(
         ``max_itemsets`` the count is known before it starts). None (default): no limit.
     engine : {"pandas", "spark"}
         ``"spark"`` mines with Spark MLlib's FPGrowth (``pip install -e ".[spark]"``); the
-        itemsets and the table are the same (:mod:`mining.engines.spark`); the budgets apply
-        to ``"pandas"`` only.
+        itemsets and the table are the same (:mod:`mining.basket._spark`); ``baskets`` may then
+        also be transactions or a Parquet/CSV path. ``algorithm``, ``progress`` and the budgets
+        apply to ``"pandas"`` only.
 
     Returns
     -------
@@ -418,10 +472,11 @@ def frequent_itemsets(
         One row per frequent itemset, sorted by ``length``, then ``count`` (descending), then
         the items (in label order), the same for every algorithm; columns ``support`` (share of baskets), ``itemsets`` (frozenset of item
         labels, as mlxtend), ``count`` (baskets), ``length`` (items) and ``itemset_str``
-        (``"bread, milk"``, sorted, for CSV and reading). ``attrs`` holds ``n_baskets``,
-        ``min_count``, ``min_support``, ``max_len`` and ``algorithm``. When nothing reaches
-        ``min_support`` the table is empty (same columns) and a :class:`NoItemsetsWarning` says
-        to lower ``min_support``.
+        (``"bread, milk"``, sorted, for CSV and reading). The number of baskets is
+        ``count / support`` of any row, the basket count an itemset needed
+        ``min_count_for(min_support, n_baskets)`` (before 0.2 both were also in ``attrs``).
+        When nothing reaches ``min_support`` the table is empty (same columns) and a
+        :class:`NoItemsetsWarning` says to lower ``min_support``.
 
     Examples
     --------
@@ -431,18 +486,19 @@ def frequent_itemsets(
     >>> fi[["itemset_str", "count"]].to_records(index=False).tolist()
     [('milk', 3), ('bread', 2), ('bread, milk', 2)]
     """
+    local = functools.partial(_frequent_itemsets, algorithm=algorithm, progress=progress,
+                              max_itemsets=max_itemsets, max_seconds=max_seconds)
+    mine = use_engine(engine, local, "mining.basket._spark:frequent_itemsets_spark",
+                      owner="frequent_itemsets")
+    return mine(baskets, min_support=min_support, max_len=max_len)
+
+
+def _frequent_itemsets(baskets: pd.DataFrame, *, min_support: float, max_len: int | None,
+                       algorithm: str, progress: bool | None, max_itemsets: int | None,
+                       max_seconds: float | None) -> pd.DataFrame:
+    """The pandas engine of :func:`frequent_itemsets`."""
     owner = "frequent_itemsets"
-    if engine != "pandas":
-        from mining.engines import check_engine
-
-        check_engine(engine, owner)
-        from mining.engines.spark import frequent_itemsets_spark
-
-        return frequent_itemsets_spark(baskets, min_support=min_support, max_len=max_len)
-    check_param(isinstance(min_support, int | float | np.integer | np.floating)
-                and not isinstance(min_support, bool) and 0 < float(min_support) <= 1,
-                "min_support", owner, "a share of baskets, a float in (0, 1]", min_support,
-                "0.01 means 1% of baskets; a count of baskets c is min_support=c / n_baskets.")
+    check_itemset_options(min_support, max_len, owner)
     check_param(max_itemsets is None or (isinstance(max_itemsets, int | np.integer)
                                          and not isinstance(max_itemsets, bool)
                                          and max_itemsets >= 1),
@@ -451,9 +507,6 @@ def frequent_itemsets(
                                         and not isinstance(max_seconds, bool) and max_seconds > 0),
                 "max_seconds", owner, "None or a number of seconds > 0", max_seconds)
     started = time.perf_counter()
-    check_param(max_len is None or (isinstance(max_len, int | np.integer)
-                                    and not isinstance(max_len, bool) and max_len >= 1),
-                "max_len", owner, "None or an int >= 1", max_len)
     check_param(algorithm in _ALGORITHMS, "algorithm", owner,
                 "one of 'apriori', 'fpgrowth', 'fast'", algorithm)
     from tqdm.auto import tqdm
@@ -480,7 +533,7 @@ def frequent_itemsets(
                 used = "fpgrowth"
                 warnings.warn("frequent_itemsets: pyfim is not installed, so algorithm='fast' "
                               "uses mlxtend's FP-growth (identical itemsets, slower). "
-                              "Install pyfim for speed.", RuntimeWarning, stacklevel=2)
+                              "Install pyfim for speed.", RuntimeWarning, stacklevel=3)
             names, groups = _mine_mlxtend(csr, labels, min_count, max_len, algorithm=used)
         bar.update(1)
         check_time(started, max_seconds, owner, "mining")
@@ -490,14 +543,7 @@ def frequent_itemsets(
     finally:
         stack.close()
         bar.close()
-    out.attrs.update({"n_baskets": int(n), "min_count": int(min_count),
-                      "min_support": float(min_support), "max_len": max_len,
-                      "algorithm": used})
     if out.empty:
         top = np.asarray(csr.sum(axis=0)).ravel().max() if csr.shape[1] and n else 0
-        hint = (f" The most frequent item is in {int(top):,} of {n:,} baskets "
-                f"({top / n:.4%})." if n else " There are no baskets.")
-        warnings.warn(f"frequent_itemsets: no itemset is in at least {min_count:,} baskets "
-                      f"(min_support={min_support}).{hint} Lower min_support.",
-                      NoItemsetsWarning, stacklevel=2)
+        warn_no_itemsets(owner, min_support, min_count, n, top)
     return out

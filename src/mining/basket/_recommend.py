@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Iterable
 from typing import Any
@@ -10,15 +11,17 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from mining.basket._baskets import basket_matrix, item_labels
+from mining.basket._baskets import basket_matrix, item_labels, to_csr
 from mining.basket._itemsets import (
     NoItemsetsWarning,
     format_items,
     frequent_itemsets,
     progress_enabled,
 )
-from mining.basket._rules import association_rules
+from mining.basket._rules import _empty_rules, association_rules
+from mining.engines import use_engine
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.params import renamed_parameter
 
 __all__ = [
     "compare_periods",
@@ -59,8 +62,9 @@ def _check_k(k: Any, owner: str) -> None:
                 "an int >= 1", k)
 
 
+@renamed_parameter("exclude_owned", "exclude_bought")
 def recommend(rules: pd.DataFrame, basket: Iterable[Any], *, k: int = 5,
-              exclude_owned: bool = True) -> pd.DataFrame:
+              exclude_bought: bool = True) -> pd.DataFrame:
     """Rank items to offer one basket (or one customer's history) by the rules that fire.
 
     A rule fires when all its antecedents are in ``basket``; each consequent item it names
@@ -74,8 +78,10 @@ def recommend(rules: pd.DataFrame, basket: Iterable[Any], *, k: int = 5,
         What the customer has (same labels as the rules: names or ids).
     k : int
         How many items at most.
-    exclude_owned : bool
-        Never recommend an item already in ``basket``.
+    exclude_bought : bool
+        Never recommend an item already in ``basket`` (the name :mod:`mining.sequence` uses;
+        ``exclude_owned``, its name before 0.2, works for one more release with a
+        ``DeprecationWarning``).
 
     Returns
     -------
@@ -104,7 +110,7 @@ def recommend(rules: pd.DataFrame, basket: Iterable[Any], *, k: int = 5,
         if not a <= have:
             continue
         for item in c:
-            if exclude_owned and item in have:
+            if exclude_bought and item in have:
                 continue
             cand = (float(conf), float(lift), _rule_text(a, c))
             old = best.get(item)
@@ -146,7 +152,7 @@ def _incidence(sets: Iterable[frozenset], vocab: dict[str, int]) -> sp.csr_matri
 
 
 def _score_all(rules: pd.DataFrame, hist: sp.csr_matrix, vocab: dict[str, int], k: int,
-               exclude_owned: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               exclude_bought: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(customer row, rule row, item code) of the top-k recommendations, best first per row."""
     ra = _incidence(rules["antecedents"], vocab)
     rc = _incidence(rules["consequents"], vocab)
@@ -168,7 +174,7 @@ def _score_all(rules: pd.DataFrame, hist: sp.csr_matrix, vocab: dict[str, int], 
     starts = np.repeat(rc.indptr[rule], per)
     offs = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
     item = rc.indices[starts + offs]
-    if exclude_owned and item.size:
+    if exclude_bought and item.size:
         owned = np.asarray(hist[cust, item]).ravel().astype(bool)
         cust, rule_rep, item = cust[~owned], rule_rep[~owned], item[~owned]
     conf = rules["confidence"].to_numpy(dtype=float)[rule_rep]
@@ -195,6 +201,7 @@ def _prepare(tx: pd.DataFrame, owner: str, level: str, use_names: bool,
     return labels
 
 
+@renamed_parameter("exclude_owned", "exclude_bought")
 def recommend_all(
     rules: pd.DataFrame,
     tx: pd.DataFrame,
@@ -203,7 +210,7 @@ def recommend_all(
     k: int = 5,
     level: str = "product",
     use_names: bool = True,
-    exclude_owned: bool = True,
+    exclude_bought: bool = True,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Top-k cross-sell recommendations for every customer at once (sparse, vectorised).
@@ -222,8 +229,9 @@ def recommend_all(
     k : int
         Items per customer at most.
     level, use_names : as :func:`basket_matrix`
-    exclude_owned : bool
-        Never recommend what the customer already bought.
+    exclude_bought : bool
+        Never recommend what the customer already bought (``exclude_owned`` before 0.2, still
+        accepted for one release with a ``DeprecationWarning``).
     progress : bool, optional
         Progress bar (None: only when stderr is a terminal).
 
@@ -240,11 +248,11 @@ def recommend_all(
     if as_of is None:
         raise ParameterError("recommend_all: pass as_of= (the cut-off date of the histories).")
     labels = _prepare(tx, owner, level, use_names)
-    return _recommend_all(rules, tx, labels, pd.Timestamp(as_of), k, exclude_owned, progress)
+    return _recommend_all(rules, tx, labels, pd.Timestamp(as_of), k, exclude_bought, progress)
 
 
 def _recommend_all(rules: pd.DataFrame, tx: pd.DataFrame, labels: pd.Series, as_of: pd.Timestamp,
-                   k: int, exclude_owned: bool, progress: bool | None) -> pd.DataFrame:
+                   k: int, exclude_bought: bool, progress: bool | None) -> pd.DataFrame:
     from tqdm.auto import tqdm
 
     before = (tx["timestamp"] < as_of).to_numpy()
@@ -259,7 +267,7 @@ def _recommend_all(rules: pd.DataFrame, tx: pd.DataFrame, labels: pd.Series, as_
         if len(rules) == 0 or len(customers) == 0:
             cust = rule = item = np.array([], dtype=np.int64)
         else:
-            cust, rule, item = _score_all(rules, hist, vocab, k, exclude_owned)
+            cust, rule, item = _score_all(rules, hist, vocab, k, exclude_bought)
         bar.update(1)
     texts = [_rule_text(a, c) for a, c in zip(rules["antecedents"], rules["consequents"],
                                               strict=True)]
@@ -278,7 +286,7 @@ def _recommend_all(rules: pd.DataFrame, tx: pd.DataFrame, labels: pd.Series, as_
 
 
 def _popular(past: pd.DataFrame, lab: pd.Series, customers: pd.Index, k: int,
-             exclude_owned: bool) -> pd.DataFrame:
+             exclude_bought: bool) -> pd.DataFrame:
     """Popularity baseline: the items in most orders before the cut-off, not yet owned."""
     pop = (pd.DataFrame({"o": past["order_id"].to_numpy(), "i": lab.to_numpy()})
            .drop_duplicates()["i"].value_counts(sort=False).reset_index())
@@ -288,10 +296,10 @@ def _popular(past: pd.DataFrame, lab: pd.Series, customers: pd.Index, k: int,
     vocab = {name: i for i, name in enumerate(names)}
     hist = _history(past, lab, vocab, customers)
     max_owned = int(np.diff(hist.indptr).max()) if hist.shape[0] else 0
-    t = min(len(names), k + (max_owned if exclude_owned else 0))
+    t = min(len(names), k + (max_owned if exclude_bought else 0))
     cust = np.repeat(np.arange(len(customers)), t)
     item = np.tile(np.arange(t), len(customers))
-    if exclude_owned and len(cust):
+    if exclude_bought and len(cust):
         owned = np.asarray(hist[cust, item]).ravel().astype(bool)
         cust, item = cust[~owned], item[~owned]
     start = np.r_[0, np.flatnonzero(cust[1:] != cust[:-1]) + 1] if len(cust) else np.array([], int)
@@ -317,31 +325,31 @@ def mine_rules(
 ) -> pd.DataFrame:
     """Transactions -> baskets -> itemsets -> rules in one call (confidence threshold).
 
-    ``engine="spark"`` mines the itemsets with Spark MLlib (same result).
-    ``rule_options`` go to :func:`association_rules` (``prune_redundant``, ``significance``,
-    ``max_rules``, ...). ``algorithm`` defaults to ``"fast"`` here because helpers that mine
-    several times (segments, periods, evaluation) should not wait; the itemsets are identical.
-    Returns the rules with ``attrs["n_itemsets"]`` added.
+    ``engine="spark"`` builds the baskets and mines the itemsets with Spark MLlib (same
+    result; ``tx`` may then be a Spark DataFrame or a Parquet/CSV path, and ``algorithm`` and
+    ``progress`` do not apply). ``rule_options`` go to :func:`association_rules`
+    (``prune_redundant``, ``significance``, ``max_rules``, ...). ``algorithm`` defaults to
+    ``"fast"`` here because helpers that mine several times (segments, periods, evaluation)
+    should not wait; the itemsets are identical. Returns the rules table of
+    :func:`association_rules` (before 0.2 with ``attrs`` ``n_itemsets`` and ``min_count``).
     """
+    local = functools.partial(_itemsets_from_tx, algorithm=algorithm, progress=progress)
+    mine = use_engine(engine, local, "mining.basket._spark:frequent_itemsets_spark",
+                      owner="mine_rules")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NoItemsetsWarning)
-        if engine != "pandas":  # Spark reads the transactions (or a path) itself
-            from mining.engines import check_engine
+        fi = mine(tx, min_support=min_support, max_len=max_len, level=level,
+                  use_names=use_names)
+        return association_rules(fi, metric="confidence", min_threshold=min_confidence,
+                                 progress=progress, **rule_options)
 
-            check_engine(engine, "mine_rules")
-            from mining.engines.spark import frequent_itemsets_spark
 
-            fi = frequent_itemsets_spark(tx, min_support=min_support, max_len=max_len,
-                                         level=level, use_names=use_names)
-        else:
-            baskets = basket_matrix(tx, level=level, use_names=use_names)
-            fi = frequent_itemsets(baskets, min_support=min_support, max_len=max_len,
-                                   algorithm=algorithm, progress=progress)
-        rules = association_rules(fi, metric="confidence", min_threshold=min_confidence,
-                                  progress=progress, **rule_options)
-    rules.attrs["n_itemsets"] = len(fi)
-    rules.attrs["min_count"] = fi.attrs["min_count"]
-    return rules
+def _itemsets_from_tx(tx: pd.DataFrame, *, min_support: float, max_len: int | None, level: str,
+                      use_names: bool, algorithm: str, progress: bool | None) -> pd.DataFrame:
+    """The pandas engine of :func:`mine_rules`' itemsets: baskets, then frequent itemsets."""
+    baskets = basket_matrix(tx, level=level, use_names=use_names)
+    return frequent_itemsets(baskets, min_support=min_support, max_len=max_len,
+                             algorithm=algorithm, progress=progress)
 
 
 def evaluate_time_split(
@@ -369,10 +377,11 @@ def evaluate_time_split(
     -------
     DataFrame
         Index ``method`` ("association rules", "popularity"); columns ``k``,
-        ``n_customers`` (evaluated), ``coverage`` (share who got at least one recommendation),
-        ``hit_rate`` (share with at least one recommended item among their new items),
-        ``precision_at_k`` (mean hits / k), ``recall_at_k`` (mean hits / new items).
-        ``attrs``: ``n_rules``, ``split_date``, ``n_train_baskets``.
+        ``n_customers`` (evaluated), ``n_rules`` (rules the method draws on: those mined before
+        the split, 0 for popularity), ``coverage`` (share who got at least one
+        recommendation), ``hit_rate`` (share with at least one recommended item among their
+        new items), ``precision_at_k`` (mean hits / k), ``recall_at_k`` (mean hits / new
+        items). (Before 0.2 ``n_rules`` was in ``attrs``.)
     """
     owner = "evaluate_time_split"
     _check_k(k, owner)
@@ -409,6 +418,7 @@ def evaluate_time_split(
     n_new = fut.groupby("customer_id").size()
     evaluated = n_new.index
     rows = {}
+    n_rules = {"association rules": len(rules), "popularity": 0}
     for method, rec in (("association rules", recs), ("popularity", pop)):
         r = rec.reset_index()[["customer_id", "item"]]
         r = r[r["customer_id"].isin(evaluated)]
@@ -417,7 +427,7 @@ def evaluate_time_split(
         got = r.groupby("customer_id").size().reindex(evaluated, fill_value=0).to_numpy()
         m = len(evaluated)
         rows[method] = {
-            "k": k, "n_customers": m,
+            "k": k, "n_customers": m, "n_rules": n_rules[method],
             "coverage": float((got > 0).mean()) if m else np.nan,
             "hit_rate": float((hits > 0).mean()) if m else np.nan,
             "precision_at_k": float((hits / k).mean()) if m else np.nan,
@@ -425,8 +435,6 @@ def evaluate_time_split(
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "method"
-    out.attrs.update({"n_rules": len(rules), "split_date": split,
-                      "n_train_baskets": rules.attrs.get("n_baskets")})
     return out
 
 
@@ -439,8 +447,6 @@ def rule_counts(rules: pd.DataFrame, baskets: pd.DataFrame) -> pd.DataFrame:
         Same index as ``rules``; columns ``antecedent_count``, ``consequent_count``, ``count``,
         ``support``, ``confidence``, ``lift`` (NaN where the antecedents never occur).
     """
-    from mining.basket._baskets import to_csr
-
     _need_rules(rules, "rule_counts", ("antecedents", "consequents"))
     csr, labels = to_csr(baskets, "rule_counts")
     n = csr.shape[0]
@@ -495,13 +501,14 @@ def rules_by_segment(
     min_support, min_confidence, max_len, level, use_names, algorithm
         As :func:`mine_rules`; support is a share of *that segment's* baskets.
     min_baskets : int
-        Segments with fewer baskets are skipped (listed in ``attrs["skipped"]``, with a warning).
+        Segments with fewer baskets are skipped (a warning lists them).
 
     Returns
     -------
     DataFrame
-        The rules tables stacked, with a first column ``segment``; ``attrs["n_baskets"]`` maps
-        each segment to its number of baskets.
+        The rules tables stacked, with first columns ``segment`` and ``n_baskets`` (that
+        segment's baskets: ``support`` is a share of them). (Before 0.2 ``n_baskets`` and the
+        skipped segments were in ``attrs``.)
     """
     owner = "rules_by_segment"
     _need_tx(tx, owner, ("customer_id", "order_id"))
@@ -513,7 +520,7 @@ def rules_by_segment(
     lab = labels.dropna()
     lab.index = lab.index.astype("string")
     seg = tx["customer_id"].astype("string").map(lab)
-    parts, sizes, skipped = [], {}, []
+    parts, skipped = [], []
     values = sorted(seg.dropna().unique().tolist(), key=str)
     if not values:
         raise InsufficientDataError(f"{owner}: no customer of the transactions has a label; "
@@ -521,14 +528,13 @@ def rules_by_segment(
     for value in tqdm(values, desc="segments", disable=not progress_enabled(progress), leave=False):
         sub = tx.loc[(seg == value).to_numpy()]
         n_b = sub["order_id"].nunique()
-        sizes[value] = int(n_b)
         if n_b < min_baskets:
             skipped.append(value)
             continue
         r = mine_rules(sub, min_support=min_support, min_confidence=min_confidence,
                        max_len=max_len, level=level, use_names=use_names, algorithm=algorithm,
                        progress=False, **rule_options)
-        parts.append(r.assign(segment=value))
+        parts.append(r.assign(segment=value, n_baskets=int(n_b)))
     if skipped:
         warnings.warn(f"{owner}: segments {skipped} have fewer than {min_baskets} baskets and "
                       "were skipped; lower min_baskets to include them.", RuntimeWarning,
@@ -536,12 +542,10 @@ def rules_by_segment(
     if parts:
         out = pd.concat(parts, ignore_index=True)
     else:
-        from mining.basket._rules import _empty_rules
-
-        out = _empty_rules().assign(segment=pd.Series(dtype=object))
-    out = out[["segment", *[c for c in out.columns if c != "segment"]]]
-    out.attrs.update({"n_baskets": sizes, "skipped": skipped})
-    return out
+        out = _empty_rules().assign(segment=pd.Series(dtype=object),
+                                    n_baskets=pd.Series(dtype="int64"))
+    first = ["segment", "n_baskets"]
+    return out[[*first, *[c for c in out.columns if c not in first]]]
 
 
 def compare_periods(
@@ -569,7 +573,9 @@ def compare_periods(
         Columns ``antecedents``, ``consequents``, ``rule`` (text), ``status`` ("appeared",
         "disappeared", "kept"), ``support_before``, ``confidence_before``, ``lift_before``,
         ``support_after``, ``confidence_after``, ``lift_after``, ``lift_change``
-        (after - before); sorted by status then by the size of the lift change.
+        (after - before); sorted by status then by the size of the lift change. The rules of
+        the first period are the rows with status "kept" or "disappeared", of the second
+        "kept" or "appeared" (before 0.2 their numbers were in ``attrs``).
     """
     owner = "compare_periods"
     _need_tx(tx, owner, ("customer_id", "order_id", "timestamp", "product_id"))
@@ -607,7 +613,6 @@ def compare_periods(
     out = (out.assign(_r=rank, _c=-out["lift_change"].abs().fillna(np.inf))
            .sort_values(["_r", "_c", "rule"], kind="stable").drop(columns=["_r", "_c"])
            .reset_index(drop=True))
-    out.attrs.update({"split_date": split, "n_rules_before": len(r1), "n_rules_after": len(r2)})
     return out
 
 

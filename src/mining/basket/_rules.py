@@ -1,22 +1,26 @@
-"""Association rules from frequent itemsets: measures, constraints, pruning, significance, CSV."""
+"""Association rules from frequent itemsets: measures, constraints, pruning, significance.
+
+:func:`rule_search` finds the rules and says how many candidates each filter dropped (a
+:class:`RuleSearch`); :func:`association_rules` is its rules table alone (mlxtend's shape).
+"""
 
 from __future__ import annotations
 
+import functools
 import itertools
-import json
-import os
 import time
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mining.basket._itemsets import (
-    ItemsetCodes,
     NoItemsetsWarning,
     check_time,
+    codes_of,
     format_items,
     gc_paused,
     progress_enabled,
@@ -27,12 +31,11 @@ __all__ = [
     "DEFAULT_MAX_CANDIDATES",
     "MEASURES",
     "RULE_COLUMNS",
+    "RuleSearch",
     "adjust_pvalues",
     "association_rules",
-    "describe_rule",
-    "rules_from_csv",
-    "rules_in_words",
-    "rules_to_csv",
+    "n_baskets_of",
+    "rule_search",
 ]
 
 #: mlxtend 0.25's measure columns, in its order
@@ -116,8 +119,8 @@ class _ItemsetIndex:
 
     def __init__(self, itemsets: pd.DataFrame, n_baskets: int, owner: str) -> None:
         self.n = n_baskets
-        cache = itemsets.attrs.get("_codes")
-        if isinstance(cache, ItemsetCodes) and cache.matches(itemsets):
+        cache = codes_of(itemsets)
+        if cache is not None:
             self.names = cache.names
             self.by_len = cache.by_len
         else:
@@ -234,7 +237,78 @@ def _allowed(index: _ItemsetIndex, allow: Iterable[Any] | None, name: str) -> np
     return np.isin(index.names, list(wanted))
 
 
-def association_rules(
+@dataclass(frozen=True, eq=False)
+class RuleSearch:
+    """Association rules and how they were found: the funnel from candidates to rules kept.
+
+    Returned by :func:`rule_search`; :func:`association_rules` returns its ``rules`` alone.
+
+    Attributes
+    ----------
+    rules : DataFrame
+        The rules kept (the columns of :data:`RULE_COLUMNS`, with ``p_value`` and
+        ``p_adjusted`` when a significance level was given).
+    metric, min_threshold : str, float
+        The threshold the candidates reached.
+    n_baskets : int or None
+        Baskets the itemsets were counted on (None only for an empty itemsets table without
+        ``n_baskets=``).
+    n_candidates : int
+        Rules that reached ``metric >= min_threshold`` (and the item constraints).
+    n_not_significant : int
+        Of those, rules the significance test rejected (0 without ``significance``).
+    n_pruned : int
+        Significant rules dropped as redundant (0 without ``prune_redundant``).
+
+    Examples
+    --------
+    >>> from mining.basket import baskets_from_lists, frequent_itemsets
+    >>> b = baskets_from_lists([["milk", "bread"], ["milk", "bread"], ["milk"], ["eggs"]])
+    >>> print(rule_search(frequent_itemsets(b, min_support=0.5), min_threshold=0.6))
+    2 rules reach confidence >= 0.6 in 4 baskets; 0 not significant, 0 redundant -> 2 rules kept
+    """
+
+    rules: pd.DataFrame
+    metric: str
+    min_threshold: float
+    n_baskets: int | None = None
+    n_candidates: int = 0
+    n_not_significant: int = 0
+    n_pruned: int = 0
+
+    @property
+    def n_rules(self) -> int:
+        """Rules kept: ``len(rules)`` (fewer than the survivors when ``max_rules`` capped them)."""
+        return len(self.rules)
+
+    def __str__(self) -> str:
+        where = f" in {self.n_baskets:,} baskets" if self.n_baskets is not None else ""
+        return (f"{self.n_candidates:,} rules reach {self.metric} >= {self.min_threshold:g}"
+                f"{where}; {self.n_not_significant:,} not significant, {self.n_pruned:,} "
+                f"redundant -> {self.n_rules:,} rules kept")
+
+
+def n_baskets_of(table: pd.DataFrame) -> int | None:
+    """The number of baskets an itemsets or rules table was counted on: ``count / support``.
+
+    Read off the first row with a positive support (the tables of :func:`frequent_itemsets`,
+    :func:`association_rules` and :func:`rules_from_csv` carry ``count`` and ``support``); None
+    for an empty table or one without those columns.
+
+    >>> import pandas as pd
+    >>> n_baskets_of(pd.DataFrame({"support": [0.25], "count": [3]}))
+    12
+    """
+    if not isinstance(table, pd.DataFrame) or not {"count", "support"} <= set(table.columns):
+        return None
+    support = pd.to_numeric(table["support"], errors="coerce").to_numpy(dtype=float)
+    ok = np.flatnonzero(support > 0)
+    if ok.size == 0:
+        return None
+    return round(float(table["count"].iloc[int(ok[0])]) / float(support[int(ok[0])]))
+
+
+def rule_search(
     itemsets: pd.DataFrame,
     *,
     metric: str = "confidence",
@@ -251,8 +325,12 @@ def association_rules(
     progress: bool | None = None,
     max_candidates: int | None = DEFAULT_MAX_CANDIDATES,
     max_seconds: float | None = None,
-) -> pd.DataFrame:
-    """Association rules ``antecedents -> consequents`` from a table of frequent itemsets.
+) -> RuleSearch:
+    """Association rules ``antecedents -> consequents`` from frequent itemsets, with the funnel.
+
+    The rules table is :func:`association_rules`'s; the :class:`RuleSearch` also says how many
+    candidate rules reached ``min_threshold`` and how many the significance test and the
+    redundancy pruning removed.
 
     Parameters
     ----------
@@ -285,8 +363,8 @@ def association_rules(
     sort_by : str
         Measure to sort by, descending (ties: confidence, support, then the itemsets' order).
     n_baskets : int, optional
-        Number of baskets the itemsets come from; default ``itemsets.attrs["n_baskets"]``, or
-        ``count / support``.
+        Number of baskets the itemsets come from; default ``count / support`` of the table
+        (:func:`n_baskets_of`).
     progress : bool, optional
         Progress bar over itemset lengths (None: only when stderr is a terminal).
     max_candidates : int or None
@@ -299,24 +377,25 @@ def association_rules(
 
     Returns
     -------
-    DataFrame
-        One row per rule with mlxtend's columns ``antecedents``, ``consequents`` (frozensets of
+    RuleSearch
+        ``rules``: one row per rule with mlxtend's columns ``antecedents``, ``consequents`` (frozensets of
         item labels), ``antecedent support``, ``consequent support``, ``support`` (share of
         baskets holding both sides), ``confidence``, ``lift``, ``representativity``,
         ``leverage``, ``conviction``, ``zhangs_metric``, ``jaccard``, ``certainty``,
         ``kulczynski``, plus ``count`` (baskets holding both sides), ``antecedents_str``,
         ``consequents_str`` (sorted labels joined by ", ") and, with ``significance``,
-        ``p_value`` and ``p_adjusted``. ``attrs``: ``n_baskets``, ``n_candidates`` (rules that
-        passed the threshold), ``n_pruned``, ``n_not_significant``. An empty result (right
-        columns) comes with a :class:`NoItemsetsWarning` saying which threshold to lower.
+        ``p_value`` and ``p_adjusted``; and the counts ``n_baskets``, ``n_candidates`` (rules
+        that passed the threshold and the item constraints), ``n_not_significant``,
+        ``n_pruned`` (before 0.2 these were in the rules table's ``attrs``). An empty result
+        (right columns) comes with a :class:`NoItemsetsWarning` saying which threshold to lower.
 
     Examples
     --------
     >>> from mining.basket import baskets_from_lists, frequent_itemsets
     >>> b = baskets_from_lists([["milk", "bread"], ["milk", "bread"], ["milk"], ["eggs"]])
-    >>> r = association_rules(frequent_itemsets(b, min_support=0.5), min_threshold=0.6)
-    >>> r[["antecedents_str", "consequents_str", "confidence", "lift"]].round(3).values.tolist()
-    [['bread', 'milk', 1.0, 1.333], ['milk', 'bread', 0.667, 1.333]]
+    >>> found = rule_search(frequent_itemsets(b, min_support=0.5), min_threshold=0.6)
+    >>> found.n_candidates, found.n_rules
+    (2, 2)
     """
     owner = "association_rules"
     if not isinstance(itemsets, pd.DataFrame) or not {"support", "itemsets"} <= set(itemsets.columns):
@@ -347,20 +426,15 @@ def association_rules(
     started = time.perf_counter()
     extra = ["p_value", "p_adjusted"] if significance is not None else []
     if n_baskets is None:
-        n_baskets = itemsets.attrs.get("n_baskets")
-    if n_baskets is None and "count" in itemsets.columns and len(itemsets):
-        row = itemsets.iloc[0]
-        n_baskets = round(float(row["count"]) / float(row["support"]))
+        n_baskets = n_baskets_of(itemsets)
+    result = functools.partial(RuleSearch, metric=metric, min_threshold=float(min_threshold))
     if itemsets.empty:
         warnings.warn(f"{owner}: the itemsets table is empty, so there are no rules. Lower "
                       "min_support in frequent_itemsets.", NoItemsetsWarning, stacklevel=2)
-        out = _empty_rules(extra)
-        out.attrs.update({"n_baskets": n_baskets, "n_candidates": 0, "n_pruned": 0,
-                          "n_not_significant": 0})
-        return out
+        return result(_empty_rules(extra), n_baskets=n_baskets)
     if n_baskets is None:
         raise ParameterError(f"{owner}: pass n_baskets= (the number of baskets the itemsets "
-                             "come from); the itemsets table has no 'count' or attrs.")
+                             "come from); the itemsets table has no 'count' column.")
     n = int(n_baskets)
     from tqdm.auto import tqdm
 
@@ -441,21 +515,19 @@ def association_rules(
                       "them is missing from the itemsets table (was it filtered?).",
                       RuntimeWarning, stacklevel=2)
     n_candidates = int(sum(len(p["rows"]) for p in parts))
-    attrs = {"n_baskets": n, "n_candidates": n_candidates, "n_pruned": 0,
-             "n_not_significant": 0, "metric": metric, "min_threshold": float(min_threshold)}
+    result = functools.partial(result, n_baskets=n, n_candidates=n_candidates)
     if n_candidates == 0:
         warnings.warn(f"{owner}: no rule reaches {metric} >= {min_threshold}"
                       f"{' with the item constraints' if ok_a is not None or ok_c is not None else ''}"
                       f". Lower min_threshold, or min_support in frequent_itemsets.",
                       NoItemsetsWarning, stacklevel=2)
-        out = _empty_rules(extra)
-        out.attrs.update(attrs)
-        return out
+        return result(_empty_rules(extra))
     c_a = np.concatenate([p["c_a"] for p in parts])
     c_c = np.concatenate([p["c_c"] for p in parts])
     c_ac = np.concatenate([p["c_ac"] for p in parts])
     keep = np.ones(n_candidates, dtype=bool)
     p_value = p_adj = None
+    n_not_significant = n_pruned = 0
     if significance is not None:
         from scipy.stats import hypergeom
 
@@ -463,7 +535,7 @@ def association_rules(
         p_value = np.clip(hypergeom.sf(c_ac - 1, n, c_c, c_a), 0.0, 1.0)
         p_adj = adjust_pvalues(p_value, method=correction)
         keep &= p_adj <= significance
-        attrs["n_not_significant"] = int((p_adj > significance).sum())
+        n_not_significant = int((p_adj > significance).sum())
     if prune_redundant:
         redundant = np.zeros(n_candidates, dtype=bool)
         start = 0
@@ -472,7 +544,7 @@ def association_rules(
             a_codes = index.by_len[p["k"]][0][p["rows"]][:, p["bits"]]
             redundant[start:start + m] = _redundant(index, a_codes, p["h_c"], p["c_a"], p["c_ac"])
             start += m
-        attrs["n_pruned"] = int((redundant & keep).sum())
+        n_pruned = int((redundant & keep).sum())
         keep &= ~redundant
     # build the table only for the survivors: both sides of a rule are frequent itemsets, so
     # their frozensets and labels are taken from the itemsets table, never rebuilt
@@ -513,14 +585,50 @@ def association_rules(
             **_label_columns(str_col, p_a, p_c),
             **extra_cols,
         })
-    out.attrs.update(attrs)
     if out.empty:
-        why = ("significance" if significance is not None and attrs["n_not_significant"]
-               else "pruning")
+        why = "significance" if significance is not None and n_not_significant else "pruning"
         warnings.warn(f"{owner}: {n_candidates:,} rules passed the threshold but none survived "
                       f"{why}. Relax significance/prune_redundant or lower min_support.",
                       NoItemsetsWarning, stacklevel=2)
-    return out
+    return result(out, n_not_significant=n_not_significant, n_pruned=n_pruned)
+
+
+def association_rules(itemsets: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """Association rules ``antecedents -> consequents`` from a table of frequent itemsets.
+
+    The rules table of :func:`rule_search`, which documents the options: ``metric``,
+    ``min_threshold``, ``max_rules``, ``max_consequent_len``, ``antecedent_allow``,
+    ``consequent_allow``, ``prune_redundant``, ``significance``, ``correction``, ``sort_by``,
+    ``n_baskets``, ``progress``, ``max_candidates``, ``max_seconds``. Call :func:`rule_search`
+    to also learn how many candidate rules each filter removed.
+
+    Returns
+    -------
+    DataFrame
+        One row per rule with mlxtend's columns ``antecedents``, ``consequents`` (frozensets of
+        item labels), ``antecedent support``, ``consequent support``, ``support`` (share of
+        baskets holding both sides), ``confidence``, ``lift``, ``representativity``,
+        ``leverage``, ``conviction``, ``zhangs_metric``, ``jaccard``, ``certainty``,
+        ``kulczynski``, plus ``count`` (baskets holding both sides), ``antecedents_str``,
+        ``consequents_str`` (sorted labels joined by ", ") and, with ``significance``,
+        ``p_value`` and ``p_adjusted``. (Before 0.2 the funnel counts were in ``attrs``; they
+        are :class:`RuleSearch` attributes now, and ``count / support`` gives the baskets.)
+
+    Examples
+    --------
+    >>> from mining.basket import baskets_from_lists, frequent_itemsets
+    >>> b = baskets_from_lists([["milk", "bread"], ["milk", "bread"], ["milk"], ["eggs"]])
+    >>> r = association_rules(frequent_itemsets(b, min_support=0.5), min_threshold=0.6)
+    >>> r[["antecedents_str", "consequents_str", "confidence", "lift"]].round(3).values.tolist()
+    [['bread', 'milk', 1.0, 1.333], ['milk', 'bread', 0.667, 1.333]]
+    """
+    # rule_search's warnings point at its caller (this line): re-issue them at our caller's
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", module=r"mining\.basket\._rules")
+        found = rule_search(itemsets, **options)
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=2)
+    return found.rules
 
 
 def _label_columns(str_col: np.ndarray, a_pos: np.ndarray, c_pos: np.ndarray
@@ -584,143 +692,3 @@ def _redundant(index: _ItemsetIndex, a_codes: np.ndarray, h_c: np.ndarray, c_a: 
         # conf(S->C) >= conf(A->C)  <=>  c_sc * c_a >= c_ac * c_s   (exact integers)
         out |= ok & (c_sc * c_a >= c_ac * c_s)
     return out
-
-
-# -- words -------------------------------------------------------------------------------------
-
-
-def _and_list(items: Any) -> str:
-    names = sorted(str(x) for x in items)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _times(lift: float) -> str:
-    if not np.isfinite(lift):
-        return "always together"
-    if lift >= 1.95:
-        return f"{lift:.0f}x more often than usual"
-    if lift > 1.0:
-        return f"{lift:.1f}x as often as usual"
-    if lift == 1.0:
-        return "exactly as often as usual"
-    return f"only {lift:.1f}x as often as usual (less than average)"
-
-
-def describe_rule(row: Any, *, n_baskets: int | None = None) -> str:
-    """One rule in plain words.
-
-    Parameters
-    ----------
-    row : Series or mapping
-        A row of :func:`association_rules` (``antecedents``, ``consequents``, ``confidence``,
-        ``lift``; ``count`` used when present).
-    n_baskets : int, optional
-        Total number of baskets, to say how common the combination is.
-
-    Returns
-    -------
-    str
-        e.g. "Customers who buy bread and butter also buy jam in 63% of those baskets, 19x more
-        often than usual (seen together in 120 baskets, 1.2% of all)."
-
-    Examples
-    --------
-    >>> describe_rule({"antecedents": frozenset({"bread", "butter"}),
-    ...                "consequents": frozenset({"jam"}), "confidence": 0.63, "lift": 19.2,
-    ...                "count": 120}, n_baskets=10000)
-    'Customers who buy bread and butter also buy jam in 63% of those baskets, 19x more often than usual (seen together in 120 baskets, 1.2% of all).'
-    """
-    text = (f"Customers who buy {_and_list(row['antecedents'])} also buy "
-            f"{_and_list(row['consequents'])} in {float(row['confidence']):.0%} of those baskets, "
-            f"{_times(float(row['lift']))}")
-    count = row.get("count") if hasattr(row, "get") else None
-    if count is not None and not pd.isna(count):
-        text += f" (seen together in {int(count):,} baskets"
-        if n_baskets:
-            text += f", {int(count) / n_baskets:.1%} of all"
-        text += ")"
-    return text + "."
-
-
-def rules_in_words(rules: pd.DataFrame, n_baskets: int | None = None, *,
-                   top: int | None = 10) -> pd.DataFrame:
-    """The first ``top`` rules as a readable table.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``rule`` ("bread, butter -> jam"), ``in_words`` (see :func:`describe_rule`),
-        ``confidence``, ``lift``, ``count``; same order as ``rules``.
-    """
-    if not isinstance(rules, pd.DataFrame) or not {"antecedents", "consequents", "confidence",
-                                                   "lift"} <= set(rules.columns):
-        raise SchemaError(["rules_in_words needs the rules table from association_rules."],
-                          what="rules")
-    n = n_baskets if n_baskets is not None else rules.attrs.get("n_baskets")
-    sub = rules if top is None else rules.head(top)
-    return pd.DataFrame({
-        "rule": [f"{format_items(a)} -> {format_items(c)}"
-                 for a, c in zip(sub["antecedents"], sub["consequents"], strict=True)],
-        "in_words": [describe_rule(r, n_baskets=n) for _, r in sub.iterrows()],
-        "confidence": sub["confidence"].to_numpy(),
-        "lift": sub["lift"].to_numpy(),
-        "count": sub["count"].to_numpy() if "count" in sub.columns else np.nan,
-    })
-
-
-# -- CSV -----------------------------------------------------------------------------------------
-
-
-def rules_to_csv(rules: pd.DataFrame, path: str | os.PathLike[str] | None = None) -> str | None:
-    """Write rules to CSV; ``antecedents``/``consequents`` become JSON lists (sorted).
-
-    ``["bread", "butter"]`` survives any item label (commas, quotes, non-ASCII); read back with
-    :func:`rules_from_csv`. Returns the CSV text when ``path`` is None.
-    """
-    out = rules.copy()
-    for col in ("antecedents", "consequents"):
-        if col in out.columns:
-            out[col] = [json.dumps(sorted(str(x) for x in s), ensure_ascii=False)
-                        for s in out[col]]
-    return out.to_csv(path, index=False)
-
-
-def _parse_items(text: Any) -> frozenset:
-    if isinstance(text, frozenset | set | list | tuple):
-        return frozenset(str(x) for x in text)
-    if not isinstance(text, str):
-        return frozenset()
-    t = text.strip()
-    if t.startswith("["):
-        return frozenset(str(x) for x in json.loads(t))
-    if t.startswith("frozenset("):  # mlxtend table written with plain to_csv
-        import ast
-
-        inner = t[len("frozenset("):-1]
-        return frozenset(str(x) for x in ast.literal_eval(inner)) if inner else frozenset()
-    return frozenset(x.strip() for x in t.split(",") if x.strip())
-
-
-def rules_from_csv(path_or_buffer: Any) -> pd.DataFrame:
-    """Read rules written by :func:`rules_to_csv` (or by the ``mining rules`` command).
-
-    ``antecedents``/``consequents`` come back as frozensets; every measure as float.
-    """
-    try:
-        df = pd.read_csv(path_or_buffer, dtype={"antecedents_str": object,
-                                                "consequents_str": object},
-                         keep_default_na=False, na_values=[""])
-    except FileNotFoundError:
-        raise ParameterError(f"rules_from_csv: no file at {path_or_buffer!r}.") from None
-    missing = [c for c in ("antecedents", "consequents") if c not in df.columns]
-    if missing:
-        raise SchemaError([f"rules_from_csv: column {c!r} is missing." for c in missing],
-                          what="rules")
-    for col in ("antecedents", "consequents"):
-        df[col] = pd.Series([_parse_items(x) for x in df[col]], dtype=object, index=df.index)
-    for col in ("antecedents_str", "consequents_str"):
-        if col in df.columns:
-            df[col] = df[col].fillna("").astype(object)
-    return df

@@ -1,20 +1,26 @@
 """Execution engines: the same analyses on pandas (default) or on Apache Spark (scale-out).
 
 pandas on one machine is the default everywhere. When the order lines outgrow one machine
-(hundreds of millions of lines), the functions that carry the weight have a Spark twin in
-:mod:`mining.engines.spark` that reads a Spark DataFrame or a Parquet/CSV path, does the heavy
-work in Spark (Spark SQL aggregation, MLlib FPGrowth, PrefixSpan and KMeans) and returns a
-pandas DataFrame of exactly the shape the local function returns::
+(hundreds of millions of lines), the functions that carry the weight take ``engine="spark"``:
+the heavy work runs in Spark (Spark SQL aggregation, MLlib FPGrowth, PrefixSpan and KMeans) and
+the result is a pandas table of exactly the shape the local function returns. Each Spark
+implementation lives beside its analysis, and :func:`use_engine` is the one dispatch::
 
-    pandas (local)                            engine="spark"
-    features.customer_table                   spark.customer_table_spark
-    basket.frequent_itemsets                  spark.frequent_itemsets_spark
-    basket.association_rules / mine_rules     spark.association_rules_spark
-    sequence.frequent_sequences               spark.frequent_sequences_spark
-    segment k-means labels                    spark.kmeans_spark / spark.SparkKMeans
+    pandas (local)                            engine="spark" (beside it)
+    features.customer_table                   mining.features._spark.customer_table_spark
+    basket.frequent_itemsets                  mining.basket._spark.frequent_itemsets_spark
+    basket.association_rules / mine_rules     mining.basket._spark.association_rules_spark
+    sequence.frequent_sequences               mining.sequence._spark.frequent_sequences_spark
+    segment k-means labels                    mining.segment._spark (SparkKMeans)
+
+This package holds only what those backends share: the dispatch (:func:`use_engine`,
+:func:`check_engine`, :func:`spark_available`) and the Spark session helpers of
+:mod:`mining.engines.session` (:func:`spark_session`, :func:`get_session`,
+:func:`read_transactions_spark`, :func:`to_spark`, :func:`collect`, :func:`utc`, ...), exported
+here.
 
 ``pyspark`` is an optional extra (``pip install -e ".[spark]"``, plus a Java runtime);
-importing this package never imports it. :func:`use_engine` picks the implementation.
+importing this package never imports it.
 """
 
 from __future__ import annotations
@@ -22,9 +28,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mining.engines.session import (
+    DAY_US,
+    MASTER_ENV,
+    QUICK_START_CONFIG,
+    collect,
+    get_session,
+    is_spark_df,
+    micros_ceil,
+    read_transactions_spark,
+    session_conf,
+    spark_session,
+    timestamp_micros,
+    to_spark,
+    utc,
+)
 from mining.errors import check_param
 
-__all__ = ["ENGINES", "check_engine", "spark_available", "use_engine"]
+__all__ = [
+    "DAY_US",
+    "ENGINES",
+    "MASTER_ENV",
+    "QUICK_START_CONFIG",
+    "check_engine",
+    "collect",
+    "get_session",
+    "is_spark_df",
+    "micros_ceil",
+    "read_transactions_spark",
+    "session_conf",
+    "spark_available",
+    "spark_session",
+    "timestamp_micros",
+    "to_spark",
+    "use_engine",
+    "utc",
+]
 
 #: Engines understood by ``engine=``.
 ENGINES: tuple[str, ...] = ("pandas", "spark")

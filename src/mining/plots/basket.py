@@ -37,12 +37,6 @@ __all__ = [
 ]
 
 
-
-
-
-
-
-
 def _label(items: Any) -> str:
     return ", ".join(sorted(str(x) for x in items))
 

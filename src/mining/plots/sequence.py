@@ -36,12 +36,6 @@ __all__ = [
 ]
 
 
-
-
-
-
-
-
 def plot_purchase_timeline(db: Any, customer_id: Any, *, max_items: int = 4,
                            ax: Axes | None = None) -> Figure:
     """One customer's purchase sequence: a marker per order (element) with its items.

@@ -11,12 +11,23 @@ Layers::
     sequential_rules(patterns, ...)         X => Y (Y later) with support, confidence, lift
     next_purchase(rules, db, k=...)         top-k suggestions per customer
     evaluate_time_split(tx, split_date=...) hit rate at k vs popularity (and basket rules)
+
+One vocabulary with :mod:`mining.basket`: items are readable product names by default
+(``use_names=True``), rules share the basket rules' column names (``antecedents``,
+``consequents``, ``count``, ``antecedent support``, ...), and ``exclude_bought`` drops what a
+customer already bought. Tables are plain DataFrames: the number of sequences is
+``support_count / support``, the count a pattern needed :func:`min_count_for`.
+
+``frequent_sequences(..., engine="spark")`` mines with Spark MLlib's PrefixSpan
+(:mod:`mining.sequence._spark`, dispatched by :func:`mining.engines.use_engine`). The compiled
+miners are in :mod:`mining.sequence._prefixspan`, the other kernels in
+:mod:`mining.sequence._kernel`.
 """
 
 from __future__ import annotations
 
 from mining.sequence._database import SequenceDatabase, customer_sequences, read_spmf, to_spmf
-from mining.sequence._mine import format_pattern, frequent_sequences
+from mining.sequence._mine import format_pattern, frequent_sequences, min_count_for
 from mining.sequence._rules import (
     describe,
     evaluate_time_split,
@@ -33,6 +44,7 @@ __all__ = [
     "evaluate_time_split",
     "format_pattern",
     "frequent_sequences",
+    "min_count_for",
     "next_purchase",
     "pattern_lags",
     "planted_vs_found",

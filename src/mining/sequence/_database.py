@@ -286,7 +286,7 @@ def customer_sequences(
     as_of: str | pd.Timestamp | None,
     level: str = "product",
     element: str = "order",
-    use_names: bool = False,
+    use_names: bool = True,
 ) -> SequenceDatabase:
     """Turn transactions into one time-ordered sequence of itemsets per customer.
 
@@ -299,13 +299,15 @@ def customer_sequences(
         Only lines with ``timestamp < as_of`` are used (no look-ahead). ``None`` uses every line
         (say so explicitly: there is no silent default).
     level : {"product", "category"}
-        Items are products (``product_id``, or ``product_name`` with ``use_names=True``) or
+        Items are products (``product_name`` with ``use_names=True``, else ``product_id``) or
         categories (``category``).
     element : {"order", "day"}
         One element per order (``order_id``), or per customer and calendar day (orders of one
         day merged). An element's time is the earliest timestamp of its lines.
     use_names : bool
-        At product level, use ``product_name`` as the item label (products sharing a name merge).
+        At product level, label items by ``product_name`` when the table has it (readable; as
+        :mod:`mining.basket`, the default since 0.2; products sharing a name merge), else by
+        ``product_id``. ``False``: always ``product_id``.
 
     Returns
     -------
@@ -331,12 +333,11 @@ def customer_sequences(
     if level == "category":
         item_col = "category"
     else:
-        item_col = "product_name" if use_names else "product_id"
+        item_col = "product_name" if use_names and "product_name" in tx.columns else "product_id"
     need = ["customer_id", "timestamp", item_col] + (["order_id"] if element == "order" else [])
     missing = [c for c in need if c not in tx.columns]
     if missing:
         hint = (" Use level='product' or add a 'category' column." if item_col == "category" else
-                " Pass use_names=False or add 'product_name'." if item_col == "product_name" else
                 " Clean the table with mining.schema.clean_transactions first.")
         raise SchemaError([f"column(s) {missing} are needed for level={level!r}, element={element!r}.{hint}"])
     ts = pd.to_datetime(tx["timestamp"])

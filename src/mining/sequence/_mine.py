@@ -1,7 +1,12 @@
-"""Frequent sequential patterns: the PrefixSpan-family miner and its result table."""
+"""Frequent sequential patterns: the PrefixSpan-family miner and its result table.
+
+``engine="spark"`` mines with Spark MLlib's PrefixSpan (:mod:`mining.sequence._spark`, the same
+table), dispatched by :func:`mining.engines.use_engine`.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from itertools import combinations
@@ -11,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mining.engines import use_engine
 from mining.errors import BudgetError, check_param
-from mining.sequence import _kernel
+from mining.sequence import _kernel, _prefixspan
 from mining.sequence._database import SequenceDatabase, as_database
 
 __all__ = ["DEFAULT_MAX_PATTERNS", "PATTERN_COLUMNS", "format_pattern", "frequent_sequences",
@@ -138,7 +144,8 @@ def frequent_sequences(
     engine : {"pandas", "spark"}
         ``"spark"`` mines with Spark MLlib's PrefixSpan (``pip install -e ".[spark]"``): the same
         patterns, but Spark has no time limits, so ``min_gap``/``max_gap``/``max_window`` are
-        errors there (:mod:`mining.engines.spark`). The budgets apply to ``"pandas"`` only.
+        errors there (:mod:`mining.sequence._spark`); ``db`` may then also be transactions (a
+        Spark or pandas DataFrame, a Parquet/CSV path). The budgets apply to ``"pandas"`` only.
 
     Returns
     -------
@@ -146,7 +153,9 @@ def frequent_sequences(
         One row per pattern, by support (largest first), then length and text:
         ``pattern`` (tuple of tuples of item labels), ``pattern_str`` (``"<(a) (b, c)>"``),
         ``n_elements``, ``n_items``, ``support_count`` (sequences), ``support``
-        (share of sequences). ``df.attrs`` records ``n_sequences`` and ``min_count``.
+        (share of sequences). The number of sequences is ``support_count / support`` of any
+        row, the count a pattern needed ``min_count_for(min_support, n_sequences)`` (before
+        0.2 both were in ``attrs``).
 
     Examples
     --------
@@ -155,16 +164,20 @@ def frequent_sequences(
     >>> res.loc[res["pattern_str"] == "<(a, b) (c)>", "support_count"].item()
     2
     """
+    local = functools.partial(_frequent_sequences, max_patterns=max_patterns,
+                              max_seconds=max_seconds)
+    mine = use_engine(engine, local, "mining.sequence._spark:frequent_sequences_spark",
+                      owner="frequent_sequences")
+    return mine(db, min_support=min_support, max_len=max_len, min_gap=min_gap, max_gap=max_gap,
+                max_window=max_window, closed=closed, maximal=maximal)
+
+
+def _frequent_sequences(db: SequenceDatabase | pd.DataFrame | list, *, min_support: float | int,
+                        max_len: int | None, min_gap: float | None, max_gap: float | None,
+                        max_window: float | None, closed: bool, maximal: bool,
+                        max_patterns: int | None, max_seconds: float | None) -> pd.DataFrame:
+    """The pandas engine of :func:`frequent_sequences`."""
     owner = "frequent_sequences"
-    if engine != "pandas":
-        from mining.engines import check_engine
-
-        check_engine(engine, owner)
-        from mining.engines.spark import frequent_sequences_spark
-
-        return frequent_sequences_spark(db, min_support=min_support, max_len=max_len,
-                                        min_gap=min_gap, max_gap=max_gap, max_window=max_window,
-                                        closed=closed, maximal=maximal)
     check_budget(max_patterns, max_seconds, owner)
     started = time.perf_counter()
     db = as_database(db)
@@ -183,22 +196,22 @@ def frequent_sequences(
     longest = int(np.diff(el_start[seq_start]).max()) if n and len(items) else 0
     limit = min(longest, int(max_len)) if max_len is not None else longest
     if limit == 0 or len(labels) == 0:
-        return _empty(n, min_count)
+        return _frame([], np.zeros(0, np.int64), n)
     occ_off, occ_el = _occurrences(items, el_start, len(labels))
     cap = _NO_LIMIT if max_patterns is None else int(max_patterns)
     secs = np.inf if max_seconds is None else float(max_seconds) - (time.perf_counter() - started)
     if hi_gap is None and window is None:
-        p_item, p_new, p_off, p_sup, status = _kernel.mine_fast(
+        p_item, p_new, p_off, p_sup, status = _prefixspan.mine_fast(
             seq_start, el_start, items, db.el_days, occ_off, occ_el, len(labels), min_count,
             limit, lo_gap, cap, max(secs, 0.0),
         )
     else:
-        p_item, p_new, p_off, p_sup, status = _kernel.mine(
+        p_item, p_new, p_off, p_sup, status = _prefixspan.mine(
             seq_start, el_start, items, db.el_days, occ_off, occ_el, len(labels), min_count,
             limit, lo_gap, np.inf if hi_gap is None else hi_gap,
             np.inf if window is None else window, cap, max(secs, 0.0),
         )
-    if status != _kernel.OK:
+    if status != _prefixspan.OK:
         raise BudgetError(_budget_message(status, owner, min_support, min_count, n, max_len,
                                           max_patterns, max_seconds, len(p_sup)))
     patterns = _decode(p_item, p_new, p_off, labels)
@@ -209,7 +222,7 @@ def frequent_sequences(
                                limit=limit)
         patterns = [p for p, k in zip(patterns, keep, strict=True) if k]
         sup = sup[keep]
-    return _frame(patterns, sup, n, min_count)
+    return _frame(patterns, sup, n)
 
 
 _NO_LIMIT = np.iinfo(np.int64).max
@@ -220,7 +233,7 @@ def _budget_message(status: int, owner: str, min_support: float | int, min_count
                     found: int) -> str:
     where = (f"at min_support={min_support!r} (patterns held by >= {min_count:,} of {n:,} "
              f"sequences), max_len={max_len!r}")
-    if status == _kernel.TOO_MANY:
+    if status == _prefixspan.TOO_MANY:
         return (f"{owner} stopped: more than max_patterns={max_patterns:,} patterns {where}. "
                 "Raise min_support or set max_len (longest pattern in items, e.g. 3); "
                 "or raise max_patterns if you have the memory (about 1 GB per million).")
@@ -299,7 +312,8 @@ def _closed_maximal(codes, sup, *, maximal: bool, any_subpattern: bool, limit: i
     return keep
 
 
-def _frame(patterns, sup: np.ndarray, n: int, min_count: int) -> pd.DataFrame:
+def _frame(patterns, sup: np.ndarray, n: int) -> pd.DataFrame:
+    """The patterns table (every engine): by support, then length, then text."""
     n_el = np.fromiter((len(p) for p in patterns), dtype=np.int64, count=len(patterns))
     n_it = np.fromiter((sum(len(e) for e in p) for p in patterns), dtype=np.int64,
                        count=len(patterns))
@@ -315,10 +329,4 @@ def _frame(patterns, sup: np.ndarray, n: int, min_count: int) -> pd.DataFrame:
         }
     )
     order = np.lexsort((df["pattern_str"].to_numpy(), n_it, -sup)) if len(df) else np.arange(0)
-    df = df.iloc[order].reset_index(drop=True)
-    df.attrs.update({"n_sequences": n, "min_count": min_count})
-    return df
-
-
-def _empty(n: int, min_count: int) -> pd.DataFrame:
-    return _frame([], np.zeros(0, np.int64), n, min_count)
+    return df.iloc[order].reset_index(drop=True)

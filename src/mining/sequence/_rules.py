@@ -25,12 +25,33 @@ __all__ = [
     "sequential_rules",
 ]
 
+#: columns of :func:`sequential_rules`, named as :mod:`mining.basket`'s rules where the
+#: meaning is the same (``count``: customers with the whole pattern)
 RULE_COLUMNS = [
-    "antecedent", "consequent", "antecedent_str", "consequent_str", "rule_str",
-    "support_count", "support", "antecedent_support", "consequent_support", "confidence", "lift",
+    "antecedents", "consequents", "antecedents_str", "consequents_str", "rule_str",
+    "count", "support", "antecedent support", "consequent support", "confidence", "lift",
 ]
+#: the names before 0.2, still read (with a DeprecationWarning) by the functions taking rules
+_OLD_RULE_COLUMNS = {
+    "antecedent": "antecedents", "consequent": "consequents",
+    "antecedent_str": "antecedents_str", "consequent_str": "consequents_str",
+    "support_count": "count", "antecedent_support": "antecedent support",
+    "consequent_support": "consequent support",
+}
 
 Pattern = tuple[tuple[Any, ...], ...]
+
+
+def _rule_table(rules: pd.DataFrame, owner: str) -> pd.DataFrame:
+    """``rules`` with the column names of :data:`RULE_COLUMNS` (old names renamed, warned)."""
+    if "antecedent" not in rules.columns or "antecedents" in rules.columns:
+        return rules
+    warnings.warn(
+        f"{owner}: the sequential rules table uses the names of basket rules since 0.2 "
+        "(antecedents, consequents, count, 'antecedent support', ...); a table with the old "
+        "names (antecedent, consequent, support_count, ...) is read for one more release.",
+        DeprecationWarning, stacklevel=3)
+    return rules.rename(columns=_OLD_RULE_COLUMNS)
 
 
 def _check_patterns(patterns: pd.DataFrame, owner: str) -> None:
@@ -74,10 +95,14 @@ def sequential_rules(
     Returns
     -------
     DataFrame
-        One row per rule, best confidence first (then lift, support): ``antecedent`` and
-        ``consequent`` (tuples of tuples), their ``*_str`` forms, ``rule_str`` (``"<(a)> =>
-        <(b)>"``), ``support_count`` and ``support`` (of the whole pattern, share of customers),
-        ``antecedent_support``, ``consequent_support`` (shares), ``confidence``, ``lift``.
+        One row per rule, best confidence first (then lift, support), with the column names of
+        :func:`mining.basket.association_rules` where the meaning is the same:
+        ``antecedents`` and ``consequents`` (patterns: tuples of tuples), their ``*_str`` forms,
+        ``rule_str`` (``"<(a)> => <(b)>"``), ``count`` (customers with the whole pattern) and
+        ``support`` (their share), ``antecedent support``, ``consequent support`` (shares),
+        ``confidence``, ``lift``. (Before 0.2: ``antecedent``, ``consequent``,
+        ``antecedent_str``, ``consequent_str``, ``support_count``, ``antecedent_support``,
+        ``consequent_support``.)
 
     Examples
     --------
@@ -126,27 +151,23 @@ def sequential_rules(
                     f"min_confidence={min_confidence} (from {len(pats):,} patterns). Raise "
                     "min_confidence, set max_consequent_elements=1, mine the patterns with a "
                     "higher min_support or a smaller max_len; or raise max_rules.")
-    df = pd.DataFrame(rows, columns=["antecedent", "consequent", "support_count",
-                                     "antecedent_support", "consequent_support", "confidence",
+    df = pd.DataFrame(rows, columns=["antecedents", "consequents", "count",
+                                     "antecedent support", "consequent support", "confidence",
                                      "lift"])
-    df["antecedent_str"] = [format_pattern(x) for x in df["antecedent"]]
-    df["consequent_str"] = [format_pattern(y) for y in df["consequent"]]
-    df["rule_str"] = df["antecedent_str"] + " => " + df["consequent_str"]
-    df["support"] = df["support_count"] / n
-    df = df.astype({"support_count": "int64", "confidence": "float64", "lift": "float64",
-                    "antecedent_support": "float64", "consequent_support": "float64",
+    df["antecedents_str"] = [format_pattern(x) for x in df["antecedents"]]
+    df["consequents_str"] = [format_pattern(y) for y in df["consequents"]]
+    df["rule_str"] = df["antecedents_str"] + " => " + df["consequents_str"]
+    df["support"] = df["count"] / n
+    df = df.astype({"count": "int64", "confidence": "float64", "lift": "float64",
+                    "antecedent support": "float64", "consequent support": "float64",
                     "support": "float64"})
-    df = df.sort_values(["confidence", "lift", "support_count", "rule_str"],
+    df = df.sort_values(["confidence", "lift", "count", "rule_str"],
                         ascending=[False, False, False, True], kind="stable")
-    df = df[RULE_COLUMNS].reset_index(drop=True)
-    df.attrs.update({"n_sequences": n})
-    return df
+    return df[RULE_COLUMNS].reset_index(drop=True)
 
 
 def _n_sequences(patterns: pd.DataFrame) -> int:
-    n = patterns.attrs.get("n_sequences")
-    if n:
-        return int(n)
+    """Sequences the patterns were counted on: ``support_count / support`` (1 when unknown)."""
     ok = patterns["support"] > 0
     if not ok.any():
         return 1
@@ -166,13 +187,14 @@ def describe(table: pd.DataFrame, *, top: int = 10) -> list[str]:
     'Of the customers who bought tent, 67% later bought gas (2 customers; 0.9x the usual rate).'
     """
     out = []
+    table = _rule_table(table, "describe")
     head = table.head(top)
-    if "antecedent" in table.columns:
-        for r in head.itertuples(index=False):
-            lift = "" if pd.isna(r.lift) else f"; {r.lift:.1f}x the usual rate"
+    if "antecedents" in table.columns:
+        for r in head.to_dict("records"):
+            lift = "" if pd.isna(r["lift"]) else f"; {r['lift']:.1f}x the usual rate"
             out.append(
-                f"Of the customers who bought {_words(r.antecedent)}, {r.confidence:.0%} later "
-                f"bought {_words(r.consequent)} ({r.support_count:,} customers{lift})."
+                f"Of the customers who bought {_words(r['antecedents'])}, {r['confidence']:.0%} "
+                f"later bought {_words(r['consequents'])} ({r['count']:,} customers{lift})."
             )
     elif "pattern" in table.columns:
         for r in head.itertuples(index=False):
@@ -317,28 +339,30 @@ def next_purchase(
         check_param(isinstance(last_n_elements, int) and last_n_elements >= 1, "last_n_elements",
                     owner, "an int >= 1 or None", last_n_elements)
     history = as_database(history)
-    if rules is not None and "antecedent" not in rules.columns:
+    if rules is not None:
+        rules = _rule_table(rules, owner)
+    if rules is not None and "antecedents" not in rules.columns:
         rules = sequential_rules(rules, min_confidence=min_confidence)
     if rules is None:
         rules = pd.DataFrame(columns=RULE_COLUMNS)
-    rules = rules[(rules["consequent"].map(len) == 1) & (rules["confidence"] >= min_confidence)]
-    rules = rules.sort_values(["confidence", "lift", "support_count"],
+    rules = rules[(rules["consequents"].map(len) == 1) & (rules["confidence"] >= min_confidence)]
+    rules = rules.sort_values(["confidence", "lift", "count"],
                               ascending=[False, False, False], kind="stable")
     labels = list(history.labels)
     code = {lab: i for i, lab in enumerate(labels)}
-    for y in rules["consequent"]:
+    for y in rules["consequents"]:
         for x in y[0]:
             if x not in code:
                 code[x] = len(labels)
                 labels.append(x)
-    antecedents = list(dict.fromkeys(rules["antecedent"]))
+    antecedents = list(dict.fromkeys(rules["antecedents"]))
     a_item, a_new, a_off, a_ok = _encode(antecedents, code)
     ante_index = {a: i for i, a in enumerate(antecedents)}
-    r_ante = np.asarray([ante_index[a] for a in rules["antecedent"]], dtype=np.int64)
+    r_ante = np.asarray([ante_index[a] for a in rules["antecedents"]], dtype=np.int64)
     usable = a_ok[r_ante] if len(r_ante) else np.zeros(0, bool)
     rules = rules[usable]
     r_ante = r_ante[usable]
-    cons = [sorted(code[x] for x in y[0]) for y in rules["consequent"]]
+    cons = [sorted(code[x] for x in y[0]) for y in rules["consequents"]]
     r_cons_off = np.concatenate([[0], np.cumsum([len(c) for c in cons])]).astype(np.int64)
     r_cons_item = np.asarray([x for c in cons for x in c], dtype=np.int64)
     if popular is None:
@@ -386,7 +410,7 @@ def evaluate_time_split(
     k: int = 5,
     level: str = "product",
     element: str = "order",
-    use_names: bool = False,
+    use_names: bool = True,
     min_support: float | int = 0.01,
     max_len: int | None = 3,
     min_gap: float | None = None,
@@ -433,17 +457,18 @@ def evaluate_time_split(
         Indexed by ``method`` ("sequential rules", "popularity", "association rules"):
         ``hit_rate`` (share of evaluated customers with at least one hit), ``precision_at_k``
         (hits / k, averaged), ``n_customers`` (evaluated), ``rule_coverage`` (share of
-        customers with at least one rule-based suggestion; NaN for popularity), ``k``.
-        ``attrs`` holds ``split_date``, ``horizon_days``, ``n_patterns``, ``n_rules`` and, when
-        basket rules could not be scored, ``basket_note``.
+        customers with at least one rule-based suggestion; NaN for popularity), ``n_rules``
+        (rules the method draws on, mined before the split; 0 for popularity), ``k``. When
+        basket rules cannot be scored a ``RuntimeWarning`` says why and their row is absent.
+        (Before 0.2 ``n_rules``, ``n_patterns`` and that note were in ``attrs``.)
     """
     owner = "evaluate_time_split"
     split = pd.Timestamp(split_date)
     if horizon_days is not None:
         check_param(float(horizon_days) > 0, "horizon_days", owner, "a number of days > 0 or None",
                     horizon_days)
-    item_col = "category" if level == "category" else ("product_name" if use_names else "product_id")
     train = customer_sequences(tx, as_of=split, level=level, element=element, use_names=use_names)
+    item_col = _item_column(tx, level, use_names)
     ts = pd.to_datetime(tx["timestamp"])
     after = ts >= split
     if horizon_days is not None:
@@ -469,17 +494,17 @@ def evaluate_time_split(
         "sequential rules": next_purchase(rules, history, **common),
         "popularity": next_purchase(None, history, **common),
     }
-    note = None
+    n_rules = {"sequential rules": len(rules), "popularity": 0}
     if basket:
         try:
-            recs["association rules"] = _basket_recommendations(
+            recs["association rules"], n_rules["association rules"] = _basket_recommendations(
                 tx, split=split, history=history, level=level, use_names=use_names, k=k,
                 min_support=min_support if basket_min_support is None else basket_min_support,
                 min_confidence=min_confidence, max_len=max_len, exclude_bought=exclude_bought,
                 pop_rank=pop_rank,
             )
         except _BasketUnavailable as exc:
-            note = str(exc)
+            warnings.warn(f"{owner}: {exc}", RuntimeWarning, stacklevel=2)
     test_pairs = set(zip(test["customer_id"].tolist(), test["item"].tolist(), strict=True))
     rows = []
     for method, rec in recs.items():
@@ -496,23 +521,28 @@ def evaluate_time_split(
             "precision_at_k": float(per.mean() / k),
             "n_customers": len(history),
             "rule_coverage": float(from_rule.mean()) if method != "popularity" else np.nan,
+            "n_rules": n_rules[method],
             "k": k,
         })
-    out = pd.DataFrame(rows).set_index("method")
-    out.attrs.update({"split_date": split, "horizon_days": horizon_days,
-                      "n_patterns": len(patterns), "n_rules": len(rules)})
-    if note:
-        out.attrs["basket_note"] = note
-    return out
+    return pd.DataFrame(rows).set_index("method")
 
 
 class _BasketUnavailable(Exception):
     pass
 
 
+def _item_column(tx: pd.DataFrame, level: str, use_names: bool) -> str:
+    """The transactions column holding the item labels of :func:`customer_sequences`."""
+    if level == "category":
+        return "category"
+    return "product_name" if use_names and "product_name" in tx.columns else "product_id"
+
+
 def _basket_recommendations(tx, *, split, history, level, use_names, k, min_support,
-                            min_confidence, max_len, exclude_bought, pop_rank) -> pd.DataFrame:
-    """Association-rule suggestions (mining.basket) for the same customers, popular fill-ins."""
+                            min_confidence, max_len, exclude_bought, pop_rank
+                            ) -> tuple[pd.DataFrame, int]:
+    """Association-rule suggestions (mining.basket) for the same customers, popular fill-ins,
+    and the number of basket rules they come from."""
     try:
         from mining import basket as _basket
     except ImportError:
@@ -526,7 +556,7 @@ def _basket_recommendations(tx, *, split, history, level, use_names, k, min_supp
         rules = _basket.mine_rules(past, min_support=min_support, min_confidence=min_confidence,
                                    max_len=max_len, level=level, use_names=use_names)
     rec = _basket.recommend_all(rules, past, as_of=split, k=k, level=level, use_names=use_names,
-                                exclude_owned=exclude_bought)
+                                exclude_bought=exclude_bought)
     by_cust = {c: list(g["item"]) for c, g in rec.groupby(level=0, sort=False)} if len(rec) else {}
     conf = {c: list(g["confidence"]) for c, g in rec.groupby(level=0, sort=False)} if len(rec) else {}
     owned: dict[Any, set] = {}
@@ -544,7 +574,7 @@ def _basket_recommendations(tx, *, split, history, level, use_names, k, min_supp
             items.append(it)
             rows.append((c, len(items), it, float(pop_rank[it]), "popular"))
     out = pd.DataFrame(rows, columns=["customer_id", "rank", "item", "score", "source"])
-    return out.set_index("customer_id")
+    return out.set_index("customer_id"), len(rules)
 
 
 def planted_vs_found(truth: pd.DataFrame, patterns: pd.DataFrame, *,
@@ -581,7 +611,8 @@ def planted_vs_found(truth: pd.DataFrame, patterns: pd.DataFrame, *,
     sup_of = dict(zip(patterns["pattern"], patterns["support"], strict=True))
     conf_of: dict[Pattern, tuple[float, float]] = {}
     if rules is not None and len(rules):
-        for a, c, cf, lf in zip(rules["antecedent"], rules["consequent"], rules["confidence"],
+        rules = _rule_table(rules, "planted_vs_found")
+        for a, c, cf, lf in zip(rules["antecedents"], rules["consequents"], rules["confidence"],
                                 rules["lift"], strict=True):
             conf_of[a + c] = (cf, lf)
     lag_of: dict[str, float] = {}

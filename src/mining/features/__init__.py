@@ -38,6 +38,10 @@ share_<category>        share of ``monetary_total`` spent in the category (only 
 
 An order's time is the time of its earliest line; an order counts as recent when that time is
 in the recent window.
+
+``engine="spark"`` computes the same table with Spark SQL (:mod:`mining.features._spark`,
+dispatched by :func:`mining.engines.use_engine`); both engines share the checks and the formulas
+below (:func:`spend_trend`, :func:`spend_shares`).
 """
 
 from __future__ import annotations
@@ -48,13 +52,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from mining.errors import (
-    InsufficientDataError,
-    ParameterError,
-    SchemaError,
-    check_date,
-    check_param,
-)
+from mining.engines import use_engine
+from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.params import check_as_of
 
 __all__ = ["FEATURE_COLUMNS", "SHARE_PREFIX", "category_column_name", "customer_table"]
 
@@ -94,9 +94,21 @@ def category_column_name(category: object) -> str:
     return SHARE_PREFIX + (name or "unnamed")
 
 
-def _parse_as_of(as_of: object, owner: str) -> pd.Timestamp:
-    return check_date(as_of, "as_of", owner,
-                      "Pass the cutoff date explicitly, e.g. as_of='2024-01-01'.")
+def _check_window(as_of: object, recent_days: object, categories: object,
+                 owner: str) -> pd.Timestamp:
+    """The cutoff of a customer table as a Timestamp, after checking the other two options.
+
+    Shared by every engine (package-internal): ``as_of`` a date
+    (:func:`mining.params.check_as_of`), ``recent_days`` a positive number of days,
+    ``categories`` True or False.
+    """
+    when = check_as_of(as_of, owner)
+    check_param(isinstance(recent_days, numbers.Real) and not isinstance(recent_days, bool)
+                and np.isfinite(recent_days) and recent_days > 0,
+                "recent_days", owner, "a positive number of days", recent_days)
+    check_param(isinstance(categories, bool | np.bool_), "categories", owner, "True or False",
+                categories)
+    return when
 
 
 def spend_trend(table: pd.DataFrame, *, start: pd.Timestamp, recent_days: float) -> np.ndarray:
@@ -127,7 +139,15 @@ def spend_shares(spend: np.ndarray, total: pd.Series | np.ndarray) -> np.ndarray
     return shares
 
 
+def _add_ratios(out: pd.DataFrame, when: pd.Timestamp) -> None:
+    """Add ``monetary_mean_order``, ``basket_size_mean`` and ``tenure_days`` (every engine)."""
+    out["monetary_mean_order"] = out["monetary_total"] / out["n_orders"]
+    out["basket_size_mean"] = out["n_lines"] / out["n_orders"]
+    out["tenure_days"] = _days(when - out["first_purchase"])
+
+
 def _days(delta: pd.Series | pd.Index) -> np.ndarray:
+    """Time differences as float days (shared by every engine, package-internal)."""
     return np.asarray(delta / _DAY, dtype="float64")
 
 
@@ -143,7 +163,7 @@ def customer_table(
 
     ``engine="spark"`` runs the aggregation in Apache Spark (``pip install -e ".[spark]"``);
     ``tx`` may then also be a Spark DataFrame or a Parquet/CSV path, and the result is the same
-    table (see :mod:`mining.engines.spark`).
+    table (see :mod:`mining.features._spark`).
 
     Parameters
     ----------
@@ -157,6 +177,8 @@ def customer_table(
         Length of the recent window ``[as_of - recent_days, as_of)`` in days (> 0).
     categories : bool
         Add ``share_<category>`` spend shares when ``tx`` has a ``category`` column.
+    engine : {"pandas", "spark"}
+        Where the aggregation runs (see :func:`mining.engines.use_engine`).
 
     Returns
     -------
@@ -190,15 +212,15 @@ def customer_table(
     a                    10.0         2            20.0           10.0         0.5
     b                    16.0         1             4.0            NaN         1.0
     """
+    build = use_engine(engine, _customer_table, "mining.features._spark:customer_table_spark",
+                       owner="customer_table")
+    return build(tx, as_of=as_of, recent_days=recent_days, categories=categories)
+
+
+def _customer_table(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, recent_days: float,
+                    categories: bool) -> pd.DataFrame:
+    """The pandas engine of :func:`customer_table`."""
     owner = "customer_table"
-    if engine != "pandas":
-        from mining.engines import check_engine
-
-        check_engine(engine, owner)
-        from mining.engines.spark import customer_table_spark
-
-        return customer_table_spark(tx, as_of=as_of, recent_days=recent_days,
-                                    categories=categories)
     if not isinstance(tx, pd.DataFrame):
         raise ParameterError(
             f"{owner} expects the transactions as a pandas DataFrame. "
@@ -214,12 +236,7 @@ def customer_table(
             f"column 'timestamp' must be naive datetime64 (got {ts_dtype}); "
             "run mining.schema.validate_transactions first"
         ])
-    when = _parse_as_of(as_of, owner)
-    check_param(isinstance(recent_days, numbers.Real) and not isinstance(recent_days, bool)
-                and np.isfinite(recent_days) and recent_days > 0,
-                "recent_days", owner, "a positive number of days", recent_days)
-    check_param(isinstance(categories, bool | np.bool_), "categories", owner, "True or False",
-                categories)
+    when = _check_window(as_of, recent_days, categories, owner)
 
     use_cat = bool(categories) and "category" in tx.columns
     cols = list(_REQUIRED) + (["category"] if use_cat else [])
@@ -258,9 +275,7 @@ def customer_table(
     out["n_products"] = g["product_id"].nunique().astype("int64")
     out["quantity_total"] = g["quantity"].sum().astype("float64")
     out["monetary_total"] = g["amount"].sum().astype("float64")
-    out["monetary_mean_order"] = out["monetary_total"] / out["n_orders"]
-    out["basket_size_mean"] = out["n_lines"] / out["n_orders"]
-    out["tenure_days"] = _days(when - out["first_purchase"])
+    _add_ratios(out, when)
 
     # inter-purchase times between consecutive distinct order dates
     dates = (pd.DataFrame({"customer_id": orders["customer_id"],
