@@ -13,8 +13,13 @@ from hypothesis import strategies as st
 from sklearn.pipeline import Pipeline
 
 from mining import churn
-from mining.churn import _evaluate, _labels, _models, _retention
-from mining.errors import InsufficientDataError, ParameterError, SchemaError
+from mining.errors import (
+    DataWarning,
+    InsufficientDataError,
+    NotFittedError,
+    ParameterError,
+    SchemaError,
+)
 from mining.schema import validate_transactions
 
 START = pd.Timestamp("2024-01-01")
@@ -71,13 +76,15 @@ def tiny_tx() -> pd.DataFrame:
 
 
 def test_doctests_pass():
-    for mod in (churn, _labels, _evaluate, _models, _retention):
-        result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
-        assert result.failed == 0, mod.__name__
+    """The examples of the package docstring and of every public name of mining.churn."""
+    public = [churn, *(o for o in map(churn.__dict__.get, churn.__all__) if callable(o))]
+    tests = [t for obj in public for t in doctest.DocTestFinder().find(obj)]
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert sum(runner.run(t).failed for t in tests) == 0 and len(tests) >= 5
 
 
 def test_churn_labels_known_answer():
-    lab = churn.churn_labels(tiny_tx(), cutoff="2025-02-01", horizon_days=45)
+    lab = churn.churn_labels(tiny_tx(), as_of="2025-02-01", horizon_days=45)
     # active before the cutoff: a, b, d (c starts later); window [02-01, 03-18)
     assert lab.index.tolist() == ["a", "b", "d"]
     assert lab["churned"].tolist() == [False, True, True]
@@ -87,7 +94,9 @@ def test_churn_labels_known_answer():
     # d comes back after the window: a temporary churner (next order known, outside the window)
     assert lab.loc["d", "next_order"] == pd.Timestamp("2025-05-20")
     assert pd.isna(lab.loc["b", "next_order"])
-    assert lab.attrs["horizon_end"] == pd.Timestamp("2025-03-18")
+    # the label definition travels with every row
+    assert lab["as_of"].eq(pd.Timestamp("2025-02-01")).all()
+    assert lab["horizon_end"].eq(pd.Timestamp("2025-03-18")).all()
 
 
 def test_churn_labels_window_is_half_open():
@@ -96,26 +105,27 @@ def test_churn_labels_window_is_half_open():
                           "product_id": "x", "quantity": 1.0, "unit_price": 2.0})
     tx = pd.concat([tiny_tx(), extra], ignore_index=True)
     # the order of a on 2025-03-10 is exactly at cutoff + 37 days: outside [cutoff, cutoff+37)
-    lab = churn.churn_labels(tx, cutoff="2025-02-01", horizon_days=37)
+    lab = churn.churn_labels(tx, as_of="2025-02-01", horizon_days=37)
     assert bool(lab.loc["a", "churned"])
-    lab = churn.churn_labels(tx, cutoff="2025-02-01", horizon_days=38)
+    lab = churn.churn_labels(tx, as_of="2025-02-01", horizon_days=38)
     assert not bool(lab.loc["a", "churned"])
     # an order exactly at the cutoff counts in the window, not as history
-    lab = churn.churn_labels(tx, cutoff="2025-01-31", horizon_days=30)
+    lab = churn.churn_labels(tx, as_of="2025-01-31", horizon_days=30)
     assert "d" not in lab.index
 
 
 @pytest.mark.parametrize("cutoff", ["2024-12-01", "2025-01-05", "2025-06-01"])
 def test_cutoff_outside_data_is_an_error(cutoff):
-    with pytest.raises(ParameterError, match="cutoff.*inside the data.*2025-01-05.*2025-05-20"):
-        churn.churn_labels(tiny_tx(), cutoff=cutoff, horizon_days=10)
+    with pytest.raises(ParameterError,
+                       match="'as_of' parameter.*inside the data.*2025-01-05.*2025-05-20"):
+        churn.churn_labels(tiny_tx(), as_of=cutoff, horizon_days=10)
 
 
 def test_horizon_longer_than_data_names_last_date():
     with pytest.raises(ParameterError, match=r"2025-05-20.*horizon_days <= 109"):
-        churn.churn_labels(tiny_tx(), cutoff="2025-02-01", horizon_days=200)
+        churn.churn_labels(tiny_tx(), as_of="2025-02-01", horizon_days=200)
     # the same window fits when the data are known to be observed for longer
-    lab = churn.churn_labels(tiny_tx(), cutoff="2025-02-01", horizon_days=200,
+    lab = churn.churn_labels(tiny_tx(), as_of="2025-02-01", horizon_days=200,
                              observed_until="2025-12-31")
     assert lab["churned"].tolist() == [False, True, False]
 
@@ -123,30 +133,30 @@ def test_horizon_longer_than_data_names_last_date():
 @pytest.mark.parametrize("horizon", [0, -5, 1.5, "90", None, True])
 def test_bad_horizon(horizon):
     with pytest.raises(ParameterError, match="horizon_days"):
-        churn.churn_labels(tiny_tx(), cutoff="2025-02-01", horizon_days=horizon)
+        churn.churn_labels(tiny_tx(), as_of="2025-02-01", horizon_days=horizon)
 
 
 def test_one_class_is_an_error():
     tx = tiny_tx()
     only_stayers = tx[tx["customer_id"] == "a"]
     with pytest.raises(InsufficientDataError, match="one class"):
-        churn.churn_labels(only_stayers, cutoff="2025-02-01", horizon_days=30)
+        churn.churn_labels(only_stayers, as_of="2025-02-01", horizon_days=30)
 
 
-def test_bad_cutoff_and_missing_columns():
-    with pytest.raises(ParameterError, match="cutoff"):
-        churn.churn_labels(tiny_tx(), cutoff="not a date", horizon_days=30)
-    with pytest.raises(ParameterError, match="cutoff"):
-        churn.churn_labels(tiny_tx(), cutoff="", horizon_days=30)
+def test_bad_as_of_and_missing_columns():
+    with pytest.raises(ParameterError, match="'as_of' parameter of churn_labels"):
+        churn.churn_labels(tiny_tx(), as_of="not a date", horizon_days=30)
+    with pytest.raises(ParameterError, match="'as_of' parameter of churn_labels"):
+        churn.churn_labels(tiny_tx(), as_of="", horizon_days=30)
     with pytest.raises(SchemaError, match="order_id"):
-        churn.churn_labels(tiny_tx().drop(columns="order_id"), cutoff="2025-02-01",
+        churn.churn_labels(tiny_tx().drop(columns="order_id"), as_of="2025-02-01",
                            horizon_days=30)
 
 
 def test_input_not_mutated(tx):
     before = tx.copy()
-    churn.churn_labels(tx, cutoff=CUTOFF, horizon_days=90)
-    churn.training_set(tx, cutoff=CUTOFF, horizon_days=90)
+    churn.churn_labels(tx, as_of=CUTOFF, horizon_days=90)
+    churn.training_set(tx, as_of=CUTOFF, horizon_days=90)
     pd.testing.assert_frame_equal(tx, before)
 
 
@@ -154,8 +164,8 @@ def test_input_not_mutated(tx):
 
 
 def test_training_set_aligns_features_and_labels(tx):
-    X, y = churn.training_set(tx, cutoff=CUTOFF, horizon_days=90)
-    lab = churn.churn_labels(tx, cutoff=CUTOFF, horizon_days=90)
+    X, y = churn.training_set(tx, as_of=CUTOFF, horizon_days=90)
+    lab = churn.churn_labels(tx, as_of=CUTOFF, horizon_days=90)
     assert X.index.equals(lab.index)
     assert y.index.equals(X.index) and y.dtype == bool and y.name == "churned"
     assert {"recency_days", "n_orders", "monetary_total"} <= set(X.columns)
@@ -188,10 +198,10 @@ def _after_cutoff_changed(tx: pd.DataFrame, seed: int, *, delete: float, scale: 
 @given(seed=st.integers(0, 10_000), delete=st.floats(0, 0.9), scale=st.floats(0.1, 10),
        add=st.integers(0, 30))
 def test_rows_after_cutoff_never_change_features(tx, seed, delete, scale, add):
-    X, _ = churn.training_set(tx, cutoff=CUTOFF, horizon_days=90, observed_until=OBSERVED_UNTIL)
+    X, _ = churn.training_set(tx, as_of=CUTOFF, horizon_days=90, observed_until=OBSERVED_UNTIL)
     changed = _after_cutoff_changed(tx, seed, delete=delete, scale=scale, add=add)
     try:
-        X2, _ = churn.training_set(changed, cutoff=CUTOFF, horizon_days=90,
+        X2, _ = churn.training_set(changed, as_of=CUTOFF, horizon_days=90,
                                    observed_until=OBSERVED_UNTIL)
     except InsufficientDataError:  # deleting rows can leave one class: labels may change, X not
         return
@@ -199,9 +209,9 @@ def test_rows_after_cutoff_never_change_features(tx, seed, delete, scale, add):
 
 
 def test_deleting_everything_after_cutoff_leaves_features(tx):
-    X, y = churn.training_set(tx, cutoff=CUTOFF, horizon_days=90, observed_until=OBSERVED_UNTIL)
+    X, y = churn.training_set(tx, as_of=CUTOFF, horizon_days=90, observed_until=OBSERVED_UNTIL)
     keep = tx[(tx["timestamp"] < CUTOFF) | tx["customer_id"].isin(["c000", "c002"])]
-    X2, y2 = churn.training_set(keep, cutoff=CUTOFF, horizon_days=90,
+    X2, y2 = churn.training_set(keep, as_of=CUTOFF, horizon_days=90,
                                 observed_until=OBSERVED_UNTIL)
     pd.testing.assert_frame_equal(X, X2)
     assert y2.sum() > y.sum()  # the labels did change: only c000 and c002 still buy
@@ -217,7 +227,7 @@ def test_training_set_with_customer_attributes(tx):
     })
     customers.loc[0, "signup_date"] = CUTOFF + pd.Timedelta(days=5)  # not known at the cutoff
     before = customers.copy()
-    X, y = churn.training_set(tx, cutoff=CUTOFF, horizon_days=90, customers=customers)
+    X, y = churn.training_set(tx, as_of=CUTOFF, horizon_days=90, customers=customers)
     pd.testing.assert_frame_equal(customers, before)
     assert "region" in X.columns and "signup_date" not in X.columns
     assert "attr_n_orders" in X.columns
@@ -228,7 +238,7 @@ def test_training_set_with_customer_attributes(tx):
 
 
 def test_scoring_set_matches_training_columns(tx):
-    X, _ = churn.training_set(tx, cutoff=CUTOFF, horizon_days=90)
+    X, _ = churn.training_set(tx, as_of=CUTOFF, horizon_days=90)
     S = churn.scoring_set(tx, as_of=OBSERVED_UNTIL)
     assert list(S.columns) == list(X.columns)
     assert len(S) >= len(X)
@@ -257,12 +267,12 @@ def contract_table(n: int = 200, seed: int = 0) -> pd.DataFrame:
 def test_contractual_training_set_coerces_blanks_with_a_note():
     table = contract_table()
     before = table.copy()
-    X, y = churn.contractual_training_set(table, label="Churn")
+    with pytest.warns(DataWarning, match="TotalCharges.*3 blank"):
+        X, y = churn.contractual_training_set(table, label="Churn")
     pd.testing.assert_frame_equal(table, before)
     assert X.index.name == "customer_id" and X.index[0] == "k0"
     assert "Churn" not in X.columns and "customerID" not in X.columns
     assert X["TotalCharges"].dtype == "float64" and X["TotalCharges"].isna().sum() == 3
-    assert any("TotalCharges" in n and "3 blank" in n for n in X.attrs["notes"])
     assert y.sum() == (table["Churn"] == "Yes").sum()
 
 
@@ -288,8 +298,9 @@ def test_contractual_errors():
 
 def test_contractual_numeric_label_and_unknown_categories():
     table = contract_table().assign(Churn=lambda d: (d["Churn"] == "Yes").astype(int))
-    X, y = churn.contractual_training_set(table, label="Churn", positive=1,
-                                          id_column="customerID")
+    with pytest.warns(DataWarning, match="TotalCharges"):
+        X, y = churn.contractual_training_set(table, label="Churn", positive=1,
+                                              id_column="customerID")
     model = churn.make_model("logistic", random_state=0).fit(X, y)
     new = X.head(3).copy()
     new["Contract"] = ["Three year", None, "One year"]  # unseen and missing categories
@@ -305,10 +316,10 @@ def test_telco_real_data(shared_datasets):
     if not path.exists():
         pytest.skip(f"{path} not found")
     raw = pd.read_csv(path)
-    X, y = churn.contractual_training_set(raw, label="Churn")
+    with pytest.warns(DataWarning, match="11 blank values"):
+        X, y = churn.contractual_training_set(raw, label="Churn")
     assert X.shape == (7043, 19)
     assert X["TotalCharges"].isna().sum() == 11
-    assert X.attrs["notes"] and "11 blank values" in X.attrs["notes"][0]
     assert y.mean() == pytest.approx(1869 / 7043)
     res = churn.compare_models(
         X, y, cv=3, random_state=0,
@@ -397,19 +408,21 @@ def test_compare_models_errors():
 
 def test_out_of_time_validation(tx):
     res = churn.out_of_time_validation(
-        tx, train_cutoff="2024-07-01", test_cutoff=CUTOFF, horizon_days=90,
+        tx, train_as_of="2024-07-01", test_as_of=CUTOFF, horizon_days=90,
         models={"recency_baseline": churn.make_model("recency_baseline"),
                 # 80 customers: the default leaf of 0.2% of them (1) overfits; use 5
                 "random_forest": churn.make_model("random_forest", n_estimators=30,
                                                   min_samples_leaf=5, random_state=0)},
     )
-    X_te, y_te = churn.training_set(tx, cutoff=CUTOFF, horizon_days=90)
+    X_te, y_te = churn.training_set(tx, as_of=CUTOFF, horizon_days=90)
     assert res.X_test.index.equals(X_te.index) and res.y_true.equals(y_te)
     assert {"n_train", "train_churn_rate"} <= set(res.table.columns)
     assert (res.table["roc_auc"] > 0.7).all()
     assert set(res.fitted) == {"recency_baseline", "random_forest"}
-    with pytest.raises(ParameterError, match="train_cutoff.*2024-07-03"):
-        churn.out_of_time_validation(tx, train_cutoff="2024-08-01", test_cutoff=CUTOFF,
+    assert res.info["train_as_of"] == pd.Timestamp("2024-07-01")
+    assert res.info["test_as_of"] == CUTOFF and res.info["random_state"] == 0
+    with pytest.raises(ParameterError, match="'train_as_of' parameter.*2024-07-03"):
+        churn.out_of_time_validation(tx, train_as_of="2024-08-01", test_as_of=CUTOFF,
                                      horizon_days=90, models=["logistic"])
 
 
@@ -500,7 +513,11 @@ def test_retention_list_ranks_and_cuts():
     assert rl["expected_return"].tolist() == pytest.approx([35, 13, -4, -4.6])
     assert rl["contact"].tolist() == [True, True, False, False]
     assert rl["cumulative_return"].tolist() == pytest.approx([35, 48, 44, 39.4])
-    assert rl.attrs["n_contact"] == 2 and rl.attrs["campaign_return"] == pytest.approx(48)
+    campaign = churn.retention_summary(rl)
+    assert campaign["n_contact"] == 2 and campaign["campaign_return"] == pytest.approx(48)
+    assert campaign["contact_cost"] == pytest.approx(10) and campaign["customers"] == 4
+    # the figures come from the columns, so a re-sorted or reloaded list gives the same
+    assert churn.retention_summary(rl.sort_index()).equals(campaign)
     # the cut is where the cumulative return peaks
     assert rl["cumulative_return"].idxmax() == rl.index[rl["contact"]][-1]
     with pytest.raises(ParameterError, match="value_column"):
@@ -512,8 +529,8 @@ def test_retention_list_csv_round_trip(tmp_path):
     ids = [f"c{i}" for i in range(50)]
     p = pd.Series(rng.random(50), index=ids)
     v = pd.Series(rng.gamma(2, 100, 45), index=ids[:45])  # 5 without value
-    rl = churn.retention_list(p, v, contact_cost=2.0, success_rate=0.3)
-    assert rl.attrs["notes"] == ["5 customers without a value counted as value 0"]
+    with pytest.warns(DataWarning, match="5 customers without a value counted as value 0"):
+        rl = churn.retention_list(p, v, contact_cost=2.0, success_rate=0.3)
     assert rl.loc[ids[45:], "value"].eq(0).all()
     assert rl["contact"].to_numpy()[: rl["contact"].sum()].all()  # contacts are a prefix
     path = tmp_path / "retention.csv"
@@ -547,7 +564,7 @@ def test_retention_list_bad_inputs():
 
 
 def test_planted_vs_found_known_answer():
-    lab = churn.churn_labels(tiny_tx(), cutoff="2025-02-01", horizon_days=45)
+    lab = churn.churn_labels(tiny_tx(), as_of="2025-02-01", horizon_days=45)
     # a: planted never; b: left 2025-01-25 (before the window); d: planted 2025-06-01 (after)
     dates = pd.Series(pd.to_datetime([pd.NaT, "2025-01-25", "2025-06-01", "2025-03-01"]),
                       index=["a", "b", "d", "zz"])
@@ -627,3 +644,83 @@ def test_permutation_importance_on_a_row_sample():
     for bad in (0, 1.5, -3, "all", True):
         with pytest.raises(ParameterError, match="max_samples"):
             churn.permutation_importance_table(m, X, y, max_samples=bad)
+
+
+# ---------------------------------------------------------------- one vocabulary
+
+
+def test_old_cutoff_keywords_still_work_with_a_deprecation_warning(tx):
+    new = churn.churn_labels(tiny_tx(), as_of="2025-02-01", horizon_days=45)
+    with pytest.warns(DeprecationWarning, match="'cutoff' parameter of churn_labels.*'as_of'"):
+        old = churn.churn_labels(tiny_tx(), cutoff="2025-02-01", horizon_days=45)
+    pd.testing.assert_frame_equal(old, new)
+    with pytest.warns(DeprecationWarning, match="'cutoff'.*training_set"):
+        X_old, y_old = churn.training_set(tx, cutoff=CUTOFF, horizon_days=90)
+    X_new, y_new = churn.training_set(tx, as_of=CUTOFF, horizon_days=90)
+    pd.testing.assert_frame_equal(X_old, X_new)
+    with pytest.raises(ParameterError, match="both 'cutoff' and 'as_of'"):
+        churn.churn_labels(tiny_tx(), cutoff="2025-02-01", as_of="2025-02-01", horizon_days=45)
+    models = {"recency_baseline": churn.make_model("recency_baseline")}
+    with pytest.warns(DeprecationWarning) as caught:
+        res = churn.out_of_time_validation(tx, train_cutoff="2024-07-01", test_cutoff=CUTOFF,
+                                           horizon_days=90, models=models)
+    assert {str(w.message).split("'")[1] for w in caught} >= {"train_cutoff", "test_cutoff"}
+    assert res.info["train_as_of"] == pd.Timestamp("2024-07-01")
+
+
+def test_labels_carry_their_window_through_concat_and_filters():
+    a = churn.churn_labels(tiny_tx(), as_of="2025-02-01", horizon_days=45)
+    b = churn.churn_labels(tiny_tx(), as_of="2025-02-15", horizon_days=30)
+    both = pd.concat([a, b])  # labels at two dates, stacked: each row keeps its own window
+    assert sorted(both["horizon_end"].unique()) == [pd.Timestamp("2025-03-17"),
+                                                    pd.Timestamp("2025-03-18")]
+    dates = pd.Series(pd.to_datetime(["2025-03-17"]), index=["a"])
+    # a planted churn date on 03-17 falls inside a's first window, on the end of the second
+    assert churn.planted_churn(both, dates).loc["a"].tolist() == [True, False]
+    assert churn.planted_churn(a[a["churned"]], dates).index.tolist() == ["b", "d"]
+
+
+@pytest.mark.parametrize("random_state", [0, np.random.default_rng(0), None])
+def test_random_state_takes_int_generator_or_none(random_state):
+    X, y = separable(n=120)
+    res = churn.compare_models(X, y, models=["logistic"], cv=3, random_state=random_state)
+    assert res.proba["logistic"].notna().all()
+    assert isinstance(res.info["random_state"], int | type(None))
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
+def test_bad_random_state_is_a_parameter_error(bad):
+    X, y = separable(n=60)
+    with pytest.raises(ParameterError, match="'random_state' parameter of compare_models"):
+        churn.compare_models(X, y, models=["logistic"], cv=3, random_state=bad)
+    with pytest.raises(ParameterError, match="'random_state' parameter of make_model"):
+        churn.make_model("random_forest", random_state=bad)
+
+
+def test_same_default_random_state_everywhere():
+    import inspect
+
+    from mining.plots import churn as churn_plots
+
+    funcs = [churn.make_model, churn.calibrated_model, churn.compare_models,
+             churn.out_of_time_validation, churn.permutation_importance_table,
+             churn_plots.plot_label_timeline]
+    defaults = {f.__name__: inspect.signature(f).parameters["random_state"].default
+                for f in funcs}
+    assert set(defaults.values()) == {0}, defaults
+
+
+def test_unfitted_model_raises_not_fitted_error():
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    X, y = separable(n=60)
+    for model in (churn.make_model("logistic"), churn.calibrated_model("logistic")):
+        with pytest.raises(NotFittedError, match="unfitted.*fit it first"):
+            churn.churn_probability(model, X)
+    with pytest.raises(SklearnNotFittedError):  # also scikit-learn's
+        churn.permutation_importance_table(churn.make_model("logistic"), X, y)
+
+
+def test_retention_summary_needs_a_retention_list():
+    with pytest.raises(ParameterError, match="retention_list"):
+        churn.retention_summary(pd.DataFrame({"x": [1]}))

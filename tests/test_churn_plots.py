@@ -74,12 +74,22 @@ def test_gains_curve_ends_at_one(scores):
 
 def test_label_timeline():
     tx = tx_for_timeline()
-    fig = cplots.plot_label_timeline(tx, cutoff="2024-08-01", horizon_days=60, n_customers=8)
+    fig = cplots.plot_label_timeline(tx, as_of="2024-08-01", horizon_days=60, n_customers=8)
     ax = fig.axes[0]
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert len(ticks) == 8
     assert sum("churned" in t for t in ticks) == 4
     assert "2024-08-01" in ax.get_title() and "2024-09-30" in ax.get_title()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "label window (60 days)" in legend
+    # the old keyword still works for one release, and draws the same sample
+    with pytest.warns(DeprecationWarning, match="'cutoff'.*'as_of'"):
+        old = cplots.plot_label_timeline(tx, cutoff="2024-08-01", horizon_days=60, n_customers=8)
+    assert [t.get_text() for t in old.axes[0].get_yticklabels()] == ticks
+    # a Generator picks the sample too
+    rng_fig = cplots.plot_label_timeline(tx, as_of="2024-08-01", horizon_days=60, n_customers=8,
+                                         random_state=np.random.default_rng(0))
+    assert [t.get_text() for t in rng_fig.axes[0].get_yticklabels()] == ticks
 
 
 def test_importance_stage_and_retention_plots(scores):

@@ -14,6 +14,7 @@ from mining.deviation import (
     customer_behaviour,
     customer_deviations,
     detect_customers,
+    flag_mask,
     order_deviations,
     planted_vs_found,
     robust_cut,
@@ -23,7 +24,6 @@ from mining.deviation import (
     series_deviations,
     weekly_series,
 )
-from mining.deviation._explain import flag_mask
 from mining.errors import InsufficientDataError, ParameterError, SchemaError
 
 T0 = pd.Timestamp("2024-01-01")
@@ -330,7 +330,7 @@ def test_planted_vs_found_by_hand():
 
 @pytest.fixture(scope="module")
 def demo():
-    return datasets.load("demo", size="default", seed=0)
+    return datasets.load("demo", size="default", random_state=0)
 
 
 def test_demo_planted_customers_are_recovered(demo):
@@ -362,3 +362,44 @@ def test_demo_planted_orders_are_recovered(demo):
     assert (top.index.isin(planted["order_id"]) | top["customer_id"].isin(anomalous_customers)).all()
     top1 = res.orders.index[: int(np.ceil(0.01 * len(res.orders)))]
     assert planted_vs_found(top1, planted, id_column="order_id").loc["all", "recall"] >= 0.9
+
+
+# ---------------------------------------------------------------- one vocabulary
+
+
+def test_random_state_takes_int_generator_or_none():
+    table = _crowd()
+    table.loc["c007", "units_per_line"] = 15.0
+    a = customer_deviations(table, random_state=0)
+    b = customer_deviations(table, random_state=0)
+    pd.testing.assert_frame_equal(a.scores, b.scores)
+    g = customer_deviations(table, random_state=np.random.default_rng(0))
+    assert isinstance(g.params["random_state"], int) and g.scores.index[0] == "c007"
+    assert customer_deviations(table, random_state=None).params["random_state"] is None
+    with pytest.raises(ParameterError, match="'random_state' parameter of customer_deviations"):
+        customer_deviations(table, random_state=1.5)
+
+
+def test_results_are_frozen():
+    import dataclasses
+
+    res = customer_deviations(_crowd(), random_state=0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.threshold = 1.0  # type: ignore[misc]
+
+
+def test_bad_as_of_names_the_parameter():
+    tx = _shop()
+    for func in (order_deviations, weekly_series, customer_behaviour):
+        with pytest.raises(ParameterError, match=f"'as_of' parameter of {func.__name__}"):
+            func(tx, as_of="not a date")
+
+
+def test_doctests_pass():
+    """The examples of the package docstring and of every public name of mining.deviation."""
+    import doctest
+
+    public = [deviation, *(o for o in map(deviation.__dict__.get, deviation.__all__) if callable(o))]
+    tests = [t for obj in public for t in doctest.DocTestFinder().find(obj)]
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert sum(runner.run(t).failed for t in tests) == 0 and len(tests) >= 5

@@ -56,6 +56,12 @@ def test_rfm_heatmap(X):
     assert sum(numbers) == len(X)
     with pytest.raises(SchemaError, match="nope"):
         plot_rfm_heatmap(rfm, value="nope")
+    # a filtered table keeps the full grid when told its bins
+    top = rfm[(rfm["r_score"] <= 3) & (rfm["f_score"] <= 3)]
+    assert len(plot_rfm_heatmap(top).axes[0].get_yticklabels()) == 3
+    assert len(plot_rfm_heatmap(top, bins=5).axes[0].get_yticklabels()) == 5
+    with pytest.raises(ParameterError, match="'bins' parameter of plot_rfm_heatmap"):
+        plot_rfm_heatmap(rfm, bins=1)
 
 
 def test_rfm_segments(X):
@@ -115,7 +121,13 @@ def test_clv_matrix(X, log):
     legend = [t.get_text().split()[0] for t in ax.get_legend().get_texts()]
     assert legend == [c for c in value.CLV_CLASSES if (m["clv_class"] == c).any()]
     xs = [ln.get_xdata()[0] for ln in ax.get_lines()]
-    assert m.attrs["value_split"] in xs
+    assert m["value_split"].iloc[0] in xs
+    # built from other columns: the plot is told them, and checks them
+    other = value.clv_matrix(m.assign(spend=m["monetary_total"]), value_col="spend")
+    ax2 = plot_clv_matrix(other, value_col="spend", log=log).axes[0]
+    assert ax2.get_xlabel().startswith("current value (spend)")
+    with pytest.raises(ParameterError, match="value_col"):
+        plot_clv_matrix(other.assign(current_value=-other["spend"]))
 
 
 def test_clv_matrix_draws_amounts_below_a_cent_at_a_cent():

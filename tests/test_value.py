@@ -54,7 +54,7 @@ def test_rfm_scores_on_hand_data(five):
     assert r["rfm_segment"].astype(str).tolist() == ["loyal", "loyal", "at_risk", "at_risk",
                                                      "loyal"]
     assert list(r.index) == list(five.index) and r.index.name == "customer_id"
-    assert r.attrs["bins"] == 5
+    assert r["r_score"].max() == 5  # every level is used: the table tells its bins
     assert list(r["rfm_segment"].cat.categories) == list(RFM_SEGMENTS)
 
 
@@ -173,7 +173,8 @@ def test_abc_classes_hand():
     assert a["cum_share_customers"].tolist() == pytest.approx([0.25, 0.5, 0.75, 1.0])
     # the customer crossing 80% is still A; the one reaching exactly 95% is B
     assert a["abc_class"].tolist() == ["A", "A", "B", "C"]
-    assert a.attrs == {"cutoffs": (0.8, 0.95), "column": "monetary_total"}
+    # the cutoffs travel with the rows: the cumulative share that closes each class
+    assert a["class_limit"].tolist() == [0.8, 0.8, 0.95, 1.0]
 
 
 def test_abc_one_dominant_customer_and_custom_cutoffs():
@@ -242,8 +243,10 @@ def clv_features() -> pd.DataFrame:
 def test_clv_hand_example(clv_features):
     v = customer_lifetime_value(clv_features, as_of="2024-01-01")
     A = annuity(12, 0.1)
-    assert v.attrs["annuity_factor"] == pytest.approx(A)
-    assert v.attrs["monthly_discount_rate"] == pytest.approx(1.1 ** (1 / 12) - 1)
+    # the annuity factor, read back as documented
+    implied = v["future_value"] / (0.3 * v["avg_order_value"] * v["orders_per_month"]
+                                   * v["p_active"])
+    assert implied.tolist() == pytest.approx([A] * 3)
     a, b, c = v.loc["a"], v.loc["b"], v.loc["c"]
     # a
     assert a["tenure_months"] == pytest.approx(12.0)
@@ -274,7 +277,7 @@ def test_clv_hand_example(clv_features):
 def test_clv_no_discount_and_halflife(clv_features):
     v = customer_lifetime_value(clv_features, as_of="2024-01-01", annual_discount_rate=0.0,
                                 horizon_months=6, margin=0.5, churn_halflife_days=15)
-    assert v.attrs["annuity_factor"] == pytest.approx(6.0)
+    assert v.loc["a", "future_value"] == pytest.approx(0.5 * 100 * 1 * 1 * 6.0)  # A = 6
     assert v["p_active"].tolist() == pytest.approx([1.0, 0.5, 0.5 ** 4])
     assert v.loc["b", "future_value"] == pytest.approx(0.5 * 100 * 1 * 0.5 * 6)
     assert v.loc["b", "expected_orders"] == pytest.approx(1 * 6 * 0.5)
@@ -288,7 +291,6 @@ def test_clv_from_customer_table_checks_as_of():
     X = customer_table(tx, as_of="2024-03-01")
     v = customer_lifetime_value(X, as_of="2024-03-01")
     assert v.loc["a", "gap_days"] == 30.0
-    assert v.attrs["as_of"] == pd.Timestamp("2024-03-01")
     with pytest.raises(ParameterError, match="the date the features were computed at"):
         customer_lifetime_value(X, as_of="2024-06-01")
 
@@ -322,13 +324,16 @@ def test_clv_matrix_classes_and_splits():
     assert m["value_level"].tolist() == ["low", "low", "high", "high", "low"]
     assert m["growth_level"].tolist() == ["low", "high", "low", "high", "low"]
     assert m["clv_class_zh"].tolist()[:4] == ["铅质客户", "铁质客户", "黄金客户", "白金客户"]
-    assert m.attrs["value_split"] == 5.0 and m.attrs["growth_split"] == 5.0
-    assert m.attrs["value_col"] == "current_value"
+    assert m["value_split"].eq(5.0).all() and m["growth_split"].eq(5.0).all()
+    assert value.clv_matrix_splits(m) == (5.0, 5.0)
     assert list(m["clv_class"].cat.categories) == list(CLV_CLASSES)
     m2 = clv_matrix(v, value_split=0.5, growth_split=8)
     assert m2["clv_class"].astype(str).tolist() == ["gold", "platinum", "gold", "platinum",
                                                     "gold"]
-    assert m2.attrs["value_split"] == 0.5 and m2.attrs["growth_split"] == 8.0
+    assert value.clv_matrix_splits(m2) == (0.5, 8.0)
+    # the splits are columns, so they survive what pandas does to attrs (concat, filters)
+    both = pd.concat([m.iloc[:2], m2.iloc[2:]])
+    assert both["value_split"].tolist() == [5.0, 5.0, 0.5, 0.5, 0.5]
     assert "clv_class" not in v.columns  # input untouched
 
 
@@ -340,6 +345,13 @@ def test_clv_matrix_custom_columns_and_errors():
         clv_matrix(v)
     with pytest.raises(ParameterError, match="'value_split' parameter of clv_matrix"):
         clv_matrix(v, value_col="spend", growth_col="clv", value_split="high")
+    # the summary is told the columns the matrix was built from, and checks them
+    s = clv_matrix_summary(m, value_col="spend", growth_col="clv")
+    assert s["customers"].tolist() == [0, 2, 2, 0]
+    assert s.loc["gold", "current_value_mean"] == pytest.approx(3.5)
+    m3 = m.assign(current_value=[9.0, 9, 0, 0], future_value=[0.0, 0, 0, 0])
+    with pytest.raises(ParameterError, match="'value_col' parameter of clv_matrix_splits"):
+        clv_matrix_summary(m3)
 
 
 def test_clv_matrix_summary():

@@ -56,6 +56,9 @@ GLOSSARY: list[tuple[str, str, str, str]] = [
      "buy again (BG/NBD)", "07_lifetime_value"),
     ("loyalty", "客户忠诚", "repeat purchase (behaviour) and preference (attitude); "
      "disloyal, spurious, latent, true loyalty", "05_churn"),
+    ("analysis date (as_of)", "截止日期", "the cutoff date of an analysis: only purchases "
+     "before it count (leakage-safe); churn labels look at the window after it. The package "
+     "names it as_of", "01_customer_value, 05_churn, 06_deviation"),
     ("data cleaning", "数据清洗", "removing returns, cancellations, duplicates and lines without "
      "ids, counting each reason", "01_customer_value"),
 ]

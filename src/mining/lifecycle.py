@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.params import check_as_of
 
 __all__ = ["STAGES", "STAGE_NAMES_ZH", "churn_by_stage", "lifecycle_stage"]
 
@@ -88,7 +89,7 @@ def lifecycle_stage(
     ``stage_zh``, ``n_orders``, ``tenure_days`` (first order to ``as_of``), ``recency_days``
     (last order to ``as_of``), ``orders_recent`` (in the last ``W`` days), ``orders_earlier``,
     ``rate_recent`` and ``rate_earlier`` (orders per 30 days; NaN when the earlier span is
-    shorter than ``W``), ``reason`` (the rule that fired, in words).
+    shorter than ``W``), ``reason`` (the rule that fired, in words, with its thresholds).
 
     Examples
     --------
@@ -107,12 +108,7 @@ def lifecycle_stage(
     missing = [c for c in ("customer_id", "order_id", "timestamp") if c not in tx.columns]
     if missing:
         raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
-    try:
-        when = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"The 'as_of' parameter of {owner} must be a date. Got {as_of!r} instead."
-        ) from exc
+    when = check_as_of(as_of, owner)
     check_param(isinstance(window_days, numbers.Integral) and window_days >= 1, "window_days",
                 owner, "an int >= 1 (days)", window_days)
     check_param(isinstance(trial_orders, numbers.Integral) and trial_orders >= 1,
@@ -172,7 +168,6 @@ def lifecycle_stage(
     out["stage_zh"] = out["stage"].astype(str).map(STAGE_NAMES_ZH)
     out = out[["stage", "stage_zh", "n_orders", "tenure_days", "recency_days", "orders_recent",
                "orders_earlier", "rate_recent", "rate_earlier", "reason"]].sort_index()
-    out.attrs = {"as_of": when, "window_days": int(window_days)}
     return out
 
 
@@ -201,7 +196,7 @@ def churn_by_stage(stages: pd.DataFrame | pd.Series, labels: pd.DataFrame | pd.S
     Parameters
     ----------
     stages : DataFrame with a ``stage`` column, or Series of stages, indexed by customer_id
-        From :func:`lifecycle_stage` (computed at the churn cutoff).
+        From :func:`lifecycle_stage` (computed at the ``as_of`` of the churn labels).
     labels : DataFrame with a ``churned`` column, or bool Series, indexed by customer_id
         From :func:`mining.churn.churn_labels` (or ``y`` of a training set).
 

@@ -19,6 +19,10 @@ Customer lifetime value (客户终身价值)
 CLV matrix (客户终身价值矩阵)
     :func:`clv_matrix` crosses current value with future value: lead 铅质, iron 铁质, gold 黄金,
     platinum 白金; :func:`clv_matrix_summary` sizes the four classes with a treatment for each.
+
+Results are DataFrames; what a later step needs to read them (the ABC cutoffs, the CLV-matrix
+splits) is in documented columns, not in ``DataFrame.attrs`` (which pandas drops in many
+operations).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.params import check_as_of
 
 __all__ = [
     "CLV_CLASSES",
@@ -40,6 +45,7 @@ __all__ = [
     "RFM_SEGMENTS",
     "abc_classes",
     "clv_matrix",
+    "clv_matrix_splits",
     "clv_matrix_summary",
     "customer_lifetime_value",
     "pareto_curve",
@@ -215,7 +221,8 @@ def rfm_scores(features: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
     DataFrame indexed by ``customer_id``: ``recency_days``, ``n_orders``, ``monetary_total``,
     ``r_score``, ``f_score``, ``m_score`` (int 1..bins), ``rfm_code`` (e.g. ``"545"``; scores
     joined with ``-`` when ``bins > 9``), ``rfm_score`` (R + F + M), ``fm_score`` ((F + M) / 2)
-    and ``rfm_segment`` (categorical over :data:`RFM_SEGMENTS`). ``attrs["bins"]`` holds ``bins``.
+    and ``rfm_segment`` (categorical over :data:`RFM_SEGMENTS`). Every score level ``1..bins``
+    is used, so ``bins`` is the highest ``r_score`` of the table.
 
     Examples
     --------
@@ -259,7 +266,6 @@ def rfm_scores(features: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
     out["fm_score"] = (out["f_score"] + out["m_score"]) / 2.0
     seg = _segment_array(out["r_score"].to_numpy(float), out["fm_score"].to_numpy(float), bins)
     out["rfm_segment"] = pd.Categorical(seg, categories=list(RFM_SEGMENTS))
-    out.attrs = {"bins": bins}
     return out
 
 
@@ -361,7 +367,10 @@ def abc_classes(
     -------
     DataFrame indexed by ``customer_id`` in rank order: ``revenue``, ``rank`` (1 = highest),
     ``cum_share_revenue`` (including this customer), ``cum_share_customers`` (``rank / n``),
-    ``abc_class`` (``"A"``, ``"B"``, ``"C"``, ...). ``attrs`` holds ``cutoffs`` and ``column``.
+    ``abc_class`` (``"A"``, ``"B"``, ``"C"``, ...) and ``class_limit`` (the cumulative revenue
+    share that closes the customer's class: ``cutoffs[k]`` for the ``k``-th class, 1.0 for the
+    last; so the cutoffs used travel with the rows, and :func:`mining.plots.plot_abc_classes`
+    draws them).
 
     Examples
     --------
@@ -396,8 +405,8 @@ def abc_classes(
         "cum_share_revenue": cum,
         "cum_share_customers": np.arange(1, n + 1) / n,
         "abc_class": np.asarray(letters, dtype=object)[cls_idx],
+        "class_limit": np.asarray([*cuts, 1.0], dtype="float64")[cls_idx],
     }, index=rev.index)
-    out.attrs = {"cutoffs": tuple(cuts), "column": column}
     return out
 
 
@@ -500,8 +509,9 @@ def customer_lifetime_value(
     -------
     DataFrame indexed by ``customer_id``: ``recency_days``, ``n_orders``, ``monetary_total``,
     ``tenure_months``, ``orders_per_month``, ``avg_order_value``, ``gap_days``,
-    ``current_value``, ``p_active``, ``expected_orders``, ``future_value``, ``clv``. ``attrs``
-    holds the parameters, ``monthly_discount_rate`` and ``annuity_factor``.
+    ``current_value``, ``p_active``, ``expected_orders``, ``future_value``, ``clv``. The
+    settings are the caller's own arguments; the annuity factor ``A`` above is
+    ``future_value / (margin * avg_order_value * orders_per_month * p_active)``.
 
     Examples
     --------
@@ -512,13 +522,11 @@ def customer_lifetime_value(
     [360.0, 1.0, 12.0, 360.0]
     """
     owner = "customer_lifetime_value"
-    from mining.features import _parse_as_of  # the same parsing rules as customer_table
-
     features = _check_frame(features, owner)
     cols = ["recency_days", "tenure_days", "n_orders", "monetary_total"]
     _need(features, cols, owner)
     _numeric(features, cols, owner)
-    when = _parse_as_of(as_of, owner)
+    when = check_as_of(as_of, owner)
     check_param(isinstance(horizon_months, numbers.Integral) and not isinstance(horizon_months, bool)
                 and horizon_months >= 1, "horizon_months", owner, "an int >= 1 (months)",
                 horizon_months)
@@ -598,15 +606,6 @@ def customer_lifetime_value(
         "future_value": future,
         "clv": future,
     }, index=idx)
-    out.attrs = {
-        "as_of": when,
-        "horizon_months": int(horizon_months),
-        "margin": float(margin),
-        "annual_discount_rate": float(annual_discount_rate),
-        "monthly_discount_rate": d,
-        "annuity_factor": annuity,
-        "churn_halflife_days": churn_halflife_days,
-    }
     return out
 
 
@@ -645,8 +644,10 @@ def clv_matrix(
     Returns
     -------
     A copy of ``clv`` with ``value_level``, ``growth_level`` (``"low"``/``"high"``),
-    ``clv_class`` (categorical over :data:`CLV_CLASSES`) and ``clv_class_zh``. ``attrs`` gains
-    ``value_col``, ``growth_col``, ``value_split`` and ``growth_split`` (the values used).
+    ``value_split`` and ``growth_split`` (the thresholds used, on every row, so they survive
+    filtering and concatenation), ``clv_class`` (categorical over :data:`CLV_CLASSES`) and
+    ``clv_class_zh``. :func:`clv_matrix_summary` and :func:`mining.plots.plot_clv_matrix` take
+    the same ``value_col`` / ``growth_col`` (checked against the levels).
 
     Examples
     --------
@@ -677,21 +678,73 @@ def clv_matrix(
     out.index = _customer_index(clv)
     out["value_level"] = np.where(high_v, "high", "low")
     out["growth_level"] = np.where(high_g, "high", "low")
+    out["value_split"] = vs
+    out["growth_split"] = gs
     cls = np.asarray(CLV_CLASSES, dtype=object)[2 * high_v.astype(int) + high_g.astype(int)]
     out["clv_class"] = pd.Categorical(cls, categories=list(CLV_CLASSES))
     out["clv_class_zh"] = [CLV_CLASS_NAMES_ZH[c] for c in cls]
-    out.attrs = {**clv.attrs, "value_col": value_col, "growth_col": growth_col,
-                 "value_split": vs, "growth_split": gs}
     return out
 
 
-def clv_matrix_summary(matrix: pd.DataFrame) -> pd.DataFrame:
+def clv_matrix_splits(matrix: pd.DataFrame, *, value_col: str = "current_value",
+                      growth_col: str = "future_value") -> tuple[float, float]:
+    """The value and growth thresholds of a CLV matrix, checked against its columns.
+
+    Reads ``value_split`` / ``growth_split`` of :func:`clv_matrix` (the medians of the columns
+    for a table without them) and checks that ``value_col`` / ``growth_col`` are the columns the
+    matrix was built from: ``value_level`` must be ``"high"`` exactly where ``value_col`` is
+    above the split (likewise for growth).
+
+    Returns
+    -------
+    (value_split, growth_split) : tuple of float
+
+    Raises
+    ------
+    ParameterError
+        The levels do not match the named columns (the matrix was built from other columns).
+
+    >>> v = pd.DataFrame({"current_value": [1.0, 9], "future_value": [2.0, 4]})
+    >>> clv_matrix_splits(clv_matrix(v, value_split=3))
+    (3.0, 3.0)
+    """
+    owner = "clv_matrix_splits"
+    matrix = _check_frame(matrix, owner, "CLV matrix (from clv_matrix)")
+    for name, col in (("value_col", value_col), ("growth_col", growth_col)):
+        check_param(isinstance(col, str), name, owner, "a column name (str)", col)
+    _need(matrix, [value_col, growth_col], owner, what="CLV matrix")
+    splits = []
+    for col, split, level, name in ((value_col, "value_split", "value_level", "value_col"),
+                                    (growth_col, "growth_split", "growth_level", "growth_col")):
+        x = pd.to_numeric(matrix[col], errors="coerce").astype("float64")
+        if split in matrix.columns and len(matrix):
+            s = pd.to_numeric(matrix[split], errors="coerce").astype("float64")
+            cut = float(s.iloc[0])
+        else:
+            s, cut = None, float(x.median()) if len(matrix) else float("nan")
+        if s is not None and level in matrix.columns:
+            high = (matrix[level].astype(str) == "high").to_numpy()
+            if not np.array_equal(high, (x > s).to_numpy()):
+                raise ParameterError(
+                    f"The {name!r} parameter of {owner} must name the column the matrix was "
+                    f"built from: {level} does not match {col!r} against {split}. Got {col!r} "
+                    f"instead; pass the {name} given to clv_matrix."
+                )
+        splits.append(cut)
+    return splits[0], splits[1]
+
+
+def clv_matrix_summary(matrix: pd.DataFrame, *, value_col: str = "current_value",
+                       growth_col: str = "future_value") -> pd.DataFrame:
     """Size and mean values of the four CLV-matrix classes, with the textbook treatment.
 
     Parameters
     ----------
     matrix : DataFrame
         The output of :func:`clv_matrix`.
+    value_col, growth_col : str
+        The columns the matrix was built from (as given to :func:`clv_matrix`; checked with
+        :func:`clv_matrix_splits`).
 
     Returns
     -------
@@ -701,9 +754,8 @@ def clv_matrix_summary(matrix: pd.DataFrame) -> pd.DataFrame:
     """
     owner = "clv_matrix_summary"
     matrix = _check_frame(matrix, owner, "CLV matrix (from clv_matrix)")
-    value_col = matrix.attrs.get("value_col", "current_value")
-    growth_col = matrix.attrs.get("growth_col", "future_value")
     _need(matrix, ["clv_class", value_col, growth_col], owner, what="CLV matrix")
+    clv_matrix_splits(matrix, value_col=value_col, growth_col=growth_col)
     cls = pd.Categorical(matrix["clv_class"].astype(str), categories=list(CLV_CLASSES))
     g = matrix.groupby(cls, observed=False)
     n = g.size()

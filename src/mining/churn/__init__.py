@@ -7,27 +7,36 @@ retention campaign should contact.
 Two kinds of label:
 
 * **non-contractual** (shops): nobody cancels, customers just stop buying. A customer active
-  before a ``cutoff`` has churned when they buy nothing in ``[cutoff, cutoff + horizon_days)``.
-  Features come strictly from rows before the cutoff (leakage-safe)::
+  before the cutoff date ``as_of`` has churned when they buy nothing in
+  ``[as_of, as_of + horizon_days)``. Features come strictly from rows before ``as_of``
+  (leakage-safe)::
 
-      |---- features: features.customer_table(tx, as_of=cutoff) ----|-- label window --|
-      first transaction                                           cutoff          cutoff+horizon
+      |---- features: features.customer_table(tx, as_of=as_of) ----|-- label window --|
+      first transaction                                           as_of           horizon_end
 
 * **contractual** (telecom, subscriptions): the contract end is observed; a customer table with a
   label column (``Churn`` Yes/No) is the input.
 
 Layers::
 
-    churn_labels / training_set / scoring_set     (tx, cutoff, horizon) -> X, y
+    churn_labels / training_set / scoring_set     (tx, as_of, horizon) -> labels; X, y
     contractual_training_set                      customers table, label column -> X, y
     make_model(name)                              Pipeline: ColumnTransformer (impute, log, scale,
                                                   one-hot) -> classifier; class_weight="balanced"
     calibrated_model(name)                        the same, recalibrated: probabilities for money
     compare_models(X, y, cv=5)                    stratified CV, out-of-fold scorecard
-    out_of_time_validation(tx, train_cutoff, test_cutoff, ...)   train earlier, test later
+    out_of_time_validation(tx, train_as_of, test_as_of, ...)   train earlier, test later
     evaluate / gains_table / calibration_table / permutation_importance_table
     retention_list(proba, value, contact_cost, success_rate)     whom to call, and what it returns
+    retention_summary(retention)                  contacts, their cost and the expected return
     planted_churn / planted_vs_found              labels and scores against planted truth (demo)
+
+One vocabulary: the cutoff date is ``as_of`` (``cutoff=``, ``train_cutoff=`` and
+``test_cutoff=`` still work for one release, with a ``DeprecationWarning``); randomness is
+``random_state`` (``None``, an int or a ``numpy.random.Generator``; default 0). Results are plain
+tables whose definition travels in documented columns (the label window ``as_of`` ..
+``horizon_end`` of each label), or :class:`ModelComparison` for model comparisons. Unfitted
+models raise :class:`mining.errors.NotFittedError`.
 
 Example
 -------
@@ -65,7 +74,7 @@ from mining.churn._models import (
     out_of_time_validation,
 )
 from mining.churn._planted import planted_churn, planted_vs_found
-from mining.churn._retention import retention_list
+from mining.churn._retention import retention_list, retention_summary
 
 __all__ = [
     "MODEL_NAMES",
@@ -84,6 +93,7 @@ __all__ = [
     "planted_churn",
     "planted_vs_found",
     "retention_list",
+    "retention_summary",
     "scoring_set",
     "training_set",
 ]

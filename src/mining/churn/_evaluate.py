@@ -11,6 +11,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from mining.errors import InsufficientDataError, ParameterError, check_param
+from mining.params import RandomState, seed_from
 
 __all__ = [
     "calibration_table",
@@ -18,6 +19,29 @@ __all__ = [
     "gains_table",
     "permutation_importance_table",
 ]
+
+
+def check_fitted(model: Any, owner: str) -> None:
+    """Raise :class:`mining.errors.NotFittedError` when a scikit-learn ``model`` is not fitted.
+
+    Objects that are not scikit-learn estimators are trusted (they may be fitted in their own
+    way). The error is also scikit-learn's ``NotFittedError``.
+    """
+    from sklearn.base import BaseEstimator
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from mining.errors import NotFittedError
+
+    if not isinstance(model, BaseEstimator):
+        return
+    try:
+        check_is_fitted(model)
+    except SklearnNotFittedError as exc:
+        raise NotFittedError(
+            f"{owner} got an unfitted {type(model).__name__}: fit it first, e.g. model.fit(X, y) "
+            "with X, y = training_set(tx, as_of=..., horizon_days=...)."
+        ) from exc
 
 
 def _pair(y_true: Any, proba: Any, owner: str) -> tuple[np.ndarray, np.ndarray, pd.Index | None]:
@@ -204,10 +228,12 @@ def permutation_importance_table(
     *,
     n_repeats: int = 5,
     scoring: str = "roc_auc",
-    random_state: int | np.random.Generator | None = None,
+    random_state: RandomState = 0,
     max_samples: float | int = 1.0,
 ) -> pd.DataFrame:
     """Permutation importance of each input column of a fitted model (drop in ROC AUC).
+
+    An unfitted model raises :class:`mining.errors.NotFittedError`.
 
     Shuffling a column breaks its link to churn; the drop in the score says how much the model
     relied on it. Columns are the *raw* columns of ``X`` (before one-hot encoding), so a
@@ -225,8 +251,8 @@ def permutation_importance_table(
         Shuffles per column (>= 1). Cost: ``n_columns * n_repeats`` predictions on the sample.
     scoring : str
         A scikit-learn scorer name; the importance is the drop in it.
-    random_state : int or Generator, optional
-        Seeds the shuffles and the row sample.
+    random_state : int, Generator or None
+        Seeds the shuffles and the row sample (one int drawn from a Generator). Default 0.
     max_samples : float in (0, 1] or int >= 1
         Rows used for each repeat: a share of ``X`` or a count (a count larger than ``X`` means
         all rows). A few thousand rows give a stable ranking at a fraction of the time on large
@@ -248,9 +274,8 @@ def permutation_importance_table(
                 "Use e.g. 2000 rows, or 1.0 for all rows.")
     if isinstance(max_samples, numbers.Integral) and max_samples >= len(X):
         max_samples = 1.0
-    seed = random_state
-    if isinstance(random_state, np.random.Generator):
-        seed = int(random_state.integers(2**31 - 1))
+    seed = seed_from(random_state, owner)
+    check_fitted(model, owner)
     res = permutation_importance(model, X, np.asarray(y, dtype=bool), scoring=scoring,
                                  n_repeats=int(n_repeats), random_state=seed,
                                  max_samples=max_samples)

@@ -1,9 +1,16 @@
-"""Churn labels and leakage-safe training sets (non-contractual and contractual)."""
+"""Churn labels and leakage-safe training sets (non-contractual and contractual).
+
+The prediction date is ``as_of`` (the package's one name for a cutoff; ``cutoff=`` is accepted
+for one release with a ``DeprecationWarning``). The label table carries its own definition in
+the columns ``as_of`` and ``horizon_end`` (the label window ``[as_of, horizon_end)`` of each
+row), so it survives filtering, joins and concatenation across several dates.
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Hashable
 from typing import Any
 
@@ -11,12 +18,14 @@ import numpy as np
 import pandas as pd
 
 from mining.errors import (
+    DataWarning,
     InsufficientDataError,
     ParameterError,
     SchemaError,
     check_date,
     check_param,
 )
+from mining.params import check_as_of, renamed_parameter
 
 __all__ = [
     "churn_labels",
@@ -50,7 +59,9 @@ def _check_tx(tx: pd.DataFrame, owner: str) -> None:
 
 
 def _timestamp(value: Any, name: str, owner: str) -> pd.Timestamp:
-    """A parameter as a naive (UTC) Timestamp, or a ParameterError naming it."""
+    """A date parameter as a naive (UTC) Timestamp, or a ParameterError naming it."""
+    if name == "as_of":
+        return check_as_of(value, owner)
     return check_date(value, name, owner)
 
 
@@ -85,30 +96,32 @@ def _data_end(tx: pd.DataFrame, observed_until: Any, owner: str) -> pd.Timestamp
     return tx["timestamp"].max().normalize() + pd.Timedelta(days=1)
 
 
+@renamed_parameter("cutoff", "as_of")
 def churn_labels(
     tx: pd.DataFrame,
     *,
-    cutoff: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     horizon_days: int,
     observed_until: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Non-contractual churn labels: who bought before ``cutoff`` and nothing in the horizon.
+    """Non-contractual churn labels: who bought before ``as_of`` and nothing in the horizon.
 
-    A customer enters the table when they have at least one order with ``timestamp < cutoff``.
+    A customer enters the table when they have at least one order with ``timestamp < as_of``.
     They have *churned* (客户流失) when they place no order in the label window
-    ``[cutoff, cutoff + horizon_days)``. Nothing else is used, so the label is exactly what a firm
-    could have observed ``horizon_days`` after the cutoff.
+    ``[as_of, as_of + horizon_days)``. Nothing else is used, so the label is exactly what a firm
+    could have observed ``horizon_days`` after the cutoff date ``as_of``.
 
     Parameters
     ----------
     tx : DataFrame
         Transactions in the contract (``customer_id``, ``order_id``, ``timestamp`` are used).
-    cutoff : str or Timestamp
-        The prediction date. Features use only rows before it; labels only rows in the window.
-        Must lie after the first and on or before the last transaction.
+    as_of : str or Timestamp
+        The prediction date (the cutoff; ``cutoff=`` is its deprecated old name). Features use
+        only rows before it; labels only rows in the window. Must lie after the first and on or
+        before the last transaction.
     horizon_days : int
         Length of the label window in days (>= 1). The window must fit inside the data:
-        ``cutoff + horizon_days <= observed_until``.
+        ``as_of + horizon_days <= observed_until``.
     observed_until : str or Timestamp, optional
         End of the observation period (exclusive). Default: the day after the date of the last
         transaction. Pass the export date when the data were observed beyond the last sale.
@@ -120,14 +133,16 @@ def churn_labels(
         ``days_since_last_order`` (float, days from that order to the cutoff),
         ``orders_in_horizon`` (int, distinct orders in the window), ``next_order`` (first order at
         or after the cutoff, NaT if none in the data; a churner whose next order falls after the
-        window left only temporarily, 暂时流失).
-        ``attrs`` holds ``cutoff``, ``horizon_end`` and ``observed_until``.
+        window left only temporarily, 暂时流失), and the label definition of the row:
+        ``as_of`` (the cutoff) and ``horizon_end`` (end of the label window, exclusive).
+        (Before 0.2 the cutoff and window end were in ``attrs["cutoff"]`` and
+        ``attrs["horizon_end"]``.)
 
     Raises
     ------
     ParameterError
-        Cutoff outside the data, or a window that ends after the data end (the message names the
-        last date and the longest horizon that fits).
+        ``as_of`` outside the data, or a window that ends after the data end (the message names
+        the last date and the longest horizon that fits).
     InsufficientDataError
         Every customer has the same label (one class): nothing to learn.
 
@@ -136,18 +151,20 @@ def churn_labels(
     >>> import pandas as pd
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "order_id": ["1", "2", "3", "4"],
     ...     "timestamp": pd.to_datetime(["2025-01-05", "2025-03-10", "2025-01-20", "2025-04-01"])})
-    >>> lab = churn_labels(tx, cutoff="2025-02-01", horizon_days=45)
+    >>> lab = churn_labels(tx, as_of="2025-02-01", horizon_days=45)
     >>> lab["churned"].to_dict()
     {'a': False, 'b': True}
+    >>> str(lab.loc["a", "horizon_end"].date())
+    '2025-03-18'
     """
     owner = "churn_labels"
     _check_tx(tx, owner)
-    cut = _timestamp(cutoff, "cutoff", owner)
+    cut = _timestamp(as_of, "as_of", owner)
     horizon = _horizon(horizon_days, owner)
     first, last = tx["timestamp"].min(), tx["timestamp"].max()
     if cut <= first or cut > last:
         raise ParameterError(
-            f"The 'cutoff' parameter of {owner} must lie inside the data, after the first "
+            f"The 'as_of' parameter of {owner} must lie inside the data, after the first "
             f"transaction ({first:%Y-%m-%d}) and on or before the last ({last:%Y-%m-%d}). Got "
             f"{cut:%Y-%m-%d} instead. Pick a date with history before it and a horizon after it."
         )
@@ -156,15 +173,15 @@ def churn_labels(
     if end > data_end:
         room = (data_end - cut).days
         raise ParameterError(
-            f"The label window of {owner} ends on {end:%Y-%m-%d} (cutoff {cut:%Y-%m-%d} + "
+            f"The label window of {owner} ends on {end:%Y-%m-%d} (as_of {cut:%Y-%m-%d} + "
             f"horizon_days={horizon}), but the data end on {data_end:%Y-%m-%d} (the last "
             f"transaction is on {last:%Y-%m-%d}). Use horizon_days <= {max(room, 0)} or an "
-            "earlier cutoff."
+            "earlier as_of."
         )
     orders = _orders(tx)
     before = orders[orders["timestamp"] < cut]
     if before.empty:
-        raise InsufficientDataError(f"{owner}: no orders before cutoff {cut:%Y-%m-%d}.")
+        raise InsufficientDataError(f"{owner}: no orders before as_of {cut:%Y-%m-%d}.")
     last_order = before.groupby("customer_id", observed=True)["timestamp"].max()
     after = orders[orders["timestamp"] >= cut]
     in_window = after[after["timestamp"] < end]
@@ -176,18 +193,18 @@ def churn_labels(
     out["last_order"] = last_order
     out["days_since_last_order"] = (cut - last_order).dt.total_seconds() / 86400.0
     out["next_order"] = next_order.reindex(out.index)
+    out["as_of"] = cut
+    out["horizon_end"] = end
     out = out[["churned", "last_order", "days_since_last_order", "orders_in_horizon",
-               "next_order"]].sort_index()
+               "next_order", "as_of", "horizon_end"]].sort_index()
     n_churn = int(out["churned"].sum())
     if n_churn in (0, len(out)):
         what = "churned" if n_churn else "bought again"
         raise InsufficientDataError(
             f"{owner}: all {len(out)} customers active before {cut:%Y-%m-%d} {what} in the "
             f"{horizon}-day window, so the label has one class and there is nothing to predict. "
-            "Move the cutoff or change horizon_days."
+            "Move as_of or change horizon_days."
         )
-    out.attrs.update({"cutoff": cut, "horizon_end": end, "observed_until": data_end,
-                      "horizon_days": horizon})
     return out
 
 
@@ -245,27 +262,28 @@ def _feature_table(tx: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return X
 
 
+@renamed_parameter("cutoff", "as_of")
 def training_set(
     tx: pd.DataFrame,
     *,
-    cutoff: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     horizon_days: int,
     customers: pd.DataFrame | None = None,
     observed_until: str | pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """Features before ``cutoff`` and churn labels after it, one row per customer (leakage-safe).
+    """Features before ``as_of`` and churn labels after it, one row per customer (leakage-safe).
 
-    ``X`` is :func:`mining.features.customer_table` computed with ``as_of=cutoff`` (so only rows
-    with ``timestamp < cutoff`` are read) joined with the customer attributes, if given; ``y``
+    ``X`` is :func:`mining.features.customer_table` computed at ``as_of`` (so only rows
+    with ``timestamp < as_of`` are read) joined with the customer attributes, if given; ``y``
     is the ``churned`` column of :func:`churn_labels`. Changing or deleting transactions on or
-    after the cutoff cannot change ``X``.
+    after ``as_of`` cannot change ``X``.
 
     Parameters
     ----------
     tx : DataFrame
         Clean transactions (contract).
-    cutoff, horizon_days, observed_until
-        See :func:`churn_labels`.
+    as_of, horizon_days, observed_until
+        See :func:`churn_labels` (``cutoff=`` is the deprecated old name of ``as_of``).
     customers : DataFrame, optional
         Customer attributes (``customer_id`` column or index). Text columns stay text (the model
         Pipeline one-hot encodes them); a date column ``d`` becomes ``days_since_d`` at the cutoff
@@ -279,9 +297,9 @@ def training_set(
     y : Series of bool named ``churned``, same index.
     """
     owner = "training_set"
-    labels = churn_labels(tx, cutoff=cutoff, horizon_days=horizon_days,
+    labels = churn_labels(tx, as_of=as_of, horizon_days=horizon_days,
                           observed_until=observed_until)
-    cut = labels.attrs["cutoff"]
+    cut = _timestamp(as_of, "as_of", owner)
     X = _join_attributes(_feature_table(tx, cut), customers, as_of=cut, owner=owner)
     common = labels.index.intersection(X.index)
     if len(common) < len(labels):
@@ -289,11 +307,10 @@ def training_set(
         raise InsufficientDataError(
             f"{owner}: {len(labels) - len(common)} labelled customers have no feature row "
             f"(e.g. {missing}); features.customer_table and churn_labels disagree on who was "
-            "active before the cutoff."
+            "active before as_of."
         )
     X = X.loc[labels.index]
     y = labels["churned"].rename("churned")
-    X.attrs = {"cutoff": cut, "horizon_days": labels.attrs["horizon_days"]}
     return X, y
 
 
@@ -305,8 +322,8 @@ def scoring_set(
 ) -> pd.DataFrame:
     """The same columns as :func:`training_set`'s ``X``, for customers as of ``as_of`` (no labels).
 
-    Use it to score today's customers with a model trained at an earlier cutoff: train with
-    ``training_set(tx, cutoff=c, horizon_days=h)`` where ``c + h <= as_of``, then
+    Use it to score today's customers with a model trained at an earlier date: train with
+    ``training_set(tx, as_of=c, horizon_days=h)`` where ``c + h <= as_of``, then
     ``churn_probability(model, scoring_set(tx, as_of=as_of))`` estimates who will buy nothing in
     the ``h`` days after ``as_of``.
     """
@@ -318,9 +335,7 @@ def scoring_set(
             f"The 'as_of' parameter of {owner} must lie after the first transaction "
             f"({tx['timestamp'].min():%Y-%m-%d}). Got {when:%Y-%m-%d} instead."
         )
-    X = _join_attributes(_feature_table(tx, when), customers, as_of=when, owner=owner)
-    X.attrs = {"as_of": when}
-    return X
+    return _join_attributes(_feature_table(tx, when), customers, as_of=when, owner=owner)
 
 
 def _looks_numeric(s: pd.Series) -> tuple[bool, int]:
@@ -371,8 +386,9 @@ def contractual_training_set(
     -------
     X : DataFrame indexed by ``customer_id``
         Attribute columns. Text columns whose non-blank values are all numbers (``TotalCharges``
-        in the IBM telco export) are converted to float, blanks becoming NaN; each conversion is
-        counted in ``X.attrs["notes"]`` (a list of str).
+        in the IBM telco export) are converted to float, blanks becoming NaN; each conversion
+        (and a label with more than two values) is stated in a :class:`mining.errors.DataWarning`
+        (before 0.2 these notes were in ``X.attrs["notes"]``).
     y : Series of bool named ``churned``.
 
     Raises
@@ -450,5 +466,6 @@ def contractual_training_set(
                              "the model Pipeline")
             else:
                 notes.append(f"{col}: text column read as numbers")
-    X.attrs = {"notes": notes}
+    for note in notes:
+        warnings.warn(f"{owner}: {note}.", DataWarning, stacklevel=2)
     return X, y

@@ -1,4 +1,10 @@
-"""Churn models as scikit-learn Pipelines, compared by cross-validation and out of time."""
+"""Churn models as scikit-learn Pipelines, compared by cross-validation and out of time.
+
+Randomness goes through ``random_state`` only (``None``, an int or a ``numpy.random.Generator``;
+default 0, as everywhere in the package), turned into the int scikit-learn needs with
+:func:`mining.params.seed_from`. Dates are ``as_of`` (``train_as_of`` / ``test_as_of`` out of
+time; the old ``*_cutoff`` names are accepted for one release with a ``DeprecationWarning``).
+"""
 
 from __future__ import annotations
 
@@ -21,9 +27,10 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from mining.churn._evaluate import evaluate
+from mining.churn._evaluate import check_fitted, evaluate
 from mining.churn._labels import _horizon, _timestamp, training_set
 from mining.errors import InsufficientDataError, ParameterError, check_param
+from mining.params import RandomState, renamed_parameter, seed_from
 
 __all__ = [
     "MODEL_NAMES",
@@ -97,7 +104,7 @@ def _prepare(*, scale: bool) -> ColumnTransformer:
 def make_model(
     name: str,
     *,
-    random_state: int | None = None,
+    random_state: RandomState = 0,
     class_weight: str | dict | None = "balanced",
     baseline_column: str = "recency_days",
     **params: Any,
@@ -124,8 +131,9 @@ def make_model(
         ``hist_gradient_boosting``: learning rate 0.05, ``min_samples_leaf=20``, at most 300
         rounds with early stopping on a 10% validation split (it stops when 10 rounds bring
         no improvement).
-    random_state : int, optional
-        Seed of the model's randomness (forests, boosting); None = not reproducible.
+    random_state : int, Generator or None
+        Seed of the model's randomness (forests, boosting); a Generator gives one seed drawn
+        from it; None = not reproducible. Default 0.
     class_weight : "balanced", dict or None
         Class imbalance handling: ``"balanced"`` reweights customers so both classes weigh the
         same (``"balanced_subsample"`` for the forest). It improves recall of the minority class
@@ -142,6 +150,7 @@ def make_model(
     """
     owner = "make_model"
     check_param(name in MODEL_NAMES, "name", owner, f"one of {list(MODEL_NAMES)}", name)
+    random_state = seed_from(random_state, owner)
     check_param(class_weight in (None, "balanced") or isinstance(class_weight, dict),
                 "class_weight", owner, "'balanced', a dict or None", class_weight)
     if name == "recency_baseline":
@@ -180,7 +189,7 @@ def make_model(
 def calibrated_model(
     name: str,
     *,
-    random_state: int | None = None,
+    random_state: RandomState = 0,
     method: str = "sigmoid",
     cv: int = 3,
     **params: Any,
@@ -209,24 +218,27 @@ def calibrated_model(
                 "'sigmoid' or 'isotonic'", method)
     check_param(isinstance(cv, numbers.Integral) and not isinstance(cv, bool) and cv >= 2, "cv",
                 "calibrated_model", "an int >= 2", cv)
-    base = make_model(name, random_state=random_state, **params)
-    folds = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=random_state)
+    seed = seed_from(random_state, "calibrated_model")
+    base = make_model(name, random_state=seed, **params)
+    folds = StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=seed)
     return CalibratedClassifierCV(base, method=method, cv=folds)
 
 
 def churn_probability(model: Any, X: pd.DataFrame) -> pd.Series:
     """Churn probability of each customer from a fitted classifier (``predict_proba[:, 1]``).
 
-    Returns a Series indexed like ``X`` named ``churn_probability``.
+    Returns a Series indexed like ``X`` named ``churn_probability``. An unfitted model raises
+    :class:`mining.errors.NotFittedError` (also scikit-learn's ``NotFittedError``).
     """
     if not hasattr(model, "predict_proba"):
         raise ParameterError("churn_probability needs a fitted classifier with predict_proba.")
+    check_fitted(model, "churn_probability")
     classes = list(getattr(model, "classes_", [False, True]))
     col = classes.index(True) if True in classes else 1
     return pd.Series(model.predict_proba(X)[:, col], index=X.index, name="churn_probability")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelComparison:
     """Result of :func:`compare_models` or :func:`out_of_time_validation`.
 
@@ -237,19 +249,21 @@ class ModelComparison:
         ``top_decile_lift``, ``churn_rate``, ``n``, ``roc_auc_std`` (across folds; cross-validation
         only), ``fit_seconds``, and ``beats_baseline`` (ROC AUC above the recency baseline's).
     proba : DataFrame
-        Scores the table was computed from: out-of-fold (cross-validation) or on the test cutoff
+        Scores the table was computed from: out-of-fold (cross-validation) or at ``test_as_of``
         (out of time); index ``customer_id``, one column per model.
     y_true : Series of bool
         The labels those scores are judged against.
     best : str
         Model with the highest ROC AUC.
     fitted : dict
-        Fitted Pipelines (out of time: trained at the earlier cutoff; cross-validation: refit on
+        Fitted Pipelines (out of time: trained at ``train_as_of``; cross-validation: refit on
         all rows when ``refit=True``).
     X_test : DataFrame or None
-        Out of time: the test-cutoff features (for permutation importance).
+        Out of time: the features at ``test_as_of`` (for permutation importance).
     info : dict
-        Settings (cutoffs, folds, seeds).
+        Settings: ``validation``, and ``cv`` (folds) or ``train_as_of``, ``test_as_of``,
+        ``horizon_days`` (out of time), and the int ``random_state`` used. (Before 0.2 the dates
+        were ``train_cutoff`` / ``test_cutoff``.)
     """
 
     table: pd.DataFrame
@@ -311,12 +325,6 @@ def _labels_for(X: pd.DataFrame, y: Any, owner: str) -> pd.Series:
     return pd.Series(arr.astype(bool), index=X.index, name="churned")
 
 
-def _seed(random_state: int | np.random.Generator | None) -> int | None:
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**31 - 1))
-    return random_state
-
-
 def _finish_table(rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, str]:
     table = pd.DataFrame(rows).set_index("model")
     if "recency_baseline" in table.index:
@@ -333,7 +341,7 @@ def compare_models(
     *,
     models: Sequence[str] | Mapping[str, Any] = MODEL_NAMES,
     cv: int = 5,
-    random_state: int | np.random.Generator | None = None,
+    random_state: RandomState = 0,
     refit: bool = False,
 ) -> ModelComparison:
     """Compare churn models by stratified K-fold cross-validation on one training set.
@@ -350,8 +358,8 @@ def compare_models(
         Names as in :func:`make_model` (built with ``random_state``), or your own classifiers.
     cv : int
         Number of folds (>= 2; each class needs at least ``cv`` customers).
-    random_state : int or Generator, optional
-        Seeds the fold shuffling and the models.
+    random_state : int, Generator or None
+        Seeds the fold shuffling and the models (one int drawn from a Generator). Default 0.
     refit : bool
         Also fit every model on all rows (``result.fitted``).
     """
@@ -367,7 +375,7 @@ def compare_models(
             f"{owner}: the smaller class has {smaller} customers, fewer than cv={cv} folds. "
             "Use fewer folds or more data."
         )
-    seed = _seed(random_state)
+    seed = seed_from(random_state, owner)
     est = _model_dict(models, random_state=seed, owner=owner, X=X)
     folds = list(StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=seed)
                  .split(X, yb))
@@ -398,46 +406,49 @@ def compare_models(
                                  "cv": int(cv), "random_state": seed})
 
 
+@renamed_parameter("train_cutoff", "train_as_of")
+@renamed_parameter("test_cutoff", "test_as_of")
 def out_of_time_validation(
     tx: pd.DataFrame,
     *,
-    train_cutoff: str | pd.Timestamp,
-    test_cutoff: str | pd.Timestamp,
+    train_as_of: str | pd.Timestamp,
+    test_as_of: str | pd.Timestamp,
     horizon_days: int,
     models: Sequence[str] | Mapping[str, Any] = MODEL_NAMES,
     customers: pd.DataFrame | None = None,
-    random_state: int | np.random.Generator | None = None,
+    random_state: RandomState = 0,
     observed_until: str | pd.Timestamp | None = None,
 ) -> ModelComparison:
-    """Train at an earlier cutoff, test at a later one: the honest check of a churn model.
+    """Train at an earlier date, test at a later one: the honest check of a churn model.
 
-    Models learn from ``training_set(tx, cutoff=train_cutoff, ...)`` and are scored on
-    ``training_set(tx, cutoff=test_cutoff, ...)``, which is how they would be used: trained on
-    the past, applied to customers later. ``train_cutoff + horizon_days`` must not be after
-    ``test_cutoff`` (otherwise the training labels would not yet be known at the test cutoff).
+    Models learn from ``training_set(tx, as_of=train_as_of, ...)`` and are scored on
+    ``training_set(tx, as_of=test_as_of, ...)``, which is how they would be used: trained on
+    the past, applied to customers later. ``train_as_of + horizon_days`` must not be after
+    ``test_as_of`` (otherwise the training labels would not yet be known at the test date).
+    ``train_cutoff`` / ``test_cutoff`` are the deprecated old names of the two dates.
 
     Returns
     -------
     ModelComparison
         ``table`` also has ``n_train`` and ``train_churn_rate``; ``fitted`` holds the models
-        trained at ``train_cutoff``; ``X_test`` the test features.
+        trained at ``train_as_of``; ``X_test`` the test features.
     """
     owner = "out_of_time_validation"
-    train_at = _timestamp(train_cutoff, "train_cutoff", owner)
-    test_at = _timestamp(test_cutoff, "test_cutoff", owner)
+    train_at = _timestamp(train_as_of, "train_as_of", owner)
+    test_at = _timestamp(test_as_of, "test_as_of", owner)
     horizon_days = _horizon(horizon_days, owner)
     if not train_at + pd.Timedelta(days=int(horizon_days)) <= test_at:
         raise ParameterError(
-            f"The 'train_cutoff' parameter of {owner} must be at least horizon_days="
-            f"{horizon_days} before test_cutoff ({test_at:%Y-%m-%d}), so that the training "
+            f"The 'train_as_of' parameter of {owner} must be at least horizon_days="
+            f"{horizon_days} before test_as_of ({test_at:%Y-%m-%d}), so that the training "
             f"labels are known when the model is used. Got {train_at:%Y-%m-%d} instead; use "
-            f"train_cutoff <= {test_at - pd.Timedelta(days=int(horizon_days)):%Y-%m-%d}."
+            f"train_as_of <= {test_at - pd.Timedelta(days=int(horizon_days)):%Y-%m-%d}."
         )
-    X_tr, y_tr = training_set(tx, cutoff=train_at, horizon_days=horizon_days,
+    X_tr, y_tr = training_set(tx, as_of=train_at, horizon_days=horizon_days,
                               customers=customers, observed_until=observed_until)
-    X_te, y_te = training_set(tx, cutoff=test_at, horizon_days=horizon_days,
+    X_te, y_te = training_set(tx, as_of=test_at, horizon_days=horizon_days,
                               customers=customers, observed_until=observed_until)
-    seed = _seed(random_state)
+    seed = seed_from(random_state, owner)
     est = _model_dict(models, random_state=seed, owner=owner, X=X_tr)
     proba = pd.DataFrame(index=X_te.index)
     rows = []
@@ -454,6 +465,6 @@ def out_of_time_validation(
     table, best = _finish_table(rows)
     return ModelComparison(
         table=table, proba=proba, y_true=y_te, best=best, fitted=fitted, X_test=X_te,
-        info={"validation": "out of time", "train_cutoff": train_at, "test_cutoff": test_at,
+        info={"validation": "out of time", "train_as_of": train_at, "test_as_of": test_at,
               "horizon_days": int(horizon_days), "random_state": seed},
     )

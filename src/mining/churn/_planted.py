@@ -19,7 +19,7 @@ def planted_churn(labels: pd.DataFrame, churn_dates: pd.Series) -> pd.Series:
     Parameters
     ----------
     labels : DataFrame
-        From :func:`churn_labels` (its ``attrs`` hold ``horizon_end``).
+        From :func:`churn_labels` (its ``horizon_end`` column is the end of each label window).
     churn_dates : Series customer_id -> Timestamp
         The simulator's churn date of each customer (NaT = never churns), e.g.
         ``ds.truth.churn_dates`` of the demo data. Customers missing from it count as not churned.
@@ -30,10 +30,10 @@ def planted_churn(labels: pd.DataFrame, churn_dates: pd.Series) -> pd.Series:
     churn date is before the end of the label window (the customer had left, or left during the
     window).
     """
-    if not isinstance(labels, pd.DataFrame) or "horizon_end" not in labels.attrs:
+    if not isinstance(labels, pd.DataFrame) or "horizon_end" not in labels.columns:
         raise ParameterError(
-            "planted_churn needs the labels DataFrame returned by churn_labels (it carries the "
-            "window end in labels.attrs)."
+            "planted_churn needs the labels DataFrame returned by churn_labels (its "
+            "'horizon_end' column is the end of the label window)."
         )
     if not isinstance(churn_dates, pd.Series):
         raise ParameterError(
@@ -43,7 +43,7 @@ def planted_churn(labels: pd.DataFrame, churn_dates: pd.Series) -> pd.Series:
     dates = pd.to_datetime(churn_dates, errors="coerce")
     dates.index = dates.index.astype("string")
     dates = dates.reindex(labels.index)
-    planted = dates.notna() & (dates < labels.attrs["horizon_end"])
+    planted = dates.notna() & (dates < pd.to_datetime(labels["horizon_end"]))
     return planted.astype(bool).rename("planted_churned")
 
 
@@ -79,7 +79,7 @@ def planted_vs_found(labels: pd.DataFrame, churn_dates: pd.Series, *,
         if len(common) == 0:
             raise InsufficientDataError(
                 "planted_vs_found: proba and labels share no customer; score the labelled "
-                "customers (the same cutoff)."
+                "customers (the same as_of)."
             )
         for col in frame.columns:
             p = frame.loc[common, col].astype(float)

@@ -1,17 +1,22 @@
-"""Whom to call: the retention list ranked by expected loss, with the campaign's return."""
+"""Whom to call: the retention list ranked by expected loss, with the campaign's return.
+
+:func:`retention_list` is a plain table (export it with ``to_csv``); :func:`retention_summary`
+reads the campaign's figures (contacts, cost, expected return) off its columns.
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mining.errors import InsufficientDataError, ParameterError, check_param
+from mining.errors import DataWarning, InsufficientDataError, ParameterError, check_param
 
-__all__ = ["retention_list"]
+__all__ = ["retention_list", "retention_summary"]
 
 
 def _series(obj: Any, name: str, column: str | None, owner: str) -> pd.Series:
@@ -67,7 +72,8 @@ def retention_list(
         Churn probabilities in [0, 1] (calibrated ones make the money columns meaningful).
     value : Series or DataFrame indexed by customer_id
         Customer value in money; a DataFrame is read at ``value_column``. Customers without a
-        value get 0 (counted in ``attrs["notes"]``); values without a probability are ignored.
+        value get 0 (a :class:`mining.errors.DataWarning` says how many); values without a
+        probability are ignored.
     contact_cost : float
         Cost of one contact (money, >= 0).
     success_rate : float
@@ -77,9 +83,9 @@ def retention_list(
     -------
     DataFrame indexed by ``customer_id``: ``rank``, ``churn_probability``, ``value``,
     ``expected_loss``, ``expected_saved``, ``expected_return``, ``cumulative_return``,
-    ``cumulative_cost``, ``contact`` (bool: the recommended cut). ``attrs`` holds the settings,
-    ``n_contact``, ``campaign_return`` (sum over contacted customers) and ``notes``.
-    Export with ``to_csv``.
+    ``cumulative_cost``, ``contact`` (bool: the recommended cut). :func:`retention_summary`
+    gives the number of contacts and the campaign's expected return (before 0.2 they were in
+    ``attrs``). Export with ``to_csv``.
 
     Examples
     --------
@@ -106,7 +112,6 @@ def retention_list(
             f"{int(p.isna().sum())} missing and range [{p.min():.3g}, {p.max():.3g}]."
         )
     v = _series(value, "value", value_column, owner)
-    notes: list[str] = []
     known = p.index.isin(v.index)
     v = v.reindex(p.index)
     n_missing = int((~known).sum() + v[known].isna().sum())
@@ -116,7 +121,8 @@ def retention_list(
             f"{p.index[:3].tolist()} vs value {_series(value, 'value', value_column, owner).index[:3].tolist()})."
         )
     if n_missing:
-        notes.append(f"{n_missing} customers without a value counted as value 0")
+        warnings.warn(f"{owner}: {n_missing} customers without a value counted as value 0.",
+                      DataWarning, stacklevel=2)
     v = v.fillna(0.0)
     out = pd.DataFrame({"churn_probability": p, "value": v})
     out["expected_loss"] = out["churn_probability"] * out["value"]
@@ -127,13 +133,37 @@ def retention_list(
     out["cumulative_return"] = out["expected_return"].cumsum()
     out["cumulative_cost"] = float(contact_cost) * out["rank"].astype(float)
     out["contact"] = out["expected_saved"] > float(contact_cost)
-    out = out[["rank", "churn_probability", "value", "expected_loss", "expected_saved",
-               "expected_return", "cumulative_return", "cumulative_cost", "contact"]]
-    out.attrs = {
-        "contact_cost": float(contact_cost),
-        "success_rate": float(success_rate),
-        "n_contact": int(out["contact"].sum()),
-        "campaign_return": float(out.loc[out["contact"], "expected_return"].sum()),
-        "notes": notes,
-    }
-    return out
+    return out[["rank", "churn_probability", "value", "expected_loss", "expected_saved",
+                "expected_return", "cumulative_return", "cumulative_cost", "contact"]]
+
+
+def retention_summary(retention: pd.DataFrame) -> pd.Series:
+    """The campaign in four figures, read off a :func:`retention_list` table.
+
+    Returns
+    -------
+    Series named ``retention``: ``customers`` (on the list), ``n_contact`` (the recommended
+    cut), ``contact_cost`` (the cost of those contacts) and ``campaign_return`` (the expected
+    net return of contacting them: the sum of their ``expected_return``).
+
+    >>> p = pd.Series({"a": 0.9, "b": 0.2, "c": 0.5})
+    >>> v = pd.Series({"a": 100.0, "b": 1000.0, "c": 10.0})
+    >>> retention_summary(retention_list(p, v, contact_cost=5.0, success_rate=0.2)).to_dict()
+    {'customers': 3.0, 'n_contact': 2.0, 'contact_cost': 10.0, 'campaign_return': 48.0}
+    """
+    need = {"rank", "contact", "expected_return", "cumulative_cost"}
+    if not isinstance(retention, pd.DataFrame) or not need <= set(retention.columns):
+        raise ParameterError(
+            "The 'retention' parameter of retention_summary must be the table of "
+            f"retention_list (columns {sorted(need)}). Got {type(retention).__name__} instead."
+        )
+    contact = retention["contact"].astype(bool)
+    n = int(contact.sum())
+    per_contact = (retention["cumulative_cost"] / retention["rank"]).to_numpy(dtype=float)
+    cost = float(per_contact[0]) * n if len(retention) else 0.0
+    return pd.Series({
+        "customers": float(len(retention)),
+        "n_contact": float(n),
+        "contact_cost": cost,
+        "campaign_return": float(retention.loc[contact, "expected_return"].sum()),
+    }, name="retention")

@@ -21,8 +21,13 @@ Three levels, each a function returning a result with ``flags`` and reasons in w
 
 Thresholds: ``top_n`` or ``contamination`` when you know how many to look at; by default a
 robust cut that needs no guess of the contamination rate (customers: combined score above 3.5
-robust SDs; orders: a check above 6 robust SDs; weeks: ``z_threshold``). ``planted_vs_found``
-measures recall and precision against the demo's planted anomalies.
+robust SDs; orders: a check above 6 robust SDs; weeks: ``z_threshold``); :func:`flag_mask`
+applies the same three rules to any score. ``planted_vs_found`` measures recall and precision
+against the demo's planted anomalies.
+
+Every result is a dataclass holding its tables with the threshold, the rule in words and the
+settings (``random_state``: ``None``, an int or a ``numpy.random.Generator``, default 0, seeds
+the isolation forest); dates are ``as_of`` (only rows before it are read).
 
 Example
 -------
@@ -48,6 +53,7 @@ from mining.deviation._customers import (
 from mining.deviation._explain import (
     DEFAULT_CUT,
     Z_CAP,
+    flag_mask,
     reason_text,
     robust_cut,
     robust_location_scale,
@@ -75,6 +81,7 @@ __all__ = [
     "customer_behaviour",
     "customer_deviations",
     "detect_customers",
+    "flag_mask",
     "order_deviations",
     "planted_vs_found",
     "reason_text",

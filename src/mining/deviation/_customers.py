@@ -42,7 +42,7 @@ from mining.deviation._explain import (
 )
 from mining.deviation._series import _check_tx
 from mining.errors import InsufficientDataError, ParameterError, check_param
-from mining.features import _parse_as_of
+from mining.params import RandomState, check_as_of, seed_from
 
 __all__ = [
     "BEHAVIOUR_COLUMNS",
@@ -104,7 +104,7 @@ def customer_behaviour(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, burst_hou
     """
     owner = "customer_behaviour"
     _check_tx(tx, ["customer_id", "order_id", "timestamp", "quantity", "unit_price"], owner)
-    when = _parse_as_of(as_of, owner)
+    when = check_as_of(as_of, owner)
     for name, v in (("burst_hours", burst_hours), ("peak_days", peak_days)):
         check_param(isinstance(v, numbers.Real) and not isinstance(v, bool) and v > 0, name,
                     owner, "a positive number", v)
@@ -153,7 +153,7 @@ def customer_behaviour(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, burst_hou
     return out.sort_index()
 
 
-@dataclass
+@dataclass(frozen=True)
 class CustomerDeviations:
     """Result of :func:`customer_deviations`.
 
@@ -224,7 +224,7 @@ def customer_deviations(
     n_neighbors: int = 50,
     reason_z: float = 3.0,
     n_estimators: int = 100,
-    random_state: int = 0,
+    random_state: RandomState = 0,
 ) -> CustomerDeviations:
     """Rank customers by how unusual they are, flag the most unusual, and say why.
 
@@ -255,8 +255,8 @@ def customer_deviations(
         A feature is named in the reasons when it deviates by more than this (robust SDs).
     n_estimators : int
         Trees of the isolation forest.
-    random_state : int
-        Seed of the isolation forest.
+    random_state : int, Generator or None
+        Seed of the isolation forest (one int drawn from a Generator; None: not reproducible).
 
     Returns
     -------
@@ -291,8 +291,7 @@ def customer_deviations(
                 owner, "an integer >= 2", n_neighbors)
     check_param(isinstance(n_estimators, numbers.Integral) and n_estimators >= 1, "n_estimators",
                 owner, "a positive integer", n_estimators)
-    check_param(isinstance(random_state, numbers.Integral), "random_state", owner,
-                "an integer seed", random_state)
+    seed = seed_from(random_state, owner)
     n = len(table)
     if n < 10:
         raise InsufficientDataError(f"{owner}: {n} customers; at least 10 are needed to tell "
@@ -328,7 +327,7 @@ def customer_deviations(
     if "robust_z" in methods:
         raw["robust_z"] = Zs.max(axis=1).to_numpy()
     if "isolation_forest" in methods:
-        iso = IsolationForest(n_estimators=int(n_estimators), random_state=int(random_state))
+        iso = IsolationForest(n_estimators=int(n_estimators), random_state=seed)
         raw["isolation_forest"] = -iso.fit(M).score_samples(M)
     if "lof" in methods:
         lof = LocalOutlierFactor(n_neighbors=min(int(n_neighbors), n - 1))
@@ -379,7 +378,7 @@ def customer_deviations(
               "top_n": top_n, "cut": float(cut), "low_weight": float(low_weight),
               "min_peer_size": int(min_peer_size), "n_neighbors": int(n_neighbors),
               "reason_z": float(reason_z), "n_estimators": int(n_estimators),
-              "random_state": int(random_state),
+              "random_state": seed,
               "segments": seg is not None}
     return CustomerDeviations(scores=out, zscores=Z, values=values, typical=typical,
                               threshold=threshold, rule=rule, params=params)
@@ -394,7 +393,7 @@ def detect_customers(tx: pd.DataFrame, *, as_of: str | pd.Timestamp,
     enters the customer score). ``options`` go to :func:`customer_deviations`.
 
     >>> from mining import datasets
-    >>> ds = datasets.load("demo", size="small", seed=0)
+    >>> ds = datasets.load("demo", size="small", random_state=0)
     >>> res = detect_customers(ds.transactions, as_of=ds.as_of)
     >>> planted = set(ds.truth.anomalous_customers["customer_id"])
     >>> planted <= set(res.flags.index)

@@ -153,7 +153,29 @@ def flag_mask(scores: pd.Series, *, contamination: float | None, top_n: int | No
     """Which scores are flagged, the threshold and the rule in words.
 
     Exactly one rule applies: ``top_n`` (the n highest), ``contamination`` (that share of the
-    rows, highest first) or, when both are None, :func:`robust_cut`.
+    rows, rounded up, highest first) or, when both are None, :func:`robust_cut` with ``k``.
+    Shared by every detector of :mod:`mining.deviation` (and usable on any score).
+
+    Parameters
+    ----------
+    scores : Series
+        Higher = more unusual; NaN is never flagged.
+    contamination, top_n : float in (0, 0.5), int >= 0, or None
+        At most one of them.
+    owner : str
+        The function named in error messages.
+    k : float
+        Robust SDs of the default cut.
+
+    Returns
+    -------
+    (mask, threshold, rule) : bool Series like ``scores``, the lowest flagged score (``inf``
+    when nothing is flagged; the cut itself for the robust rule) and the rule in words.
+
+    >>> s = pd.Series([5.0, 1.0, 3.0, 2.0], index=list("abcd"))
+    >>> mask, threshold, rule = flag_mask(s, contamination=None, top_n=2, owner="example")
+    >>> mask[mask].index.tolist(), threshold, rule
+    (['a', 'c'], 3.0, 'top 2 scores')
     """
     if top_n is not None and contamination is not None:
         raise ParameterError(

@@ -32,7 +32,7 @@ import pandas as pd
 from mining.deviation._explain import Z_CAP, flag_mask
 from mining.deviation._series import _check_tx
 from mining.errors import InsufficientDataError, check_param
-from mining.features import _parse_as_of
+from mining.params import check_as_of
 
 __all__ = ["ORDER_CHECKS", "OrderDeviations", "order_deviations"]
 
@@ -51,7 +51,7 @@ _WORDS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class OrderDeviations:
     """Result of :func:`order_deviations`.
 
@@ -137,7 +137,7 @@ def order_deviations(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, min_history
     owner = "order_deviations"
     _check_tx(tx, ["customer_id", "order_id", "timestamp", "product_id", "quantity",
                    "unit_price"], owner)
-    when = _parse_as_of(as_of, owner)
+    when = check_as_of(as_of, owner)
     check_param(isinstance(min_history, numbers.Integral) and not isinstance(min_history, bool)
                 and min_history >= 2, "min_history", owner, "an integer >= 2", min_history)
     for name, v in (("cut", cut), ("reason_z", reason_z)):

@@ -34,7 +34,7 @@ import pandas as pd
 
 from mining.deviation._explain import Z_CAP
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
-from mining.features import _parse_as_of
+from mining.params import check_as_of
 
 __all__ = [
     "SeriesDeviations",
@@ -84,9 +84,10 @@ def weekly_series(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, by: str = "cus
 
     Returns
     -------
-    DataFrame, index ``week`` (start of each 7-day week, ascending), one float column per
-    entity; NaN before the entity's first non-zero week, 0 for later weeks without activity.
-    ``attrs`` hold ``as_of``, ``by`` and ``value``.
+    DataFrame, index ``week`` (start of each 7-day week, ascending; the last week ends at
+    ``as_of``), one float column per entity, the columns named after the level
+    (``customer_id``, ``product_id``, ``category`` or ``series``); NaN before the entity's first
+    non-zero week, 0 for later weeks without activity.
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "order_id": ["1", "2", "3"],
     ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-16"]),
@@ -105,7 +106,7 @@ def weekly_series(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, by: str = "cus
     key = _BY[by]
     needed = ["order_id", "timestamp", "quantity", "unit_price"] + ([key] if key else [])
     _check_tx(tx, needed, owner)
-    when = _parse_as_of(as_of, owner)
+    when = check_as_of(as_of, owner)
     if weeks is not None:
         check_param(isinstance(weeks, numbers.Integral) and not isinstance(weeks, bool)
                     and weeks > 0, "weeks", owner, "a positive integer", weeks)
@@ -141,9 +142,7 @@ def weekly_series(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, by: str = "cus
     full = full.iloc[n_total - n_weeks:]
     full.index = index
     full.columns = pd.Index(full.columns.astype("string"), name=key or "series")
-    full = full.loc[:, sorted(full.columns)]
-    full.attrs.update({"as_of": when, "by": by, "value": value})
-    return full
+    return full.loc[:, sorted(full.columns)]
 
 
 def seasonal_index(weekly: pd.DataFrame | pd.Series, *, period: str = "month",
@@ -180,7 +179,7 @@ def seasonal_index(weekly: pd.DataFrame | pd.Series, *, period: str = "month",
     return by_month.fillna(1.0).clip(lower=0.2).rename("seasonal_factor")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SeriesDeviations:
     """Result of :func:`series_deviations`.
 

@@ -8,7 +8,7 @@ or a DataFrame with one column per model (e.g. ``ModelComparison.proba``).
 function                      shows
 ============================  ====================================================================
 plot_label_timeline           sample customers' orders on a time line, with the feature window,
-                              the cutoff and the label window; churners in red
+                              the cutoff date ``as_of`` and the label window; churners in red
 plot_roc                      ROC curves with AUC in the legend, chance diagonal
 plot_precision_recall         precision-recall curves with average precision, base rate line
 plot_gains                    cumulative gains by share of customers contacted
@@ -36,7 +36,8 @@ from sklearn.metrics import (
 )
 
 from mining.churn import calibration_table, churn_labels, gains_table
-from mining.errors import ParameterError
+from mining.errors import ParameterError, check_date
+from mining.params import RandomState, check_random_state, renamed_parameter
 from mining.plots._common import new_ax
 
 __all__ = [
@@ -53,8 +54,6 @@ __all__ = [
 
 _CHURN = "tab:red"
 _STAY = "tab:blue"
-
-
 
 
 def _models(proba: Any, owner: str) -> dict[str, pd.Series]:
@@ -77,26 +76,34 @@ def _pair(y_true: Any, p: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(y_true, dtype=bool), np.asarray(p, dtype=float)
 
 
+@renamed_parameter("cutoff", "as_of")
 def plot_label_timeline(
     tx: pd.DataFrame,
     *,
-    cutoff: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     horizon_days: int,
     n_customers: int = 12,
-    random_state: int | None = 0,
+    random_state: RandomState = 0,
     observed_until: str | pd.Timestamp | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """How a churn label is defined, on real customers: one line per sampled customer.
 
-    Dots are orders; left of the cutoff is the feature window (what the model may see), the
-    shaded band is the label window ``[cutoff, cutoff + horizon_days)``. A customer with no dot
-    in the band has churned (red); half the sample are churners when there are enough.
+    Dots are orders; left of ``as_of`` is the feature window (what the model may see), the
+    shaded band is the label window ``[as_of, as_of + horizon_days)`` (as in
+    :func:`mining.churn.churn_labels`; ``cutoff=`` is the deprecated old name of ``as_of``). A
+    customer with no dot in the band has churned (red); half the sample are churners when there
+    are enough. ``random_state`` (``None``, an int or a Generator) picks the sample.
     """
-    labels = churn_labels(tx, cutoff=cutoff, horizon_days=horizon_days,
+    owner = "plot_label_timeline"
+    labels = churn_labels(tx, as_of=as_of, horizon_days=horizon_days,
                           observed_until=observed_until)
-    cut, end = labels.attrs["cutoff"], labels.attrs["horizon_end"]
-    rng = np.random.default_rng(random_state)
+    cut, end = labels["as_of"].iloc[0], labels["horizon_end"].iloc[0]
+    if observed_until is not None:
+        data_end = check_date(observed_until, "observed_until", owner)
+    else:  # as churn_labels: the day after the last transaction's date
+        data_end = tx["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    rng = check_random_state(random_state, owner)
     churners = labels.index[labels["churned"].to_numpy()]
     stayers = labels.index[~labels["churned"].to_numpy()]
     k_churn = min(len(churners), max(1, n_customers // 2))
@@ -107,14 +114,14 @@ def plot_label_timeline(
     fig, ax = new_ax(ax, (9, 0.35 * len(pick) + 2))
     ids = tx["customer_id"].astype("string")
     start = tx["timestamp"].min()
-    ax.axvspan(start, cut, color="0.93", zorder=0, label="feature window (before cutoff)")
+    ax.axvspan(start, cut, color="0.93", zorder=0, label="feature window (before as_of)")
     ax.axvspan(cut, end, color="gold", alpha=0.25, zorder=0,
-               label=f"label window ({labels.attrs['horizon_days']} days)")
+               label=f"label window ({(end - cut).days} days)")
     for row, cid in enumerate(pick):
         churned = bool(labels.at[cid, "churned"])
         color = _CHURN if churned else _STAY
         times = tx.loc[ids.eq(cid).to_numpy(), "timestamp"].drop_duplicates()
-        ax.hlines(row, start, labels.attrs["observed_until"], color="0.8", lw=0.8, zorder=1)
+        ax.hlines(row, start, data_end, color="0.8", lw=0.8, zorder=1)
         ax.plot(times, np.full(len(times), row), "o", ms=4, color=color, zorder=2)
     ax.axvline(cut, color="k", lw=1.2)
     ax.axvline(end, color="k", lw=1.0, ls="--")

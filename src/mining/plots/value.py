@@ -28,6 +28,7 @@ from mining.plots._common import as_frame, need_columns, new_ax
 from mining.value import (
     CLV_CLASSES,
     RFM_SEGMENTS,
+    clv_matrix_splits,
     pareto_curve,
     rfm_segment_summary,
 )
@@ -44,13 +45,7 @@ _CLV_COLORS = {"lead": "0.55", "iron": "tab:blue", "gold": "goldenrod", "platinu
 _ABC_COLORS = ("tab:green", "tab:orange", "tab:red", "tab:purple", "tab:brown", "tab:pink")
 
 
-
-
-
-
-
-
-def plot_rfm_heatmap(rfm: pd.DataFrame, *, value: str = "monetary_total",
+def plot_rfm_heatmap(rfm: pd.DataFrame, *, value: str = "monetary_total", bins: int | None = None,
                      ax: Axes | None = None) -> Figure:
     """Heat map of R score (rows, best on top) x F score (columns).
 
@@ -60,6 +55,9 @@ def plot_rfm_heatmap(rfm: pd.DataFrame, *, value: str = "monetary_total",
         Output of :func:`mining.value.rfm_scores`.
     value : str
         Column whose per-cell mean is shown, or ``"count"`` for the number of customers.
+    bins : int, optional
+        Score levels of the grid (the ``bins`` given to ``rfm_scores``); default: the highest R
+        or F score in the table (the same, unless the table was filtered).
     ax : Axes, optional
         Where to draw; a new figure when None.
     """
@@ -70,7 +68,11 @@ def plot_rfm_heatmap(rfm: pd.DataFrame, *, value: str = "monetary_total",
         need_columns(rfm, [value], owner, "RFM")
     if len(rfm) == 0:
         raise InsufficientDataError(f"{owner}: the RFM table has no customers.")
-    bins = int(rfm.attrs.get("bins", max(rfm["r_score"].max(), rfm["f_score"].max())))
+    if bins is None:
+        bins = int(max(rfm["r_score"].max(), rfm["f_score"].max()))
+    elif not (isinstance(bins, int) and not isinstance(bins, bool) and bins >= 2):
+        raise ParameterError(f"The 'bins' parameter of {owner} must be None or an int >= 2. "
+                             f"Got {bins!r} instead.")
     levels = list(range(1, bins + 1))
     g = rfm.groupby(["r_score", "f_score"])
     cell = g.size() if value == "count" else g[value].mean()
@@ -177,8 +179,9 @@ def plot_pareto_curve(curve_or_features: pd.DataFrame, *, ax: Axes | None = None
 def plot_abc_classes(abc: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """Cumulative revenue share against cumulative customer share, coloured by ABC class.
 
-    ``abc`` is the output of :func:`mining.value.abc_classes`; its cutoffs (``attrs``) are drawn
-    as dotted lines and each class's share of customers and revenue is written in the legend.
+    ``abc`` is the output of :func:`mining.value.abc_classes`; its cutoffs (column
+    ``class_limit``) are drawn as dotted lines and each class's share of customers and revenue is
+    written in the legend.
     """
     owner = "plot_abc_classes"
     abc = as_frame(abc, owner, "the ABC table (from value.abc_classes)")
@@ -200,7 +203,8 @@ def plot_abc_classes(abc: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
         ax.plot(x[seg], yv[seg], lw=2.5, color=color,
                 label=f"{c}: {cust:.0f}% of customers, {rev:.0f}% of revenue")
         ax.fill_between(x[seg], 0, yv[seg], color=color, alpha=0.15)
-    for cut in abc.attrs.get("cutoffs", ()):
+    limits = abc["class_limit"].dropna().unique() if "class_limit" in abc.columns else []
+    for cut in sorted(float(c) for c in limits if c < 1.0):
         ax.axhline(100 * cut, color="0.4", ls=":", lw=1)
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
@@ -228,11 +232,14 @@ def _log_scale(ax: Axes, axis: str, vals: np.ndarray) -> None:
         (ax.set_xlim if axis == "x" else ax.set_ylim)(0, None)
 
 
-def plot_clv_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None, log: bool = True) -> Figure:
+def plot_clv_matrix(matrix: pd.DataFrame, *, value_col: str = "current_value",
+                    growth_col: str = "future_value", ax: Axes | None = None,
+                    log: bool = True) -> Figure:
     """Scatter of current value (x) against future value (y), coloured by CLV-matrix class.
 
-    ``matrix`` is the output of :func:`mining.value.clv_matrix`; its split values (``attrs``)
-    are drawn as lines and the four quadrants are named (lead 铅质, iron 铁质, gold 黄金,
+    ``matrix`` is the output of :func:`mining.value.clv_matrix` built from ``value_col`` and
+    ``growth_col``; its split values (columns ``value_split``, ``growth_split``, read with
+    :func:`mining.value.clv_matrix_splits`) are drawn as lines and the four quadrants are named (lead 铅质, iron 铁质, gold 黄金,
     platinum 白金; the figure uses the English names, which the default fonts can draw).
     With ``log=True`` both axes are logarithmic and amounts below one cent (0.01) are drawn at
     0.01 (the axis label says so), so customers with (almost) no future value stay visible
@@ -240,15 +247,13 @@ def plot_clv_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None, log: bool =
     """
     owner = "plot_clv_matrix"
     matrix = as_frame(matrix, owner, "the CLV matrix (from value.clv_matrix)")
-    vcol = matrix.attrs.get("value_col", "current_value")
-    gcol = matrix.attrs.get("growth_col", "future_value")
+    vcol, gcol = value_col, growth_col
     need_columns(matrix, [vcol, gcol, "clv_class"], owner, "CLV matrix")
     if len(matrix) == 0:
         raise InsufficientDataError(f"{owner}: the CLV matrix has no customers.")
     v = matrix[vcol].to_numpy(float)
     g = matrix[gcol].to_numpy(float)
-    vs = float(matrix.attrs.get("value_split", np.median(v)))
-    gs = float(matrix.attrs.get("growth_split", np.median(g)))
+    vs, gs = clv_matrix_splits(matrix, value_col=vcol, growth_col=gcol)
     cls = matrix["clv_class"].astype(str).to_numpy()
     fig, ax = new_ax(ax, (6.5, 5.5))
     if log:  # money below a cent is drawn at a cent: a log axis would spread it over 1e-40..
