@@ -1,4 +1,4 @@
-"""`mining rules` (src/mining/_cli_basket.py), run through a tiny argparse."""
+"""`mining rules` (src/mining/cli/rules.py), run through a tiny argparse."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import argparse
 import pandas as pd
 import pytest
 
-from mining import _cli_basket
 from mining import basket as mb
+from mining.cli import rules as rules_cli
 
 
 def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="mining")
-    _cli_basket.add_parser(parser.add_subparsers())
+    rules_cli.add_parser(parser.add_subparsers())
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -27,7 +27,7 @@ def returns_csv(tmp_path_factory) -> Path:
 
 def test_demo_small_is_what_datasets_load_gives():
     data = open_inputs(dataset="demo", size="small", seed=0)
-    ds = datasets.load("demo", size="small", seed=0)
+    ds = datasets.load("demo", size="small", random_state=0)
     assert isinstance(data, Inputs) and data.name == "demo"
     pd.testing.assert_frame_equal(data.transactions, ds.transactions)
     assert data.cleaning.to_dict() == ds.cleaning.to_dict()

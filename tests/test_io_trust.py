@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mining import _cli_basket, _cli_data
 from mining import basket as mb
 from mining import io as mio
+from mining.cli import _source as _cli_data
 from mining.cli import main
+from mining.cli import rules as _cli_basket
 from mining.errors import DataWarning, MiningError, ParameterError, SchemaError
 from mining.io import load_transactions
 

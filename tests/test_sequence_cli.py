@@ -1,4 +1,4 @@
-"""`mining sequences` (mining._cli_sequence), called directly through argparse."""
+"""`mining sequences` (mining.cli.sequences), called directly through argparse."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import pandas as pd
 import pytest
 
-from mining import _cli_sequence
+from mining.cli import sequences
 from mining.errors import MiningError
 
 CLASSIC = (
@@ -21,7 +21,7 @@ CLASSIC = (
 def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="mining")
     sub = parser.add_subparsers()
-    _cli_sequence.add_parser(sub)
+    sequences.add_parser(sub)
     args = parser.parse_args(["sequences", *argv])
     return args.func(args)
 
@@ -65,9 +65,9 @@ def test_transactions_with_mapping_gaps_and_date_format(tmp_path, capsys):
 def test_bad_support_is_a_usage_error(tmp_path):
     with pytest.raises(SystemExit):
         _run(["x.csv", "--min-support", "lots", "--out", str(tmp_path / "o.csv")])
-    assert _cli_sequence.parse_support("20") == 20
-    assert _cli_sequence.parse_support("0.05") == 0.05
-    assert _cli_sequence.parse_support("1.0") == 1.0
+    assert sequences.parse_support("20") == 20
+    assert sequences.parse_support("0.05") == 0.05
+    assert sequences.parse_support("1.0") == 1.0
 
 
 def test_missing_source_is_a_mining_error(tmp_path):

@@ -22,6 +22,13 @@ Rules
   :attr:`Inputs.as_of_rule` says which, and :meth:`Inputs.summary` prints it.
 - No usable line left after cleaning (e.g. a file of returns only) is an
   :class:`~mining.errors.InsufficientDataError` that says what cleaning removed, and why.
+- ``fill_missing=True`` (``source`` only; the ``mining rules`` and ``mining sequences`` commands
+  use it) first fills the contract columns an analysis of baskets or sequences does not need, by
+  the rules of :func:`fill_missing_columns`; :attr:`Inputs.filled` and :attr:`Inputs.notes` say
+  what was filled.
+- ``random_state`` seeds the demo data (an int, None or a ``numpy.random.Generator``, read with
+  :func:`mining.params.seed_from`). ``seed=`` is the same parameter under the notebooks' name and
+  stays accepted without a warning: every notebook's parameter cell says ``seed``.
 """
 
 from __future__ import annotations
@@ -33,17 +40,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mining import datasets
 from mining.datasets import CAPABILITY_REASONS, Dataset
 from mining.errors import InsufficientDataError, ParameterError, check_date
-from mining.io import is_sql_url, load_transactions
+from mining.io import (
+    is_sql_url,
+    load_transactions,
+    read_source,
+    typed_transactions,
+)
+from mining.io import source_options as io_source_options
+from mining.params import RandomState, check_random_state, seed_from
 from mining.schema import CleaningReport, clean_transactions
 from mining.secrets import redact
 from mining.simulate import DemoTruth
 
-__all__ = ["Inputs", "open_inputs", "summarize"]
+__all__ = ["PLACEHOLDER_DATE", "Inputs", "fill_missing_columns", "open_inputs", "summarize"]
 
 _OWNER = "open_inputs"
 #: ``**source_options`` accepted, by the function they go to.
@@ -51,6 +66,70 @@ _LOAD_OPTIONS = tuple(p for p in inspect.signature(load_transactions).parameters
                       if p not in {"source", "columns"})
 _CLEAN_OPTIONS = tuple(p for p in inspect.signature(clean_transactions).parameters
                        if p not in {"df", "date_format", "timezone"})
+
+
+#: The date given to every line of an undated source by ``fill_missing_columns(undated=True)``.
+PLACEHOLDER_DATE = pd.Timestamp("2000-01-01")
+
+
+def fill_missing_columns(raw: pd.DataFrame, *,
+                         undated: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """Fill the contract columns that baskets and sequences do not need, saying what was filled.
+
+    Applied to a read but not yet validated table (columns already mapped to the contract's
+    names), before :func:`mining.schema.validate_transactions`. Each rule applies only when its
+    column is missing:
+
+    - ``customer_id`` from ``order_id``: one customer per order;
+    - ``order_id`` from ``customer_id`` and ``timestamp``: one order per customer and timestamp
+      (``"<customer>|<timestamp>"``);
+    - ``timestamp`` with :data:`PLACEHOLDER_DATE`, only when ``undated`` (for analyses that
+      ignore time, such as association rules);
+    - ``quantity`` 1;
+    - ``unit_price`` 0. Clean such a table with ``keep_zero_price=True`` (as
+      ``open_inputs(fill_missing=True)`` does), or every line is removed as ``zero_price``.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The table as read, with contract column names.
+    undated : bool
+        Also fill a missing ``timestamp`` with the placeholder date.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        A copy with the filled columns added (``raw`` is not changed), and one description per
+        filled column, in the order above, e.g. ``"quantity (1)"``; empty when nothing was filled.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"order_id": ["o1", "o1"], "product_id": ["milk", "bread"]})
+    >>> filled, fills = fill_missing_columns(raw, undated=True)
+    >>> fills
+    ['customer_id (one customer per order)', 'timestamp (a placeholder date)', 'quantity (1)', 'unit_price (0)']
+    >>> filled.loc[0, "customer_id"], float(filled.loc[0, "quantity"]), float(filled.loc[0, "unit_price"])
+    ('o1', 1.0, 0.0)
+    """
+    fills: list[str] = []
+    out = raw
+    if "customer_id" not in out.columns and "order_id" in out.columns:
+        out = out.assign(customer_id=out["order_id"])
+        fills.append("customer_id (one customer per order)")
+    if "order_id" not in out.columns and {"customer_id", "timestamp"} <= set(out.columns):
+        out = out.assign(order_id=out["customer_id"].astype(str) + "|"
+                         + out["timestamp"].astype(str))
+        fills.append("order_id (one order per customer and timestamp)")
+    if undated and "timestamp" not in out.columns:
+        out = out.assign(timestamp=PLACEHOLDER_DATE)
+        fills.append("timestamp (a placeholder date)")
+    if "quantity" not in out.columns:
+        out = out.assign(quantity=1.0)
+        fills.append("quantity (1)")
+    if "unit_price" not in out.columns:
+        out = out.assign(unit_price=0.0)
+        fills.append("unit_price (0)")
+    return out.copy() if out is raw else out, fills
 
 
 def _day(ts: pd.Timestamp) -> str:
@@ -138,6 +217,12 @@ class Inputs:
     dataset : Dataset or None
         The built-in dataset behind these inputs (raw lines, products, description); None for
         your own source.
+    filled : tuple of str
+        The columns ``fill_missing=True`` filled, as :func:`fill_missing_columns` describes them
+        (e.g. ``"quantity (1)"``); empty otherwise.
+    notes : tuple of str
+        Choices made while reading that the user should hear about, one sentence each (e.g.
+        ``"no column quantity (1); sequences do not need it."``); empty when there were none.
     """
 
     name: str
@@ -150,18 +235,22 @@ class Inputs:
     capabilities: dict[str, bool] = field(default_factory=dict)
     source: str = ""
     dataset: Dataset | None = field(default=None, repr=False)
+    filled: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """The one data line: name, lines, orders, customers, products, date range, what cleaning
-        removed, and ``as_of`` with the rule that chose it."""
-        return summarize(self.transactions, self.cleaning, name=self.name, as_of=self.as_of,
+        removed, and ``as_of`` with the rule that chose it (and the filled columns, if any)."""
+        line = summarize(self.transactions, self.cleaning, name=self.name, as_of=self.as_of,
                          as_of_rule=self.as_of_rule,
                          dated=bool(self.capabilities.get("timestamps", True)))
+        return line + (f"; filled {', '.join(self.filled)}" if self.filled else "")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON facts for run records and the report index: ``name``, ``rows``,
         ``orders``, ``customers``, ``products``, ``first``, ``last``, ``rows_in``, ``removed``
-        (non-zero reasons), ``as_of``, ``as_of_rule``."""
+        (non-zero reasons), ``as_of``, ``as_of_rule``, and ``filled`` when columns were
+        filled."""
         out: dict[str, Any] = {"name": self.name}
         tx = self.transactions
         if tx is None:
@@ -179,6 +268,8 @@ class Inputs:
             out["removed"] = {k: v for k, v in self.cleaning.removed.items() if v}
         out["as_of"] = None if self.as_of is None else self.as_of.isoformat()
         out["as_of_rule"] = self.as_of_rule
+        if self.filled:
+            out["filled"] = list(self.filled)
         return out
 
     def __str__(self) -> str:
@@ -257,10 +348,13 @@ def open_inputs(
     source: str | os.PathLike[str] | pd.DataFrame | None = "",
     as_of: str | pd.Timestamp | None = "",
     size: str = "default",
-    random_state: int = 0,
+    random_state: RandomState = 0,
     seed: int | None = None,
     columns: Mapping[str, str] | str | os.PathLike[str] | None = None,
     requires: Sequence[str] = ("transactions",),
+    fill_missing: bool = False,
+    undated: bool = False,
+    purpose: str | None = None,
     **source_options: Any,
 ) -> Inputs:
     """Open the data an analysis reads: a built-in dataset or your own source, cleaned, with
@@ -278,13 +372,27 @@ def open_inputs(
         clean purchase. Parsed by :func:`mining.errors.check_date` (time zones -> UTC).
     size : {"default", "small"}
         Demo size.
-    random_state : int
-        Seed of the demo data. ``seed=`` is accepted too (the notebooks' parameter name).
+    random_state : int, None or numpy.random.Generator
+        Seed of the demo data (built-in datasets; see :func:`mining.params.seed_from`): the same
+        int gives the same data, None fresh data, a Generator an int drawn from it.
+    seed : int, optional
+        The same as ``random_state``, under the notebooks' parameter name; accepted without a
+        deprecation warning. Giving both with different values is a ``ParameterError``.
     columns : dict or path, optional
         Your column names -> the contract's, or a mapping file (``source`` only).
     requires : sequence of str
         Capabilities the caller needs (names of :data:`mining.datasets.CAPABILITY_REASONS`);
         one the data lack is an ``InsufficientDataError`` with the reason. Default: order lines.
+    fill_missing : bool
+        ``source`` only: fill the columns baskets and sequences do not need before validating,
+        as :func:`fill_missing_columns` says (zero prices are then kept when ``unit_price`` was
+        filled). :attr:`Inputs.filled` lists the fills, :attr:`Inputs.notes` says them in words.
+    undated : bool
+        With ``fill_missing``: also fill a missing ``timestamp`` with :data:`PLACEHOLDER_DATE`
+        (for analyses that ignore time).
+    purpose : str, optional
+        What the data are for, in the plural (``"association rules"``), for the fill note:
+        ``"no column quantity (1); association rules do not need it."``
     **source_options
         ``source`` only: reading options of :func:`~mining.io.load_transactions` (``sep``,
         ``date_format``, ``timezone``, ``table``, ...) and cleaning options of
@@ -305,11 +413,16 @@ def open_inputs(
         the data lack.
     """
     if seed is not None:
-        if random_state not in (0, seed):
+        if isinstance(random_state, np.random.Generator) or random_state not in (0, seed):
             raise ParameterError(
                 f"open_inputs got seed={seed!r} and random_state={random_state!r}; give one."
             )
         random_state = seed
+    if (fill_missing or undated) and not (isinstance(source, pd.DataFrame) or _given(source)):
+        raise ParameterError(
+            f"open_inputs: fill_missing and undated apply to your own `source` only, not to the "
+            f"built-in dataset {dataset!r}."
+        )
     unknown = [r for r in requires if r not in CAPABILITY_REASONS]
     if unknown:
         raise ParameterError(
@@ -318,6 +431,7 @@ def open_inputs(
         )
     has_source = isinstance(source, pd.DataFrame) or _given(source)
     ds: Dataset | None = None
+    filled: list[str] = []
     if has_source:
         if not isinstance(source, str | os.PathLike | pd.DataFrame):
             raise ParameterError(
@@ -326,8 +440,13 @@ def open_inputs(
             )
         name, where = _source_name(source)  # type: ignore[arg-type]
         load_opts, clean_opts = _split_options(source_options)
-        raw = load_transactions(source, columns=columns, **load_opts)  # type: ignore[arg-type]
-        tx, cleaning = clean_transactions(raw, **clean_opts)
+        opts = io_source_options(columns, **load_opts)
+        raw = read_source(source, opts)  # type: ignore[arg-type]
+        if fill_missing:
+            if "unit_price" not in raw.columns:  # filled with 0: zero prices are no error
+                clean_opts["keep_zero_price"] = True
+            raw, filled = fill_missing_columns(raw, undated=undated)
+        tx, cleaning = clean_transactions(typed_transactions(raw, opts), **clean_opts)
         if tx.empty:
             raise _nothing_left(cleaning, where)
         caps = _source_capabilities(tx)
@@ -342,7 +461,10 @@ def open_inputs(
                 f"open_inputs: {given} apply to your own `source` only, not to the built-in "
                 f"dataset {dataset!r}."
             )
-        ds = datasets.load(dataset, size=size, seed=random_state)
+        int_seed = seed_from(random_state, _OWNER)
+        if int_seed is None:  # fresh data: a seed from fresh entropy
+            int_seed = seed_from(check_random_state(None), _OWNER)
+        ds = datasets.load(dataset, size=size, random_state=int_seed)
         name, where = ds.name, ds.source
         tx, cleaning, customers, truth = ds.transactions, ds.cleaning, ds.customers, ds.truth
         caps = dict(ds.capabilities)
@@ -365,5 +487,10 @@ def open_inputs(
             f"{tx['timestamp'].min():%Y-%m-%d}. Choose a later as_of, or leave it empty to use "
             f"{hint}."
         )
+    notes = ()
+    if filled:
+        need = f"{purpose} do not need it" if purpose else "the analysis does not need it"
+        notes = (f"no column {', '.join(filled)}; {need}.",)
     return Inputs(name=name, transactions=tx, cleaning=cleaning, as_of=when, as_of_rule=rule,
-                  customers=customers, truth=truth, capabilities=caps, source=where, dataset=ds)
+                  customers=customers, truth=truth, capabilities=caps, source=where, dataset=ds,
+                  filled=tuple(filled), notes=notes)

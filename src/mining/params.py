@@ -9,6 +9,10 @@
   ``DeprecationWarning`` that names the new one (``cutoff`` -> ``as_of``, ``seed`` ->
   ``random_state``).
 - :func:`check_as_of` reads an ``as_of`` date parameter (the one cutoff name of the package).
+- :func:`check_budget` checks the work limits of a miner (``max_patterns``/``max_itemsets``...
+  and ``max_seconds``).
+- :func:`align_to_index` puts a per-customer Series on the rows of a table (by label, not by
+  position), with an error that names the missing customers.
 
 Examples
 --------
@@ -30,9 +34,10 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from mining.errors import ParameterError, check_date
+from mining.errors import ParameterError, check_date, check_param
 
-__all__ = ["RandomState", "check_as_of", "check_random_state", "renamed_parameter", "seed_from"]
+__all__ = ["RandomState", "align_to_index", "check_as_of", "check_budget", "check_random_state",
+           "renamed_parameter", "seed_from"]
 
 RandomState = int | np.random.Generator | None
 F = TypeVar("F", bound=Callable[..., Any])
@@ -112,3 +117,67 @@ def renamed_parameter(old: str, new: str, *, since: str = "0.2") -> Callable[[F]
 def check_as_of(value: Any, owner: str) -> pd.Timestamp:
     """The ``as_of`` date parameter as a naive UTC Timestamp (see :func:`mining.errors.check_date`)."""
     return check_date(value, "as_of", owner)
+
+
+def check_budget(max_count: Any, max_seconds: Any, owner: str, what: str) -> None:
+    """Check a miner's budget: ``max_count`` None or an int >= 1, ``max_seconds`` None or > 0.
+
+    Parameters
+    ----------
+    max_count : int or None
+        The most results (patterns, itemsets, candidates) the miner may produce.
+    max_seconds : float or None
+        The most seconds it may take.
+    owner : str
+        The public function, named in the error.
+    what : str
+        The parameter name of ``max_count`` (``"max_patterns"``, ``"max_itemsets"``...).
+
+    Raises
+    ------
+    ParameterError
+        Either limit is of the wrong type or not positive (bools are refused).
+    """
+    check_param(max_count is None or (isinstance(max_count, numbers.Integral)
+                                      and not isinstance(max_count, bool) and max_count >= 1),
+                what, owner, "None or an int >= 1", max_count)
+    check_param(max_seconds is None or (isinstance(max_seconds, numbers.Real)
+                                        and not isinstance(max_seconds, bool)
+                                        and float(max_seconds) > 0),
+                "max_seconds", owner, "None or a number of seconds > 0", max_seconds)
+
+
+def align_to_index(values: pd.Series, index: pd.Index,
+                   message: Callable[[pd.Index], str]) -> pd.Series:
+    """``values`` reindexed onto ``index``, or a ParameterError when labels of ``index`` lack one.
+
+    Parameters
+    ----------
+    values : Series
+        One value per label (e.g. per ``customer_id``), in any order; extra labels are dropped.
+    index : Index
+        The labels wanted, in the wanted order (e.g. the rows of a feature table).
+    message : callable
+        Gets the labels of ``index`` missing from ``values`` and returns the error text (the
+        caller says what is missing and what to do).
+
+    Returns
+    -------
+    Series
+        ``values.reindex(index)``.
+
+    Raises
+    ------
+    ParameterError
+        Some labels of ``index`` are not in ``values.index``.
+
+    Examples
+    --------
+    >>> s = pd.Series([1, 2], index=["b", "a"])
+    >>> align_to_index(s, pd.Index(["a", "b"]), lambda m: f"no value for {list(m)}").tolist()
+    [2, 1]
+    """
+    missing = index.difference(values.index)
+    if len(missing):
+        raise ParameterError(message(missing))
+    return values.reindex(index)

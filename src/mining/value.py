@@ -44,6 +44,7 @@ __all__ = [
     "RFM_ACTIONS",
     "RFM_SEGMENTS",
     "abc_classes",
+    "abc_summary",
     "clv_matrix",
     "clv_matrix_splits",
     "clv_matrix_summary",
@@ -767,4 +768,22 @@ def clv_matrix_summary(matrix: pd.DataFrame, *, value_col: str = "current_value"
         "future_value_mean": g[growth_col].mean().to_numpy(),
         "treatment": [CLV_TREATMENTS[c] for c in CLV_CLASSES],
     }, index=pd.Index(list(CLV_CLASSES), name="clv_class"))
+    return out
+
+
+def abc_summary(abc: pd.DataFrame) -> pd.DataFrame:
+    """Customers and revenue per ABC class, with their shares of the totals (0-1).
+
+    ``abc`` is the output of :func:`abc_classes` (columns ``abc_class`` and ``revenue``); the
+    result has one row per class and the columns ``customers``, ``revenue``,
+    ``share_customers`` and ``share_revenue``.
+
+    >>> t = pd.DataFrame({"monetary_total": [80.0, 15.0, 5.0]},
+    ...                  index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> abc_summary(abc_classes(t))["share_revenue"].round(2).tolist()
+    [0.8, 0.15, 0.05]
+    """
+    out = abc.groupby("abc_class").agg(customers=("revenue", "size"), revenue=("revenue", "sum"))
+    out["share_customers"] = out["customers"] / out["customers"].sum()
+    out["share_revenue"] = out["revenue"] / out["revenue"].sum()
     return out

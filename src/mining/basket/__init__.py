@@ -19,6 +19,8 @@ Layers::
     evaluate_time_split                      hit rate and precision at k vs popularity
     rules_by_segment / compare_periods       rules per segment; what changed between periods
     planted_vs_found                         synthetic demo: planted rules vs found
+    basket_size_summary / itemsets_by_length small tables the notebook shows;
+    offers_with_history / default_split_date offers beside history; out-of-time split
 
 Empty results are not errors: thresholds that leave no itemset or no rule return an empty
 table with the right columns and a :class:`NoItemsetsWarning` saying what to lower.
@@ -61,6 +63,12 @@ from mining.basket._rules import (
     n_baskets_of,
     rule_search,
 )
+from mining.basket._summaries import (
+    basket_size_summary,
+    default_split_date,
+    itemsets_by_length,
+    offers_with_history,
+)
 from mining.basket._words import describe_rule, rules_from_csv, rules_in_words, rules_to_csv
 
 __all__ = [
@@ -72,15 +80,19 @@ __all__ = [
     "adjust_pvalues",
     "association_rules",
     "basket_matrix",
+    "basket_size_summary",
     "baskets_from_lists",
     "compare_periods",
+    "default_split_date",
     "describe_rule",
     "evaluate_time_split",
     "format_items",
+    "itemsets_by_length",
     "frequent_itemsets",
     "min_count_for",
     "mine_rules",
     "n_baskets_of",
+    "offers_with_history",
     "planted_vs_found",
     "read_basket_file",
     "recommend",

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from mining.basket._baskets import to_csr
 from mining.engines import use_engine
 from mining.errors import BudgetError, check_param
+from mining.params import check_budget
 
 __all__ = ["DEFAULT_MAX_ITEMSETS", "ITEMSET_COLUMNS", "ItemsetCodes", "NoItemsetsWarning",
            "check_itemset_options", "codes_of", "count_itemsets", "format_items",
@@ -499,13 +500,7 @@ def _frequent_itemsets(baskets: pd.DataFrame, *, min_support: float, max_len: in
     """The pandas engine of :func:`frequent_itemsets`."""
     owner = "frequent_itemsets"
     check_itemset_options(min_support, max_len, owner)
-    check_param(max_itemsets is None or (isinstance(max_itemsets, int | np.integer)
-                                         and not isinstance(max_itemsets, bool)
-                                         and max_itemsets >= 1),
-                "max_itemsets", owner, "None or an int >= 1", max_itemsets)
-    check_param(max_seconds is None or (isinstance(max_seconds, int | float)
-                                        and not isinstance(max_seconds, bool) and max_seconds > 0),
-                "max_seconds", owner, "None or a number of seconds > 0", max_seconds)
+    check_budget(max_itemsets, max_seconds, owner, "max_itemsets")
     started = time.perf_counter()
     check_param(algorithm in _ALGORITHMS, "algorithm", owner,
                 "one of 'apriori', 'fpgrowth', 'fast'", algorithm)

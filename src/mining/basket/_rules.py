@@ -26,6 +26,7 @@ from mining.basket._itemsets import (
     progress_enabled,
 )
 from mining.errors import BudgetError, ParameterError, SchemaError, check_param
+from mining.params import check_budget
 
 __all__ = [
     "DEFAULT_MAX_CANDIDATES",
@@ -416,13 +417,7 @@ def rule_search(
                 "significance", owner, "None or a float in (0, 1), e.g. 0.05", significance)
     check_param(correction in _CORRECTIONS, "correction", owner,
                 "one of 'holm', 'fdr_bh', 'bonferroni', 'none'", correction)
-    check_param(max_candidates is None or (isinstance(max_candidates, int | np.integer)
-                                           and not isinstance(max_candidates, bool)
-                                           and max_candidates >= 1),
-                "max_candidates", owner, "None or an int >= 1", max_candidates)
-    check_param(max_seconds is None or (isinstance(max_seconds, int | float)
-                                        and not isinstance(max_seconds, bool) and max_seconds > 0),
-                "max_seconds", owner, "None or a number of seconds > 0", max_seconds)
+    check_budget(max_candidates, max_seconds, owner, "max_candidates")
     started = time.perf_counter()
     extra = ["p_value", "p_adjusted"] if significance is not None else []
     if n_baskets is None:

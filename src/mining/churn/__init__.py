@@ -30,6 +30,8 @@ Layers::
     retention_list(proba, value, contact_cost, success_rate)     whom to call, and what it returns
     retention_summary(retention)                  contacts, their cost and the expected return
     planted_churn / planted_vs_found              labels and scores against planted truth (demo)
+    labels_vs_planted                             labels against planted churn (cross table)
+    default_cutoff / label_summary / results_in_words   the notebook's date rule and sentences
 
 One vocabulary: the cutoff date is ``as_of`` (``cutoff=``, ``train_cutoff=`` and
 ``test_cutoff=`` still work for one release, with a ``DeprecationWarning``); randomness is
@@ -75,6 +77,12 @@ from mining.churn._models import (
 )
 from mining.churn._planted import planted_churn, planted_vs_found
 from mining.churn._retention import retention_list, retention_summary
+from mining.churn._summaries import (
+    default_cutoff,
+    label_summary,
+    labels_vs_planted,
+    results_in_words,
+)
 
 __all__ = [
     "MODEL_NAMES",
@@ -85,13 +93,17 @@ __all__ = [
     "churn_probability",
     "compare_models",
     "contractual_training_set",
+    "default_cutoff",
     "evaluate",
     "gains_table",
+    "label_summary",
+    "labels_vs_planted",
     "make_model",
     "out_of_time_validation",
     "permutation_importance_table",
     "planted_churn",
     "planted_vs_found",
+    "results_in_words",
     "retention_list",
     "retention_summary",
     "scoring_set",

@@ -11,7 +11,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from mining.errors import InsufficientDataError, ParameterError, check_param
-from mining.params import RandomState, seed_from
+from mining.params import RandomState, align_to_index, seed_from
 
 __all__ = [
     "calibration_table",
@@ -49,13 +49,9 @@ def _pair(y_true: Any, proba: Any, owner: str) -> tuple[np.ndarray, np.ndarray, 
     index = None
     if isinstance(y_true, pd.Series) and isinstance(proba, pd.Series):
         if not y_true.index.equals(proba.index):
-            missing = y_true.index.difference(proba.index)
-            if len(missing):
-                raise ParameterError(
-                    f"{owner}: proba has no score for {len(missing)} customers of y_true "
-                    f"(e.g. {missing[:5].tolist()}). Score the same customers you evaluate."
-                )
-            proba = proba.reindex(y_true.index)
+            proba = align_to_index(proba, y_true.index, lambda missing: (
+                f"{owner}: proba has no score for {len(missing)} customers of y_true "
+                f"(e.g. {missing[:5].tolist()}). Score the same customers you evaluate."))
         index = y_true.index
     elif isinstance(y_true, pd.Series):
         index = y_true.index

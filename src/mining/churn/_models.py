@@ -30,7 +30,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from mining.churn._evaluate import check_fitted, evaluate
 from mining.churn._labels import _horizon, _timestamp, training_set
 from mining.errors import InsufficientDataError, ParameterError, check_param
-from mining.params import RandomState, renamed_parameter, seed_from
+from mining.params import RandomState, align_to_index, renamed_parameter, seed_from
 
 __all__ = [
     "MODEL_NAMES",
@@ -310,13 +310,9 @@ def _model_dict(models: Any, *, random_state: int | None, owner: str,
 def _labels_for(X: pd.DataFrame, y: Any, owner: str) -> pd.Series:
     """``y`` as a bool Series on ``X.index`` (a Series is aligned by customer_id, not position)."""
     if isinstance(y, pd.Series) and not y.index.equals(X.index):
-        missing = X.index.difference(y.index)
-        if len(missing):
-            raise ParameterError(
-                f"{owner}: y has no label for {len(missing)} customers of X (e.g. "
-                f"{missing[:5].tolist()}). Pass the X, y pair of one training_set call."
-            )
-        y = y.reindex(X.index)
+        y = align_to_index(y, X.index, lambda missing: (
+            f"{owner}: y has no label for {len(missing)} customers of X (e.g. "
+            f"{missing[:5].tolist()}). Pass the X, y pair of one training_set call."))
     arr = np.asarray(y)
     if arr.ndim != 1 or len(arr) != len(X):
         raise ParameterError(f"{owner}: X has {len(X)} rows but y has shape {arr.shape}.")

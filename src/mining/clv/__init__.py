@@ -52,6 +52,9 @@ The whole flow (notebook 07 runs it on the demo and on CDNOW)::
     bg, gg = fit_bgnbd(summary), fit_gamma_gamma(summary)
     holdout_check(summary, bg).table          # predicted vs actual holdout purchases
     lifetime_value(summary, bg, gg)           # P(alive), expected purchases, predicted CLV
+
+``calibration_period``, ``parameter_table``, ``top_customers``, ``p_alive_vs_planted_churn``
+and the ``*_in_words`` helpers are the notebook's remaining steps.
 """
 
 from __future__ import annotations
@@ -73,25 +76,45 @@ from mining.clv._analyses import (
 )
 from mining.clv._bgnbd import BetaGeoModel, fit_bgnbd
 from mining.clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
+from mining.clv._summaries import (
+    CalibrationPeriod,
+    calibration_period,
+    fits_in_words,
+    heuristic_agreement,
+    p_alive_vs_planted_churn,
+    parameter_table,
+    top_customers,
+    transitions_in_words,
+    units_per_month,
+)
 from mining.clv._summary import TIME_UNITS, calibration_summary
 
 __all__ = [
     "CLVTransitions",
+    "CalibrationPeriod",
     "CLV_TRANSITION_ROWS",
     "TIME_UNITS",
     "BetaGeoModel",
     "FrequencyRecencyGrid",
     "GammaGammaModel",
     "HoldoutCheck",
+    "calibration_period",
     "calibration_summary",
     "clv_transitions",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "fits_in_words",
     "frequency_recency_grid",
+    "heuristic_agreement",
     "holdout_check",
     "join_clv",
     "lifetime_value",
     "load_cdnow_sample",
+    "p_alive_vs_planted_churn",
+    "parameter_table",
+    "top_customers",
+    "transitions_in_words",
+    "units_per_month",
 ]
 
 

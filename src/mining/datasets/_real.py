@@ -151,16 +151,33 @@ def load_cdnow_sample() -> pd.DataFrame:
     })
 
 
-def load_cosmetics() -> RealData:
-    frame = _read_dmba("Cosmetics")
+def _dmba_record(name: str, table: str, **fields: object) -> RealData:
+    """The ``RealData`` of dmba's ``<table>.csv``: source and licence filled in, ``fields`` as given."""
     return RealData(
-        name="cosmetics",
-        description="1,000 cosmetics-store baskets x 14 products (bought / not bought).",
-        source="dmba package (Shmueli et al., Data Mining for Business Analytics), Cosmetics.csv",
+        name=name,
+        source=f"dmba package (Shmueli et al., Data Mining for Business Analytics), {table}.csv",
         licence="Teaching data shipped with dmba (MIT-licensed package)",
-        transactions=_one_hot_to_lines(frame, "Trans.", "T", "Cosmetics"),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _dmba_baskets(name: str, table: str, frame: pd.DataFrame, id_column: str, prefix: str,
+                  category: str, *, description: str, notes: str) -> RealData:
+    """A dmba one-hot basket table as undated, unpriced transactions (no customer table)."""
+    return _dmba_record(
+        name, table,
+        description=description,
+        transactions=_one_hot_to_lines(frame, id_column, prefix, category),
         customers=None,
         capabilities={"transactions": True, "timestamps": False, "products": True},
+        notes=notes,
+    )
+
+
+def load_cosmetics() -> RealData:
+    return _dmba_baskets(
+        "cosmetics", "Cosmetics", _read_dmba("Cosmetics"), "Trans.", "T", "Cosmetics",
+        description="1,000 cosmetics-store baskets x 14 products (bought / not bought).",
         notes="Anonymous baskets: each basket is its own 'customer'; no dates, no prices "
         "(dated 2000-01-01, unit_price 1 as placeholders).",
     )
@@ -169,14 +186,10 @@ def load_cosmetics() -> RealData:
 def load_catalog_cross_sell() -> RealData:
     frame = _read_dmba("CatalogCrossSell")
     frame.columns = [c.replace(" Division", "") for c in frame.columns]
-    return RealData(
-        name="catalog_cross_sell",
+    return _dmba_baskets(
+        "catalog_cross_sell", "CatalogCrossSell", frame, "Customer Number", "K",
+        "Catalogue division",
         description="4,998 catalogue customers x 9 divisions they bought from (cross-selling).",
-        source="dmba package (Shmueli et al., Data Mining for Business Analytics), CatalogCrossSell.csv",
-        licence="Teaching data shipped with dmba (MIT-licensed package)",
-        transactions=_one_hot_to_lines(frame, "Customer Number", "K", "Catalogue division"),
-        customers=None,
-        capabilities={"transactions": True, "timestamps": False, "products": True},
         notes="One basket per customer (the divisions ever bought from); no dates, no prices.",
     )
 
@@ -197,12 +210,10 @@ def load_charles_book_club() -> RealData:
     for col in ["ChildBks", "YouthBks", "CookBks", "DoItYBks", "RefBks", "ArtBks", "GeogBks",
                 "ItalCook", "ItalAtlas", "ItalArt"]:
         customers[f"n_{col.lower()}"] = frame[col].to_numpy()
-    return RealData(
-        name="charles_book_club",
+    return _dmba_record(
+        "charles_book_club", "CharlesBookClub",
         description="4,000 book-club members with recency (months), frequency, monetary value, "
         "book categories bought and whether they bought 'The Art History of Florence' when mailed.",
-        source="dmba package (Shmueli et al., Data Mining for Business Analytics), CharlesBookClub.csv",
-        licence="Teaching data shipped with dmba (MIT-licensed package)",
         transactions=None,
         customers=customers,
         capabilities={"transactions": False, "customer_table": True, "response": True},
@@ -216,13 +227,10 @@ def load_east_west_airlines() -> RealData:
     frame["customer_id"] = frame["customer_id"].astype(str)
     customers = frame.set_index("customer_id")
     customers.columns = [c.lower() for c in customers.columns]
-    return RealData(
-        name="east_west_airlines",
+    return _dmba_record(
+        "east_west_airlines", "EastWestAirlinesCluster",
         description="3,999 frequent-flyer members: miles balance, bonus miles, flights, tenure; "
         "the textbook's segmentation case.",
-        source="dmba package (Shmueli et al., Data Mining for Business Analytics), "
-        "EastWestAirlinesCluster.csv",
-        licence="Teaching data shipped with dmba (MIT-licensed package)",
         transactions=None,
         customers=customers,
         capabilities={"transactions": False, "customer_table": True},

@@ -23,7 +23,8 @@ Thresholds: ``top_n`` or ``contamination`` when you know how many to look at; by
 robust cut that needs no guess of the contamination rate (customers: combined score above 3.5
 robust SDs; orders: a check above 6 robust SDs; weeks: ``z_threshold``); :func:`flag_mask`
 applies the same three rules to any score. ``planted_vs_found`` measures recall and precision
-against the demo's planted anomalies.
+against the demo's planted anomalies. The notebook's further steps are public too:
+``customer_spend_breaks``, ``sales_breaks``, ``silent_churn``, ``example_series``, ``planted_view``.
 
 Every result is a dataclass holding its tables with the threshold, the rule in words and the
 settings (``random_state``: ``None``, an int or a ``numpy.random.Generator``, default 0, seeds
@@ -67,6 +68,20 @@ from mining.deviation._series import (
     series_deviations,
     weekly_series,
 )
+from mining.deviation._summaries import (
+    break_counts,
+    customer_spend_breaks,
+    entity_name,
+    example_series,
+    flag_table,
+    flagged_weeks_of,
+    main_reasons,
+    planted_view,
+    sales_breaks,
+    silent_churn,
+    top_scored,
+    top_series,
+)
 
 __all__ = [
     "BEHAVIOUR_COLUMNS",
@@ -78,17 +93,29 @@ __all__ = [
     "OrderDeviations",
     "SeriesDeviations",
     "Z_CAP",
+    "break_counts",
     "customer_behaviour",
+    "customer_spend_breaks",
     "customer_deviations",
     "detect_customers",
+    "entity_name",
+    "example_series",
     "flag_mask",
+    "flag_table",
+    "flagged_weeks_of",
+    "main_reasons",
     "order_deviations",
     "planted_vs_found",
+    "planted_view",
     "reason_text",
     "robust_cut",
     "robust_location_scale",
     "robust_zscores",
+    "sales_breaks",
     "seasonal_index",
     "series_deviations",
+    "silent_churn",
+    "top_scored",
+    "top_series",
     "weekly_series",
 ]

@@ -1,4 +1,4 @@
-"""What every plot module needs: a figure to draw on and checks of its input table."""
+"""What every plot module needs: a figure to draw on, checks of its input table, axis labels."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from mining.errors import ParameterError, SchemaError
 
-__all__ = ["as_frame", "need_columns", "new_ax", "short"]
+__all__ = ["as_frame", "finish_axes", "need_columns", "need_table", "new_ax", "short"]
 
 
 def new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -40,6 +40,39 @@ def need_columns(df: Any, cols: Iterable[str], owner: str, what: str) -> pd.Data
         raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing],
                           what=what)
     return df
+
+
+def need_table(obj: object, cols: Iterable[str], message: str) -> pd.DataFrame:
+    """``obj`` if it is a DataFrame with every column in ``cols``, else ``ParameterError(message)``.
+
+    For figures of one analysis' own table, where the message names the function that makes it.
+    """
+    if not isinstance(obj, pd.DataFrame) or not set(cols) <= set(obj.columns):
+        raise ParameterError(message)
+    return obj
+
+
+def finish_axes(ax: Axes, *, xlabel: str, ylabel: str, title: str, limit: float | None = None,
+                legend: str | None = None) -> None:
+    """Label ``ax``; with ``limit`` both axes run from 0 to it; with ``legend`` a small legend there.
+
+    Parameters
+    ----------
+    ax : Axes
+    xlabel, ylabel, title : str
+    limit : float, optional
+        Upper end of both axes (a square share-vs-share or probability plot), e.g. 1 or 100.
+    legend : str, optional
+        Legend location (``"lower right"``...), font size 8; None draws no legend.
+    """
+    if limit is not None:
+        ax.set_xlim(0, limit)
+        ax.set_ylim(0, limit)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if legend is not None:
+        ax.legend(loc=legend, fontsize=8)
 
 
 def short(text: object, width: int = 40) -> str:

@@ -38,7 +38,7 @@ from sklearn.metrics import (
 from mining.churn import calibration_table, churn_labels, gains_table
 from mining.errors import ParameterError, check_date
 from mining.params import RandomState, check_random_state, renamed_parameter
-from mining.plots._common import new_ax
+from mining.plots._common import finish_axes, need_table, new_ax
 
 __all__ = [
     "plot_calibration",
@@ -212,24 +212,17 @@ def plot_calibration(y_true: Any, proba: Any, *, n_bins: int = 10,
         t = calibration_table(y_true, p, n_bins=n_bins)
         ax.plot(t["mean_predicted"], t["observed_rate"], marker="o", ms=4, label=name)
     ax.plot([0, 1], [0, 1], ls=":", color="0.5", label="perfectly calibrated")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("mean predicted churn probability")
-    ax.set_ylabel("observed churn rate")
-    ax.set_title("Calibration")
-    ax.legend(loc="upper left", fontsize=8)
+    finish_axes(ax, xlabel="mean predicted churn probability", ylabel="observed churn rate",
+                title="Calibration", limit=1, legend="upper left")
     return fig
 
 
 def plot_permutation_importance(table: pd.DataFrame, *, top: int = 15,
                                 ax: Axes | None = None) -> Figure:
     """Horizontal bars of ``importance_mean`` (with ``importance_std``), most important on top."""
-    need = {"importance_mean", "importance_std"}
-    if not isinstance(table, pd.DataFrame) or not need <= set(table.columns):
-        raise ParameterError(
-            "plot_permutation_importance needs the table of "
-            "mining.churn.permutation_importance_table (importance_mean, importance_std)."
-        )
+    need_table(table, ["importance_mean", "importance_std"],
+               "plot_permutation_importance needs the table of "
+               "mining.churn.permutation_importance_table (importance_mean, importance_std).")
     t = table.sort_values("importance_mean", ascending=False).head(top).iloc[::-1]
     fig, ax = new_ax(ax, (7, 0.3 * len(t) + 1.5))
     ax.barh([str(i) for i in t.index], t["importance_mean"], xerr=t["importance_std"],
@@ -242,12 +235,8 @@ def plot_permutation_importance(table: pd.DataFrame, *, top: int = 15,
 
 def plot_churn_by_stage(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """Churn rate per lifecycle stage (table of :func:`mining.lifecycle.churn_by_stage`)."""
-    if not isinstance(table, pd.DataFrame) or not {"churn_rate", "n_customers"} <= set(
-        table.columns
-    ):
-        raise ParameterError(
-            "plot_churn_by_stage needs the table of mining.lifecycle.churn_by_stage."
-        )
+    need_table(table, ["churn_rate", "n_customers"],
+               "plot_churn_by_stage needs the table of mining.lifecycle.churn_by_stage.")
     fig, ax = new_ax(ax, (6.5, 4))
     colors = ["tab:green", "tab:olive", "tab:blue", "tab:red"]
     x = np.arange(len(table))
@@ -265,12 +254,8 @@ def plot_churn_by_stage(table: pd.DataFrame, *, ax: Axes | None = None) -> Figur
 
 def plot_retention_curve(retention: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """Cumulative expected campaign return as more customers of the retention list are called."""
-    if not isinstance(retention, pd.DataFrame) or not {"cumulative_return", "contact"} <= set(
-        retention.columns
-    ):
-        raise ParameterError(
-            "plot_retention_curve needs the table of mining.churn.retention_list."
-        )
+    need_table(retention, ["cumulative_return", "contact"],
+               "plot_retention_curve needs the table of mining.churn.retention_list.")
     fig, ax = new_ax(ax, (6.5, 4))
     n = np.arange(1, len(retention) + 1)
     ax.plot(n, retention["cumulative_return"], color="tab:green")

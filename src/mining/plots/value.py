@@ -24,7 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from mining.errors import InsufficientDataError, ParameterError, SchemaError
-from mining.plots._common import as_frame, need_columns, new_ax
+from mining.plots._common import as_frame, finish_axes, need_columns, new_ax
 from mining.value import (
     CLV_CLASSES,
     RFM_SEGMENTS,
@@ -167,12 +167,8 @@ def plot_pareto_curve(curve_or_features: pd.DataFrame, *, ax: Axes | None = None
         ax.axhline(share, color="tab:red", lw=1, ls=":")
         ax.plot([100 * mark], [share], "o", color="tab:red",
                 label=f"top {100 * mark:.0f}% -> {share:.0f}% of revenue")
-    ax.set_xlim(0, 100)
-    ax.set_ylim(0, 100)
-    ax.set_xlabel("share of customers (%)")
-    ax.set_ylabel("share of revenue (%)")
-    ax.set_title("Pareto curve of customer revenue")
-    ax.legend(loc="lower right", fontsize=8)
+    finish_axes(ax, xlabel="share of customers (%)", ylabel="share of revenue (%)",
+                title="Pareto curve of customer revenue", limit=100, legend="lower right")
     return fig
 
 
@@ -206,12 +202,9 @@ def plot_abc_classes(abc: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     limits = abc["class_limit"].dropna().unique() if "class_limit" in abc.columns else []
     for cut in sorted(float(c) for c in limits if c < 1.0):
         ax.axhline(100 * cut, color="0.4", ls=":", lw=1)
-    ax.set_xlim(0, 100)
-    ax.set_ylim(0, 100)
-    ax.set_xlabel("cumulative share of customers (%)")
-    ax.set_ylabel("cumulative share of revenue (%)")
-    ax.set_title("ABC classes of customers")
-    ax.legend(loc="lower right", fontsize=8)
+    finish_axes(ax, xlabel="cumulative share of customers (%)",
+                ylabel="cumulative share of revenue (%)", title="ABC classes of customers",
+                limit=100, legend="lower right")
     return fig
 
 

@@ -93,6 +93,12 @@ from mining.segment._features import NOISE as NOISE
 from mining.segment._features import SHARE_PREFIX as SHARE_PREFIX
 from mining.segment._features import SKEW_THRESHOLD as SKEW_THRESHOLD
 from mining.segment._stability import Stability, stability
+from mining.segment._truth import (
+    LabelAgreement,
+    label_agreement,
+    planted_vs_found,
+    profile_in_words,
+)
 
 # The "X as X" imports above are re-exports outside __all__: the public constants (read as
 # segment.NAME_Z ...).
@@ -104,6 +110,7 @@ __all__ = [
     "MIN_CUSTOMERS",
     "CustomerSegmenter",
     "KSelection",
+    "LabelAgreement",
     "LogSkewed",
     "SegmentDescription",
     "SparkKMeans",
@@ -113,8 +120,11 @@ __all__ = [
     "derive_features",
     "describe_segments",
     "kmeans_spark",
+    "label_agreement",
     "name_segments",
     "pick_k",
+    "planted_vs_found",
+    "profile_in_words",
     "stability",
 ]
 

@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from mining.errors import InsufficientDataError, ParameterError, check_param
+from mining.params import align_to_index
 
 #: Columns clustered by default (those present are used). They describe *how* a customer buys:
 #: how often (orders), how much per order (lines per basket), in what multiples (units per line)
@@ -126,13 +127,9 @@ def _resolve_features(
 
 def _labels_series(labels: Any, X: pd.DataFrame, owner: str) -> pd.Series:
     if isinstance(labels, pd.Series):
-        missing = X.index.difference(labels.index)
-        if len(missing):
-            raise ParameterError(
-                f"The 'labels' parameter of {owner} has no label for {len(missing)} customer(s) "
-                f"of the table (e.g. {list(missing[:3])}). Pass one label per customer."
-            )
-        out = labels.reindex(X.index)
+        out = align_to_index(labels, X.index, lambda missing: (
+            f"The 'labels' parameter of {owner} has no label for {len(missing)} customer(s) "
+            f"of the table (e.g. {list(missing[:3])}). Pass one label per customer."))
     else:
         arr = np.asarray(labels)
         check_param(arr.ndim == 1 and len(arr) == len(X), "labels", owner,

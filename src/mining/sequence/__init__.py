@@ -11,6 +11,7 @@ Layers::
     sequential_rules(patterns, ...)         X => Y (Y later) with support, confidence, lift
     next_purchase(rules, db, k=...)         top-k suggestions per customer
     evaluate_time_split(tx, split_date=...) hit rate at k vs popularity (and basket rules)
+    holdout_window / lag_summary / ...      small views the sequences notebook shows
 
 One vocabulary with :mod:`mining.basket`: items are readable product names by default
 (``use_names=True``), rules share the basket rules' column names (``antecedents``,
@@ -36,19 +37,35 @@ from mining.sequence._rules import (
     planted_vs_found,
     sequential_rules,
 )
+from mining.sequence._summaries import (
+    example_customers,
+    holdout_window,
+    lag_summary,
+    multi_basket_patterns,
+    one_step_rules,
+    rules_with_lift,
+    sequence_length_summary,
+)
 
 __all__ = [
     "SequenceDatabase",
     "customer_sequences",
     "describe",
+    "example_customers",
     "evaluate_time_split",
     "format_pattern",
     "frequent_sequences",
+    "holdout_window",
+    "lag_summary",
     "min_count_for",
+    "multi_basket_patterns",
     "next_purchase",
+    "one_step_rules",
     "pattern_lags",
     "planted_vs_found",
     "read_spmf",
+    "rules_with_lift",
+    "sequence_length_summary",
     "sequential_rules",
     "to_spmf",
 ]

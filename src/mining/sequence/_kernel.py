@@ -72,6 +72,21 @@ def item_support(seq_start, el_start, items, n_vocab):
 
 
 @njit(cache=True)
+def _next_holding(items, el_start, g, g_end, p_item, a, b):
+    """First element of ``g .. g_end - 1`` holding every item of ``p_item[a:b]``; -1 if none."""
+    while g < g_end:
+        ok = True
+        for k in range(a, b):
+            if not has_item(items, el_start[g], el_start[g + 1], p_item[k]):
+                ok = False
+                break
+        if ok:
+            return g
+        g += 1
+    return -1
+
+
+@njit(cache=True)
 def _contains_one(seq_start, el_start, items, s, p_item, p_new, lo, hi):
     """True when sequence ``s`` contains the pattern ``p_item[lo:hi]`` (earliest-match greedy)."""
     g = seq_start[s]
@@ -81,20 +96,10 @@ def _contains_one(seq_start, el_start, items, s, p_item, p_new, lo, hi):
         b = a + 1
         while b < hi and p_new[b] == 0:
             b += 1
-        # find the first element g.. that holds every item of p_item[a:b]
-        found = False
-        while g < g_end:
-            ok = True
-            for k in range(a, b):
-                if not has_item(items, el_start[g], el_start[g + 1], p_item[k]):
-                    ok = False
-                    break
-            g += 1
-            if ok:
-                found = True
-                break
-        if not found:
+        g = _next_holding(items, el_start, g, g_end, p_item, a, b)
+        if g < 0:
             return False
+        g += 1
         a = b
     return True
 
@@ -189,21 +194,12 @@ def first_match(seq_start, el_start, items, p_item, p_new):
             b = a + 1
             while b < p_item.shape[0] and p_new[b] == 0:
                 b += 1
-            found = False
-            while g < g_end:
-                ok = True
-                for k in range(a, b):
-                    if not has_item(items, el_start[g], el_start[g + 1], p_item[k]):
-                        ok = False
-                        break
-                g += 1
-                if ok:
-                    out[s, e] = g - 1
-                    found = True
-                    break
-            if not found:
+            g = _next_holding(items, el_start, g, g_end, p_item, a, b)
+            if g < 0:
                 ok_all = False
                 break
+            out[s, e] = g
+            g += 1
             a = b
             e += 1
         if not ok_all:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from mining.engines import use_engine
 from mining.errors import BudgetError, check_param
+from mining.params import check_budget
 from mining.sequence import _kernel, _prefixspan
 from mining.sequence._database import SequenceDatabase, as_database
 
@@ -64,19 +65,6 @@ def min_count_for(min_support: float | int, n: int, *, owner: str = "frequent_se
     check_param(ok, "min_support", owner, expected, min_support, hint)
     # the tiny tolerance keeps 0.1 * 30 = 3.0000000000000004 at 3
     return max(1, math.ceil(float(min_support) * n - 1e-9))
-
-
-def check_budget(max_patterns: int | None, max_seconds: float | None, owner: str,
-                 what: str = "max_patterns") -> None:
-    """``max_patterns``: None or an int >= 1; ``max_seconds``: None or a number > 0."""
-    check_param(max_patterns is None or (isinstance(max_patterns, Integral)
-                                         and not isinstance(max_patterns, bool)
-                                         and max_patterns >= 1),
-                what, owner, "None or an int >= 1", max_patterns)
-    check_param(max_seconds is None or (isinstance(max_seconds, Real)
-                                        and not isinstance(max_seconds, bool)
-                                        and float(max_seconds) > 0),
-                "max_seconds", owner, "None or a number of seconds > 0", max_seconds)
 
 
 def _check_days(value: float | None, name: str, owner: str) -> float | None:
@@ -178,7 +166,7 @@ def _frequent_sequences(db: SequenceDatabase | pd.DataFrame | list, *, min_suppo
                         max_patterns: int | None, max_seconds: float | None) -> pd.DataFrame:
     """The pandas engine of :func:`frequent_sequences`."""
     owner = "frequent_sequences"
-    check_budget(max_patterns, max_seconds, owner)
+    check_budget(max_patterns, max_seconds, owner, "max_patterns")
     started = time.perf_counter()
     db = as_database(db)
     n = len(db)

@@ -12,6 +12,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``mining datasets``."""
     p = subparsers.add_parser(
         "datasets",
         help="list, describe and export the built-in datasets (demo, cdnow, dmba teaching sets)",
@@ -38,6 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """List, show or export, as ``args.action`` says."""
     from mining import datasets
 
     if args.action == "list":
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
                       f"  licence: {row.licence}\n  supports: {row.supports}")
         return 0
     if args.action == "show":
-        ds = datasets.load(args.name, size=args.size, seed=args.seed)
+        ds = datasets.load(args.name, size=args.size, random_state=args.seed)
         print(ds.summary())
         if ds.cleaning is not None:
             print(ds.cleaning)
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     try:
         path = datasets.export(args.name, args.file, size=args.size,
-                               n_customers=args.n_customers, seed=args.seed, raw=args.raw)
+                               n_customers=args.n_customers, random_state=args.seed, raw=args.raw)
     except OSError as exc:
         why = exc.strerror or str(exc)
         raise MiningError(f"Cannot write {args.file}: {why}. Check the folder exists and is "

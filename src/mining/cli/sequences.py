@@ -1,11 +1,11 @@
-"""`mining sequences`: frequent sequential patterns of a transactions file (or SPMF file) to CSV.
+"""``mining sequences``: frequent sequential patterns of a transactions file (or SPMF file) to CSV.
 
 ::
 
     mining sequences SOURCE --min-support S [--max-len N] [--min-gap D] [--max-gap D]
                      [--max-window D] [--format transactions|spmf] [--columns MAP]
                      [--date-format F] [--level product|category] [--element order|day]
-                     [--as-of DATE] [--names] [--closed | --maximal]
+                     [--as-of DATE] [--names | --ids] [--closed | --maximal]
                      [--max-patterns N] [--time-budget SECONDS] --out patterns.csv
 
 Budgets: mining stops with ``error: ...`` (exit 2) after more than ``--max-patterns`` patterns
@@ -14,62 +14,30 @@ Budgets: mining stops with ``error: ...`` (exit 2) after more than ``--max-patte
 sub-patterns, and the pattern budget stops those runs within seconds.
 
 Output: one row per pattern with ``pattern`` (readable, ``<(a) (b, c)>``), ``n_elements``,
-``n_items``, ``support_count`` (customers) and ``support`` (share of customers).
-A table without ``order_id`` is read as one order per customer and timestamp; ``quantity`` and
-``unit_price`` are not needed for sequences and default to 1 and 0 when absent.
+``n_items``, ``support_count`` (customers) and ``support`` (share of customers). Products are
+labelled by name where the data have names (``--names``, the default) or by id (``--ids``).
+SOURCE is read with :func:`mining.inputs.open_inputs` (``fill_missing=True``): a table without
+``order_id`` is read as one order per customer and timestamp; ``quantity`` and ``unit_price``
+are not needed for sequences and default to 1 and 0 when absent (with a note on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
-from mining._cli_data import add_source_arguments, load_filled_source
+from mining.cli._args import (
+    add_label_arguments,
+    budget_error,
+    cannot_write,
+    positive_float,
+    positive_int,
+    use_names,
+)
+from mining.cli._source import add_source_arguments, load_filled_source
 from mining.errors import BudgetError, MiningError, check_date
 
-__all__ = ["add_parser", "cli_budget_error", "parse_support", "positive_int", "run"]
-
-#: library parameter -> command-line option, for budget messages
-FLAGS = {"min_support": "--min-support", "max_len": "--max-len", "max_patterns": "--max-patterns",
-         "max_itemsets": "--max-itemsets", "max_seconds": "--time-budget",
-         "min_threshold": "--min-confidence"}
-
-
-def cli_budget_error(exc: BudgetError, flags: dict[str, str] | None = None) -> BudgetError:
-    """The same budget error with the library's parameter names replaced by the options."""
-    names = FLAGS if flags is None else flags
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
-    text = str(exc).replace(" in frequent_itemsets", "")
-    return BudgetError(pattern.sub(lambda m: names[m.group(1)], text))
-
-
-def positive_int(name: str):
-    """argparse type: an int >= 1, with an error naming the option."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number like 3, not {text!r}"
-                                             ) from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, not {text!r}")
-        return value
-    return parse
-
-
-def positive_float(name: str):
-    """argparse type: a number > 0 (seconds), with an error naming the option."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not value > 0 or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds > 0, "
-                                             f"not {text!r}")
-        return value
-    return parse
+__all__ = ["add_parser", "parse_support", "run"]
 
 _OUT_COLUMNS = ["pattern", "n_elements", "n_items", "support_count", "support"]
 
@@ -98,6 +66,7 @@ def parse_support(text: str) -> float | int:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``mining sequences``."""
     p = subparsers.add_parser(
         "sequences",
         help="frequent sequential patterns (what customers buy next) to a CSV file",
@@ -130,8 +99,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="one element per order (default) or per customer and day")
     p.add_argument("--as-of", metavar="DATE",
                    help="use only lines before this date (default: all lines)")
-    p.add_argument("--names", action="store_true",
-                   help="label products by product_name instead of product_id")
+    add_label_arguments(p)
     only = p.add_mutually_exclusive_group()
     only.add_argument("--closed", action="store_true", help="keep closed patterns only")
     only.add_argument("--maximal", action="store_true", help="keep maximal patterns only")
@@ -140,6 +108,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Mine the patterns and write them to ``--out``; return the exit code."""
     from mining import sequence as sq
 
     as_of = None
@@ -155,11 +124,8 @@ def run(args: argparse.Namespace) -> int:
         db = sq.read_spmf(args.source)
     else:
         tx = load_filled_source(args, purpose="sequences")
-        if tx.empty:
-            raise MiningError(f"{args.source}: no usable lines after cleaning; run "
-                              "`mining validate` to see why.")
         db = sq.customer_sequences(tx, as_of=as_of, level=args.level, element=args.element,
-                                   use_names=args.names)
+                                   use_names=use_names(args, tx))
     try:
         res = sq.frequent_sequences(db, min_support=args.min_support, max_len=args.max_len,
                                     min_gap=args.min_gap, max_gap=args.max_gap,
@@ -167,14 +133,14 @@ def run(args: argparse.Namespace) -> int:
                                     maximal=args.maximal, max_patterns=args.max_patterns,
                                     max_seconds=args.time_budget)
     except BudgetError as exc:
-        raise cli_budget_error(exc) from None
+        raise budget_error(exc) from None
     out = res.drop(columns="pattern").rename(columns={"pattern_str": "pattern"})[_OUT_COLUMNS]
     try:
         out.to_csv(args.out, index=False)
     except OSError as exc:
-        raise MiningError(f"Cannot write {args.out}: {exc.strerror}. Check the folder exists.") from None
+        raise cannot_write(args.out, exc) from None
     print(f"{len(out):,} patterns from {len(db):,} customers "
-          f"(support >= {res.attrs['min_count']:,} customers) -> {args.out}")
+          f"(support >= {sq.min_count_for(args.min_support, len(db)):,} customers) -> {args.out}")
     if out.empty:
         print("hint: no pattern reached the support; try a lower --min-support.", file=sys.stderr)
     return 0

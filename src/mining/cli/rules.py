@@ -1,12 +1,16 @@
-"""`mining rules`: association rules of a transactions file (or a basket text file) to CSV.
+"""``mining rules`` (alias ``basket``): association rules of a transactions file (or a basket
+text file) to CSV.
 
 ::
 
     mining rules SOURCE --min-support S --min-confidence C [--max-len N]
                  [--algorithm apriori|fpgrowth|fast] [--level product|category]
-                 [--format transactions|basket] [--columns MAP] [--ids]
+                 [--format transactions|basket] [--columns MAP] [--names | --ids]
                  [--max-rules N] [--prune-redundant] [--significance ALPHA] --out rules.csv
 
+SOURCE is read with :func:`mining.inputs.open_inputs` (``fill_missing=True, undated=True``): a
+table without ``customer_id``, ``order_id``, ``timestamp``, ``quantity`` or ``unit_price`` is
+filled as :func:`mining.inputs.fill_missing_columns` says, with a note on stderr.
 ``--format basket`` reads one basket per line, items separated by commas (``--sep`` for
 another separator, e.g. ``--sep ' '`` for FIMI ``.dat`` files): the arules Groceries export.
 A first line of column-like names that occur in no basket (``items``, ``Item(s)``, ...) is
@@ -15,8 +19,8 @@ decide it explicitly (see ``mining.basket.read_basket_file``). ``--encoding`` de
 UTF-8 there.
 Output: one row per rule with ``antecedents`` and ``consequents`` (JSON lists, read back with
 ``mining.basket.rules_from_csv``), ``support``, ``confidence``, ``lift`` and mlxtend's other
-measures, ``count`` and readable ``antecedents_str``/``consequents_str``. Also registered as
-``mining basket``.
+measures, ``count`` and readable ``antecedents_str``/``consequents_str``. Products are labelled
+by name where the data have names (``--names``, the default) or by id (``--ids``).
 """
 
 from __future__ import annotations
@@ -25,26 +29,23 @@ import argparse
 import sys
 import warnings
 
-from mining._cli_data import add_source_arguments, load_filled_source
-from mining.errors import DataWarning, MiningError
+from mining.cli._args import (
+    add_label_arguments,
+    budget_error,
+    cannot_write,
+    positive_float,
+    positive_int,
+    share,
+    use_names,
+)
+from mining.cli._source import add_source_arguments, load_filled_source
+from mining.errors import BudgetError, DataWarning, MiningError
 
 __all__ = ["add_parser", "run"]
 
 
-def _fraction(name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number like 0.01, not {text!r}") from None
-        if not 0 < value <= 1:
-            raise argparse.ArgumentTypeError(
-                f"{name} must be a share in (0, 1] (0.01 = 1%), not {text!r}")
-        return value
-    return parse
-
-
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``mining rules`` and its alias ``mining basket``."""
     p = subparsers.add_parser(
         "rules", aliases=["basket"],
         help="association rules (items bought together in one basket) to a CSV file",
@@ -54,14 +55,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--format basket, a text file with one basket per line.",
     )
     add_source_arguments(p)
-    p.add_argument("--min-support", required=True, type=_fraction("--min-support"), metavar="S",
+    p.add_argument("--min-support", required=True, type=share("--min-support"), metavar="S",
                    help="share of baskets, e.g. 0.01 (itemsets in >= ceil(S x baskets) baskets)")
-    p.add_argument("--min-confidence", required=True, type=_fraction("--min-confidence"),
+    p.add_argument("--min-confidence", required=True, type=share("--min-confidence"),
                    metavar="C", help="share of the antecedent's baskets, e.g. 0.5")
     p.add_argument("--max-len", type=int, metavar="N", help="largest itemset, in items")
-    # budgets (owned with mining.basket._itemsets/_rules): stop with a clear error, not MemoryError
-    from mining._cli_sequence import positive_float, positive_int
-
+    # budgets (see mining.basket.frequent_itemsets): stop with a clear error, not MemoryError
     p.add_argument("--max-itemsets", type=positive_int("--max-itemsets"), default=1_000_000,
                    metavar="N", help="refuse to mine more than N frequent itemsets (default "
                    "1,000,000; counted exactly before mining)")
@@ -77,8 +76,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
                    help="--format basket: the first line is (--header) or is not (--no-header) "
                    "a header; detected by default")
-    p.add_argument("--ids", action="store_true",
-                   help="label products by product_id instead of product_name")
+    add_label_arguments(p)
     p.add_argument("--max-rules", type=int, metavar="N", help="keep the N rules of highest lift")
     p.add_argument("--prune-redundant", action="store_true",
                    help="drop rules no more confident than a rule with fewer antecedents")
@@ -88,38 +86,41 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _read_baskets(args: argparse.Namespace):
+    """``--format basket``: the basket file as a basket matrix, its header stated on stderr."""
+    from mining import basket as mb
+
+    if args.level == "category":
+        raise MiningError("--level category needs a transactions table with a category "
+                          "column; a basket file has items only.")
+    with warnings.catch_warnings(record=True) as read_notes:
+        warnings.simplefilter("always", DataWarning)
+        baskets = mb.read_basket_file(args.source, sep=args.sep or ",",
+                                      encoding=args.encoding or "utf-8", header=args.header)
+    for w in read_notes:
+        if not issubclass(w.category, DataWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if baskets.attrs.get("header") is not None:
+        how = "as told by --header" if args.header else "detected"
+        print(f"note: the first line ({', '.join(baskets.attrs['header'])}) is a header "
+              f"({how}); it is not counted: {len(baskets):,} baskets. Pass --no-header to "
+              "count it as a basket.", file=sys.stderr)
+    return baskets
+
+
 def run(args: argparse.Namespace) -> int:
+    """Mine the rules and write them to ``--out``; return the exit code."""
     from mining import basket as mb
 
     if args.max_len is not None and args.max_len < 1:
         raise MiningError("--max-len must be at least 1.")
     if args.format == "basket":
-        if args.level == "category":
-            raise MiningError("--level category needs a transactions table with a category "
-                              "column; a basket file has items only.")
-        with warnings.catch_warnings(record=True) as read_notes:
-            warnings.simplefilter("always", DataWarning)
-            baskets = mb.read_basket_file(args.source, sep=args.sep or ",",
-                                          encoding=args.encoding or "utf-8", header=args.header)
-        for w in read_notes:
-            if not issubclass(w.category, DataWarning):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if baskets.attrs.get("header") is not None:
-            how = "as told by --header" if args.header else "detected"
-            print(f"note: the first line ({', '.join(baskets.attrs['header'])}) is a header "
-                  f"({how}); it is not counted: {len(baskets):,} baskets. Pass --no-header to "
-                  "count it as a basket.", file=sys.stderr)
+        baskets = _read_baskets(args)
     else:
         tx = load_filled_source(args, purpose="rules", undated=True)
-        if tx.empty:
-            raise MiningError(f"{args.source}: no usable lines after cleaning; run "
-                              "`mining validate` to see why.")
-        baskets = mb.basket_matrix(tx, level=args.level, use_names=not args.ids)
+        baskets = mb.basket_matrix(tx, level=args.level, use_names=use_names(args, tx))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", mb.NoItemsetsWarning)
-        from mining._cli_sequence import cli_budget_error
-        from mining.errors import BudgetError
-
         try:  # budgets: see --max-itemsets, --time-budget
             itemsets = mb.frequent_itemsets(baskets, min_support=args.min_support,
                                             max_len=args.max_len, algorithm=args.algorithm,
@@ -132,16 +133,16 @@ def run(args: argparse.Namespace) -> int:
                                          significance=args.significance,
                                          max_seconds=args.time_budget)
         except BudgetError as exc:
-            raise cli_budget_error(exc) from None
+            raise budget_error(exc) from None
     for w in caught:
         if not issubclass(w.category, mb.NoItemsetsWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     try:
         mb.rules_to_csv(rules, args.out)
     except OSError as exc:
-        raise MiningError(f"Cannot write {args.out}: {exc.strerror}. Check the folder exists.") from None
+        raise cannot_write(args.out, exc) from None
     print(f"{len(rules):,} rules from {len(itemsets):,} frequent itemsets in {len(baskets):,} "
-          f"baskets (support >= {itemsets.attrs['min_count']:,} baskets, confidence >= "
+          f"baskets (support >= {mb.min_count_for(args.min_support, len(baskets)):,} baskets, confidence >= "
           f"{args.min_confidence}) -> {args.out}")
     if rules.empty:
         msg = next((str(w.message) for w in caught

@@ -1,24 +1,23 @@
-"""`mining validate`: check a source against the contract and show what cleaning removes.
-
-Also holds the source options every data-reading command shares (``add_source_arguments``,
-``load_clean_source``), so `basket`, `sequences` and friends read files the same way.
-"""
+"""The source options every data-reading command shares (``validate``, ``rules``,
+``sequences``): one set of flags, one :class:`~mining.io.SourceOptions` from them, and one call
+into :func:`mining.inputs.open_inputs` for the commands that mine."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import Any
 
 import pandas as pd
 
-from mining.errors import MiningError, SchemaError, check_date
+from mining.errors import MiningError, check_date
+from mining.inputs import open_inputs
 from mining.io import SourceOptions, read_source, typed_transactions
 from mining.io import source_options as io_source_options
-from mining.schema import CleaningReport, clean_transactions
 
-__all__ = ["add_parser", "add_source_arguments", "load_clean_source", "load_filled_source",
-           "parse_columns", "parse_not_after", "run", "source_options", "source_summary"]
+__all__ = ["add_source_arguments", "load_filled_source", "parse_columns", "parse_not_after",
+           "read_typed", "source_options"]
 
 
 def parse_columns(text: str | None) -> dict[str, str] | str | None:
@@ -75,9 +74,13 @@ def source_options(args: argparse.Namespace) -> SourceOptions:
     )
 
 
-def _read(args: argparse.Namespace) -> pd.DataFrame:
+def read_typed(args: argparse.Namespace) -> pd.DataFrame:
+    """SOURCE read and typed to the contract as the options say (not cleaned, not filled)."""
     opts = source_options(args)
     return typed_transactions(read_source(args.source, opts), opts)
+
+
+_read = read_typed  # the name the reading tests use
 
 
 _DATE_WORDS = ("today", "yesterday", "now")
@@ -106,86 +109,21 @@ def parse_not_after(value: str | None, owner: str = "mining validate") -> pd.Tim
 
 def load_filled_source(args: argparse.Namespace, *, purpose: str,
                        undated: bool = False) -> pd.DataFrame:
-    """Read SOURCE, fill the contract columns an analysis does not need, validate and clean.
+    """SOURCE through :func:`mining.inputs.open_inputs` with ``fill_missing=True``: the columns
+    the analysis does not need are filled (:func:`mining.inputs.fill_missing_columns`), then the
+    lines validated and cleaned.
 
-    Filled when missing (each fill is announced on stderr): ``customer_id`` from ``order_id`` (one
-    customer per order), ``order_id`` from customer and timestamp (one order per visit),
-    ``timestamp`` with a placeholder date (only when ``undated``: the analysis ignores time),
-    ``quantity`` 1 and ``unit_price`` 0 (zero prices are then kept).
+    Prints on stderr what was filled (``note: no column ...``) and how many lines cleaning
+    removed. No usable line left is an ``InsufficientDataError`` naming the reasons.
     """
-    opts = source_options(args)
-    raw = read_source(args.source, opts)
-    filled = []
-    if "customer_id" not in raw.columns and "order_id" in raw.columns:
-        raw = raw.assign(customer_id=raw["order_id"])
-        filled.append("customer_id (one customer per order)")
-    if "order_id" not in raw.columns and {"customer_id", "timestamp"} <= set(raw.columns):
-        raw = raw.assign(order_id=raw["customer_id"].astype(str) + "|" + raw["timestamp"].astype(str))
-        filled.append("order_id (one order per customer and timestamp)")
-    if undated and "timestamp" not in raw.columns:
-        raw = raw.assign(timestamp=pd.Timestamp("2000-01-01"))
-        filled.append("timestamp (a placeholder date)")
-    if "quantity" not in raw.columns:
-        raw = raw.assign(quantity=1.0)
-        filled.append("quantity (1)")
-    keep_zero_price = "unit_price" not in raw.columns
-    if keep_zero_price:
-        raw = raw.assign(unit_price=0.0)
-        filled.append("unit_price (0)")
-    if filled:
-        print(f"note: no column {', '.join(filled)}; {purpose} do not need it.", file=sys.stderr)
-    tx = typed_transactions(raw, opts)
-    clean, report = clean_transactions(tx, keep_zero_price=keep_zero_price)
-    if report.n_removed:
-        print(f"cleaning removed {report.n_removed:,} of {report.rows_in:,} lines "
+    opts = {k: v for k, v in dataclasses.asdict(source_options(args)).items() if v is not None}
+    data = open_inputs(source=args.source, fill_missing=True, undated=undated, purpose=purpose,
+                       **opts)
+    for note in data.notes:
+        print(f"note: {note}", file=sys.stderr)
+    cleaning = data.cleaning
+    if cleaning is not None and cleaning.n_removed:
+        print(f"cleaning removed {cleaning.n_removed:,} of {cleaning.rows_in:,} lines "
               "(run `mining validate` for the reasons)", file=sys.stderr)
-    return clean
-
-
-def load_clean_source(args: argparse.Namespace) -> tuple[pd.DataFrame, CleaningReport]:
-    """Read SOURCE as the shared options say, then clean it (prints nothing)."""
-    not_after = parse_not_after(getattr(args, "not_after", None))
-    return clean_transactions(_read(args), not_after=not_after)
-
-
-def source_summary(tx: pd.DataFrame) -> str:
-    """One paragraph: lines, orders, customers, products, date range."""
-    if tx.empty:
-        return "no lines left after cleaning"
-    return (
-        f"{len(tx):,} lines, {tx['order_id'].nunique():,} orders, "
-        f"{tx['customer_id'].nunique():,} customers, {tx['product_id'].nunique():,} products, "
-        f"{tx['timestamp'].min():%Y-%m-%d} .. {tx['timestamp'].max():%Y-%m-%d}"
-    )
-
-
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "validate",
-        help="check a data source against the transactions contract and show the cleaning report",
-        description="Reads SOURCE, checks every column against the contract (data/README.md), "
-        "prints every problem at once, then the cleaning report. Exit code 0: usable; "
-        "2: schema errors (nothing analysable until fixed).",
-    )
-    add_source_arguments(p)
-    p.add_argument("--not-after", metavar="DATE",
-                   help="lines stamped after DATE (YYYY-MM-DD[ HH:MM], UTC; or today, yesterday, "
-                   "now) are counted as future_timestamp and removed")
-    p.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    not_after = parse_not_after(args.not_after)
-    try:
-        raw = _read(args)
-    except SchemaError as exc:
-        print(f"error: schema check failed for {args.source}\n{exc}", file=sys.stderr)
-        return 2
-    print(f"Schema check passed: {len(raw):,} lines, columns {', '.join(map(str, raw.columns))}")
-    clean, report = clean_transactions(raw, not_after=not_after)
-    print(report)
-    print(f"Usable: {source_summary(clean)}")
-    if clean.empty:
-        print("error: no usable lines remain after cleaning; see the reasons above.", file=sys.stderr)
-        return 2
-    return 0
+    assert data.transactions is not None  # a source always has order lines
+    return data.transactions

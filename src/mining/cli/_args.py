@@ -1,0 +1,100 @@
+"""What the commands share besides the source options: exit codes, argparse types that name
+the option in their message, and the error texts of budgets and unwritable outputs."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from mining.errors import BudgetError, MiningError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED", "EXIT_USAGE", "EXIT_WRITE",
+    "FLAGS", "add_label_arguments", "budget_error", "cannot_write", "positive_float",
+    "positive_int", "share", "use_names",
+]
+
+#: Exit codes of the ``mining`` command (see :mod:`mining.cli`).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WRITE = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+#: library parameter -> command-line option, for budget messages
+FLAGS = {"min_support": "--min-support", "max_len": "--max-len", "max_patterns": "--max-patterns",
+         "max_itemsets": "--max-itemsets", "max_seconds": "--time-budget",
+         "min_threshold": "--min-confidence"}
+
+
+def budget_error(exc: BudgetError, flags: dict[str, str] | None = None) -> BudgetError:
+    """The same budget error with the library's parameter names replaced by the options."""
+    names = FLAGS if flags is None else flags
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    text = str(exc).replace(" in frequent_itemsets", "")
+    return BudgetError(pattern.sub(lambda m: names[m.group(1)], text))
+
+
+def cannot_write(path: str, exc: OSError) -> MiningError:
+    """``Cannot write FILE: <reason>. Check the folder exists.``"""
+    return MiningError(f"Cannot write {path}: {exc.strerror}. Check the folder exists.")
+
+
+def positive_int(name: str) -> Callable[[str], int]:
+    """argparse type: an int >= 1, with an error naming the option."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number like 3, not {text!r}"
+                                             ) from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, not {text!r}")
+        return value
+    return parse
+
+
+def positive_float(name: str) -> Callable[[str], float]:
+    """argparse type: a number > 0 (seconds), with an error naming the option."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds > 0, "
+                                             f"not {text!r}")
+        return value
+    return parse
+
+
+def share(name: str) -> Callable[[str], float]:
+    """argparse type: a share in (0, 1], with an error naming the option."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number like 0.01, not {text!r}"
+                                             ) from None
+        if not 0 < value <= 1:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a share in (0, 1] (0.01 = 1%), not {text!r}")
+        return value
+    return parse
+
+
+def add_label_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--names`` (the default) / ``--ids``: label products by name or by id."""
+    labels = parser.add_mutually_exclusive_group()
+    labels.add_argument("--names", dest="use_names", action="store_const", const=True,
+                        default=None, help="label products by product_name where the data have "
+                        "one (the default)")
+    labels.add_argument("--ids", dest="use_names", action="store_const", const=False,
+                        help="label products by product_id instead of product_name")
+
+
+def use_names(args: argparse.Namespace, tx: pd.DataFrame) -> bool:
+    """``use_names`` of the library call: names unless ``--ids``, and only when ``tx`` has them."""
+    return args.use_names is not False and "product_name" in tx.columns

@@ -1,0 +1,78 @@
+"""``mining report``: run every notebook of the report config and write a dated HTML report.
+
+Exit codes: 1 a notebook failed (the others still ran, the index shows why), 2 bad input, 3 the
+output could not be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from mining.cli.run import (
+    add_execution_options,
+    echo,
+    parameters,
+    setup_progress_logging,
+    summarise,
+)
+
+__all__ = ["add_parser", "positive_runs", "run"]
+
+
+def positive_runs(text: str) -> int:
+    """argparse type of ``--keep``: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of runs") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of runs >= 1 (omit --keep to keep every run), got {text}")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``mining report``."""
+    p = subparsers.add_parser(
+        "report",
+        help="run every notebook of the report config and write a dated HTML report",
+        description="Runs every notebook listed in the config (default notebooks/report.yaml) "
+        "with papermill into a new folder <out>/<YYYYmmdd-HHMMSS>Z-<dataset>/ (UTC), exports each "
+        "to HTML with and without code, and writes index.html. Exit codes: 1 a notebook failed, "
+        "2 bad input, 3 the output could not be written.",
+    )
+    p.add_argument("--dataset", help="built-in dataset for every notebook (e.g. demo)")
+    p.add_argument("--size", choices=("default", "small"),
+                   help="size of the built-in dataset (small: seconds)")
+    p.add_argument("--config", metavar="FILE",
+                   help="report config (YAML; format in reports/README.md); "
+                   "default notebooks/report.yaml")
+    p.add_argument("--fail-fast", action="store_true",
+                   help="skip the remaining notebooks after the first failure")
+    p.add_argument("--keep", type=positive_runs, metavar="N",
+                   help="keep only the newest N complete runs in --out, N >= 1 (default: the "
+                   "config's 'keep', else all)")
+    add_execution_options(p, out_help="parent folder of the run folder (default: the config's "
+                          "'out', else reports/)")
+    p.set_defaults(func=run, out=None)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the report with :func:`mining.report.run_report`; return the exit code."""
+    from mining.report import run_report
+
+    setup_progress_logging(args.progress)
+    result = run_report(
+        args.config,
+        dataset=args.dataset,
+        size=args.size,
+        out=args.out,
+        keep=args.keep,
+        overrides=parameters(args.parameters),
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        progress=args.progress,
+        fail_fast=args.fail_fast,
+        echo=echo,
+    )
+    return summarise(result)
