@@ -66,3 +66,33 @@ def test_no_rules_is_a_hint_not_a_crash(tmp_path, capsys) -> None:
 def test_bad_support_is_a_usage_error(tmp_path) -> None:
     with pytest.raises(SystemExit):
         _run(["rules", "x.csv", "--min-support", "5", "--min-confidence", "0.5", "--out", "r"])
+
+
+def test_names_are_the_default_and_ids_on_request(tmp_path) -> None:
+    src = tmp_path / "named.csv"
+    src.write_text("order_id,product_id,product_name\no1,p1,tent\no1,p2,gas\no2,p1,tent\n"
+                   "o2,p2,gas\n")
+    out = tmp_path / "r.csv"
+    argv = ["rules", str(src), "--min-support", "0.5", "--min-confidence", "0.5", "--out",
+            str(out)]
+    assert _run(argv) == 0
+    assert set(mb.rules_from_csv(out)["antecedents_str"]) == {"tent", "gas"}
+    assert _run([*argv, "--names"]) == 0
+    assert set(mb.rules_from_csv(out)["antecedents_str"]) == {"tent", "gas"}
+    assert _run([*argv, "--ids"]) == 0
+    assert set(mb.rules_from_csv(out)["antecedents_str"]) == {"p1", "p2"}
+    with pytest.raises(SystemExit):
+        _run([*argv, "--ids", "--names"])
+
+
+def test_missing_columns_are_filled_with_a_note(tmp_path, capsys) -> None:
+    src = tmp_path / "orders.csv"
+    src.write_text("order_id,product_id\no1,a\no1,b\no2,a\no2,b\n")
+    out = tmp_path / "r.csv"
+    assert _run(["rules", str(src), "--min-support", "0.5", "--min-confidence", "0.5",
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert ("note: no column customer_id (one customer per order), timestamp (a placeholder "
+            "date), quantity (1), unit_price (0); rules do not need it.") in err
+    assert "cleaning removed" not in err  # zero prices are kept when the price was filled
+    assert len(mb.rules_from_csv(out)) == 2

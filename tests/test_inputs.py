@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from mining import datasets
-from mining.errors import InsufficientDataError, ParameterError
-from mining.inputs import Inputs, open_inputs, summarize
+from mining.errors import InsufficientDataError, ParameterError, SchemaError
+from mining.inputs import PLACEHOLDER_DATE, Inputs, fill_missing_columns, open_inputs, summarize
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample_transactions.csv"
@@ -44,6 +46,68 @@ def test_demo_small_is_what_datasets_load_gives():
 def test_seed_and_random_state_must_agree():
     with pytest.raises(ParameterError, match="seed=1 and random_state=2"):
         open_inputs(size="small", seed=1, random_state=2)
+    with pytest.raises(ParameterError, match="give one"):
+        open_inputs(size="small", seed=1, random_state=np.random.default_rng(1))
+
+
+def test_seed_is_accepted_without_a_warning_and_random_state_takes_a_generator():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # the notebooks' name: no warning
+        by_seed = open_inputs(size="small", seed=3)
+    same = open_inputs(size="small", random_state=3)
+    pd.testing.assert_frame_equal(by_seed.transactions, same.transactions)
+    a = open_inputs(size="small", random_state=np.random.default_rng(5))
+    b = open_inputs(size="small", random_state=np.random.default_rng(5))
+    pd.testing.assert_frame_equal(a.transactions, b.transactions)
+    with pytest.raises(ParameterError, match="random_state"):
+        open_inputs(size="small", random_state="seven")
+
+
+def test_fill_missing_columns_rules():
+    raw = pd.DataFrame({"order_id": ["o1", "o1", "o2"], "product_id": ["a", "b", "a"]})
+    filled, fills = fill_missing_columns(raw, undated=True)
+    assert fills == ["customer_id (one customer per order)", "timestamp (a placeholder date)",
+                     "quantity (1)", "unit_price (0)"]
+    assert filled["customer_id"].tolist() == ["o1", "o1", "o2"]
+    assert (filled["timestamp"] == PLACEHOLDER_DATE).all()
+    assert filled["quantity"].tolist() == [1.0] * 3 and filled["unit_price"].tolist() == [0.0] * 3
+    assert list(raw.columns) == ["order_id", "product_id"]  # the input is not changed
+    # without undated, no timestamp is made up (and no order_id can be built without one)
+    assert "timestamp" not in fill_missing_columns(raw)[0].columns
+    visits = pd.DataFrame({"customer_id": ["c1", "c1"], "timestamp": ["2024-01-01", "2024-01-02"],
+                           "product_id": ["a", "b"], "quantity": [2, 1], "unit_price": [3, 4]})
+    filled, fills = fill_missing_columns(visits)
+    assert fills == ["order_id (one order per customer and timestamp)"]
+    assert filled["order_id"].tolist() == ["c1|2024-01-01", "c1|2024-01-02"]
+    complete = pd.read_csv(SAMPLE).head(5)
+    same, none = fill_missing_columns(complete, undated=True)
+    assert none == [] and same is not complete
+    pd.testing.assert_frame_equal(same, complete)
+
+
+def test_open_inputs_fill_missing_keeps_zero_prices_and_says_what_it_filled():
+    raw = pd.DataFrame({"Beleg": ["o1", "o1", "o2"], "Artikel": ["a", "b", "a"]})
+    with pytest.raises(SchemaError, match="customer_id"):  # the contract, without filling
+        open_inputs(source=raw, columns={"Beleg": "order_id", "Artikel": "product_id"})
+    data = open_inputs(source=raw, columns={"Beleg": "order_id", "Artikel": "product_id"},
+                       fill_missing=True, undated=True, purpose="association rules")
+    assert len(data.transactions) == 3 and data.cleaning.n_removed == 0  # zero prices kept
+    assert data.filled == ("customer_id (one customer per order)", "timestamp (a placeholder date)",
+                           "quantity (1)", "unit_price (0)")
+    assert data.notes == ("no column customer_id (one customer per order), timestamp (a "
+                          "placeholder date), quantity (1), unit_price (0); association rules "
+                          "do not need it.",)
+    assert not data.capabilities["timestamps"] and not data.capabilities["prices"]
+    assert "no dates (placeholder 2000-01-01)" in data.summary()
+    assert data.summary().endswith("; filled customer_id (one customer per order), timestamp (a "
+                                   "placeholder date), quantity (1), unit_price (0)")
+    assert data.to_dict()["filled"] == list(data.filled)
+    # a complete source: nothing filled, nothing noted, the same lines as without fill_missing
+    full = open_inputs(source=SAMPLE, fill_missing=True)
+    assert full.filled == () and full.notes == () and "filled" not in full.to_dict()
+    pd.testing.assert_frame_equal(full.transactions, open_inputs(source=SAMPLE).transactions)
+    with pytest.raises(ParameterError, match="your own `source` only"):
+        open_inputs(size="small", fill_missing=True)
 
 
 def test_csv_source_defaults_to_the_day_after_the_last_clean_purchase():

@@ -74,3 +74,19 @@ def test_missing_source_is_a_mining_error(tmp_path):
     with pytest.raises(MiningError, match="No such"):
         _run([str(tmp_path / "absent.txt"), "--format", "spmf", "--min-support", "2",
               "--out", str(tmp_path / "o.csv")])
+
+
+def test_names_are_the_default_and_ids_on_request(tmp_path):
+    src = tmp_path / "named.csv"
+    src.write_text("customer_id,order_id,timestamp,product_id,product_name\n"
+                   "c1,o1,2024-01-01,p1,tent\nc1,o2,2024-01-05,p2,gas\n"
+                   "c2,o3,2024-01-02,p1,tent\nc2,o4,2024-01-09,p2,gas\n")
+    out = tmp_path / "p.csv"
+    assert _run([str(src), "--min-support", "2", "--out", str(out)]) == 0
+    assert "<(tent) (gas)>" in set(pd.read_csv(out)["pattern"])
+    assert _run([str(src), "--min-support", "2", "--names", "--out", str(out)]) == 0
+    assert "<(tent) (gas)>" in set(pd.read_csv(out)["pattern"])
+    assert _run([str(src), "--min-support", "2", "--ids", "--out", str(out)]) == 0
+    assert "<(p1) (p2)>" in set(pd.read_csv(out)["pattern"])
+    with pytest.raises(SystemExit):
+        _run([str(src), "--min-support", "2", "--ids", "--names", "--out", str(out)])

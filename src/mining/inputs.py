@@ -26,8 +26,8 @@ Rules
   use it) first fills the contract columns an analysis of baskets or sequences does not need, by
   the rules of :func:`fill_missing_columns`; :attr:`Inputs.filled` and :attr:`Inputs.notes` say
   what was filled.
-- ``random_state`` seeds the demo data (an int, None or a ``numpy.random.Generator``, read with
-  :func:`mining.params.seed_from`). ``seed=`` is the same parameter under the notebooks' name and
+- ``random_state`` seeds the demo data (an int, None or a ``numpy.random.Generator``, as
+  :func:`mining.datasets.load` reads it). ``seed=`` is the same parameter under the notebooks' name and
   stays accepted without a warning: every notebook's parameter cell says ``seed``.
 """
 
@@ -53,7 +53,7 @@ from mining.io import (
     typed_transactions,
 )
 from mining.io import source_options as io_source_options
-from mining.params import RandomState, check_random_state, seed_from
+from mining.params import RandomState
 from mining.schema import CleaningReport, clean_transactions
 from mining.secrets import redact
 from mining.simulate import DemoTruth
@@ -373,8 +373,8 @@ def open_inputs(
     size : {"default", "small"}
         Demo size.
     random_state : int, None or numpy.random.Generator
-        Seed of the demo data (built-in datasets; see :func:`mining.params.seed_from`): the same
-        int gives the same data, None fresh data, a Generator an int drawn from it.
+        Seed of the demo data (see :func:`mining.datasets.load`): the same int gives the same
+        data, None fresh data, a Generator a seed drawn from it.
     seed : int, optional
         The same as ``random_state``, under the notebooks' parameter name; accepted without a
         deprecation warning. Giving both with different values is a ``ParameterError``.
@@ -461,10 +461,7 @@ def open_inputs(
                 f"open_inputs: {given} apply to your own `source` only, not to the built-in "
                 f"dataset {dataset!r}."
             )
-        int_seed = seed_from(random_state, _OWNER)
-        if int_seed is None:  # fresh data: a seed from fresh entropy
-            int_seed = seed_from(check_random_state(None), _OWNER)
-        ds = datasets.load(dataset, size=size, random_state=int_seed)
+        ds = datasets.load(dataset, size=size, random_state=random_state)
         name, where = ds.name, ds.source
         tx, cleaning, customers, truth = ds.transactions, ds.cleaning, ds.customers, ds.truth
         caps = dict(ds.capabilities)
