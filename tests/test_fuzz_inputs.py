@@ -107,6 +107,17 @@ def _check_cleaning(frame: pd.DataFrame, **options) -> None:
             assert clean[col].notna().all()
 
 
+def _load_and_check(path) -> None:
+    """Read ``path`` with detected options: a MiningError, or a table whose cleaning balances."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        try:
+            tx = load_transactions(path)
+        except MiningError:
+            return
+    _check_cleaning(tx)
+
+
 @FUZZ
 @given(frame=tables(), dayfirst=st.sampled_from([None, True, False]),
        timezone=st.sampled_from([None, "Europe/Berlin", "Asia/Shanghai"]))
@@ -162,13 +173,7 @@ def test_files_only_raise_mining_errors(tmp_path_factory, frame, sep, encoding, 
 def test_corrupt_files_only_raise_mining_errors(tmp_path_factory, blob, suffix):
     path = tmp_path_factory.mktemp("blob") / f"orders{suffix}"
     path.write_bytes(blob)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        try:
-            tx = load_transactions(path)
-        except MiningError:
-            return
-    _check_cleaning(tx)
+    _load_and_check(path)
 
 
 @FUZZ
@@ -182,10 +187,4 @@ def test_parquet_round_trip_only_raises_mining_errors(tmp_path_factory, frame):
     except Exception:  # pragma: no cover - pyarrow cannot store it: nothing to read back
         return
     path.write_bytes(buffer.getvalue())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        try:
-            tx = load_transactions(path)
-        except MiningError:
-            return
-    _check_cleaning(tx)
+    _load_and_check(path)

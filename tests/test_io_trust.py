@@ -122,7 +122,7 @@ def test_cli_thousands_option(tmp_path, capsys):
     path = _write(tmp_path, "eu.csv", HEADER.replace(",", ";") + "\nc1;o1;2024-01-05;p1;1;1.234,5\n")
     assert main(["validate", str(path), "--decimal", ",", "--thousands", "."]) == 0
     args = _source_parser().parse_args([str(path), "--decimal", ",", "--thousands", "."])
-    assert _cli_data._read(args)["unit_price"].iloc[0] == 1234.5
+    assert _cli_data.read_typed(args)["unit_price"].iloc[0] == 1234.5
 
 
 # ---------------------------------------------------------------- 2. encodings
@@ -407,7 +407,7 @@ def test_dayfirst_flags_reach_validate_transactions(tmp_path, monkeypatch, flag,
 
     monkeypatch.setattr(mio, "validate_transactions", fake_validate)
     args = _source_parser().parse_args([str(path), *flag])
-    _cli_data._read(args)
+    _cli_data.read_typed(args)
     assert seen.get("dayfirst") is expected
     seen.clear()
     load_transactions(path, dayfirst=expected)
@@ -443,5 +443,5 @@ def test_read_and_load_filled_source_share_the_options(tmp_path, monkeypatch):
     assert filled["unit_price"].tolist() == [1234.5, 2.5]
     args.columns += ",Menge=quantity"
     with pytest.raises(SchemaError, match="'Menge'"):
-        _cli_data._read(args)
+        _cli_data.read_typed(args)
     assert len(calls) == 2

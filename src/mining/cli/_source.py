@@ -80,7 +80,6 @@ def read_typed(args: argparse.Namespace) -> pd.DataFrame:
     return typed_transactions(read_source(args.source, opts), opts)
 
 
-_read = read_typed  # the name the reading tests use
 
 
 _DATE_WORDS = ("today", "yesterday", "now")
