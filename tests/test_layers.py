@@ -21,14 +21,14 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "mining"
 LAYERS: dict[str, int] = {
     # core: exceptions, the contract, readers, built-in data
     "errors": 0, "secrets": 0, "params": 0, "schema": 1, "sql": 1, "io": 2, "simulate": 2,
-    "datasets": 3, "glossary": 0,
+    "datasets": 3, "glossary": 0, "findings": 0,
     # prepare: one way in, the customer table, engine sessions and dispatch
     "engines": 4, "inputs": 4, "features": 5,
     # analyse
     "value": 6, "segment": 6, "basket": 6, "sequence": 6, "churn": 6, "lifecycle": 6,
-    "deviation": 6, "clv": 6, "loyalty": 6, "findings": 7,
+    "deviation": 6, "clv": 6, "loyalty": 6,
     # show
-    "plots": 8, "interactive": 8, "tables": 8,
+    "plots": 8, "interactive": 8, "tables": 8, "actions": 8,
     # run
     "report": 9, "cli": 10, "__main__": 11,
 }

@@ -9,7 +9,6 @@ The kernel gets a password taken out of a URL parameter only in ``MINING_DB_PASS
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import os
 import platform
@@ -34,7 +33,7 @@ from mining.report._common import (
     _write_json,
 )
 from mining.report._config import _entry_name_problem
-from mining.report._export import _export_html
+from mining.report._export import _export_html, notebook_outputs
 from mining.report._fingerprint import _git_info, data_fingerprint
 from mining.report._params import _check_timeout_arg, _prepare
 from mining.report._results import NotebookError, NotebookResult
@@ -104,23 +103,31 @@ def _check_kernel(kernel_name: str) -> None:
         ) from None
 
 
-@functools.cache
-def _quiet_kernel_manager() -> Any:
-    """A kernel manager whose kernel process writes its own stderr (internal logs such as the
-    zmq traceback after a timed-out cell is cut off) nowhere; the notebook's output still
-    reaches the notebook, and failures are recorded from nbclient's errors."""
+def _kernel_manager(env: Mapping[str, str] | None = None, *, quiet: bool = True) -> Any:
+    """A kernel manager that starts the kernel with ``env`` added to its environment (one
+    notebook's own variables, e.g. ``MINING_OUTPUT_DIR``: nothing in ``os.environ`` changes, so
+    notebooks can run side by side) and, when ``quiet``, with the kernel process's own stderr
+    (internal logs such as the zmq traceback after a timed-out cell is cut off) going nowhere;
+    the notebook's output still reaches the notebook, and failures are recorded from nbclient's
+    errors."""
     from jupyter_client.manager import AsyncKernelManager
 
-    class QuietKernelManager(AsyncKernelManager):
+    extra = dict(env or {})
+
+    class MiningKernelManager(AsyncKernelManager):
         async def _async_pre_start_kernel(self, **kw: Any) -> Any:
             cmd, kw = await super()._async_pre_start_kernel(**kw)
-            kw.setdefault("stderr", subprocess.DEVNULL)
+            if quiet:
+                kw.setdefault("stderr", subprocess.DEVNULL)
+            if extra:
+                kw["env"] = {**(kw.get("env") or os.environ), **extra}
             return cmd, kw
 
-    return QuietKernelManager
+    return MiningKernelManager
 
 
-def _client_options(progress: bool = False) -> dict[str, Any]:
+def _client_options(progress: bool = False, env: Mapping[str, str] | None = None
+                    ) -> dict[str, Any]:
     """Extra options for nbclient: CurveZMQ transport encryption where the kernel supports it,
     and (unless ``progress``) a kernel whose process stderr is discarded.
 
@@ -130,8 +137,7 @@ def _client_options(progress: bool = False) -> dict[str, Any]:
     """
     options: dict[str, Any] = {}
     try:
-        if not progress:
-            options["kernel_manager_class"] = _quiet_kernel_manager()
+        options["kernel_manager_class"] = _kernel_manager(env, quiet=not progress)
         import zmq
         from jupyter_client.manager import KernelManager
         from traitlets.config import Config
@@ -238,6 +244,19 @@ def _scrub(path: Path, password: str | None) -> None:
         nbformat.write(nb, str(path))
 
 
+def _shown(nb_path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The findings and the saved action lists the executed notebook showed (the last of each),
+    for ``run.json`` and the index; None when it showed none (or did not run)."""
+    from mining.actions import MIME_TYPE as LISTS
+    from mining.findings import MIME_TYPE as FINDINGS
+
+    if not nb_path.is_file():
+        return None, None
+    found = notebook_outputs(nb_path, FINDINGS)
+    lists = notebook_outputs(nb_path, LISTS)
+    return (redact(found[-1]) if found else None), (redact(lists[-1]) if lists else None)
+
+
 def run_notebook(
     notebook: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -327,6 +346,8 @@ def run_notebook(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from mining.actions import ENV_OUTPUT_DIR
+
     started = _now_iso()
     t0 = time.perf_counter()
     error: NotebookError | None = None
@@ -346,7 +367,7 @@ def run_notebook(
                 log_output=progress,
                 cwd=str(nb_path.parent),
                 execution_timeout=timeout,
-                **_client_options(progress),
+                **_client_options(progress, {ENV_OUTPUT_DIR: str(out)}),
             )
     except PapermillExecutionError as exc:
         error = NotebookError(
@@ -398,6 +419,7 @@ def run_notebook(
     t_export = time.perf_counter() - t1
     duration = time.perf_counter() - t0
 
+    findings, lists = _shown(paths["notebook"])
     data_hash, data_text = data_fingerprint(final, nb_path.parent)
     status = OK if error is None else FAILED
     seed = final.get("seed", final.get("random_state"))
@@ -423,6 +445,8 @@ def run_notebook(
         "kernel": kernel_name,
         "python": platform.python_version(),
         "outputs": {k: p.name for k, p in outputs.items()},
+        "findings": findings,
+        "lists": lists,
     }
     if write_failure is None:
         try:

@@ -1,0 +1,224 @@
+"""Action lists a team takes away: CSV files and one formatted Excel workbook per notebook.
+
+A notebook ends with :func:`save_action_lists`. Under the report runner the files go into the
+notebook's folder of the run (the runner sets ``MINING_OUTPUT_DIR``)::
+
+    <run>/<notebook>/lists/<list>.csv        one CSV per list, ids as text, UTF-8
+    <run>/<notebook>/lists/columns.csv       list, column, meaning (the documented columns)
+    <run>/<notebook>/<notebook>.xlsx         one sheet per list plus "columns", formatted
+
+Interactively nothing is written unless you pass ``output_dir``; an existing file is never
+overwritten (a :class:`~mining.errors.ParameterError` says so).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mining.errors import ParameterError
+from mining.tables import column_kind
+
+__all__ = ["ENV_OUTPUT_DIR", "ActionList", "SavedLists", "read_action_list", "save_action_lists"]
+
+#: Environment variable the report runner sets to the notebook's output folder.
+ENV_OUTPUT_DIR = "MINING_OUTPUT_DIR"
+
+#: MIME type under which a notebook output carries the saved lists as JSON (read by the runner).
+MIME_TYPE = "application/vnd.mining.lists+json"
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
+_EXCEL_FORMATS = {"money": "#,##0.00", "percent": "0.0%", "count": "#,##0", "number": "0.00",
+                  "date": "yyyy-mm-dd"}
+
+
+@dataclass
+class ActionList:
+    """One list: ``name`` (file stem, lower case), the ``table`` (its index, e.g.
+    ``customer_id``, becomes the first column), what it is for (``description``) and the meaning
+    of each column (``columns``; every column of the saved table must be documented)."""
+
+    name: str
+    table: pd.DataFrame
+    description: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        """The table as saved: the index as column(s), id columns as text."""
+        df = self.table
+        if not isinstance(df, pd.DataFrame):
+            raise ParameterError(f"Action list {self.name!r}: the table must be a DataFrame. "
+                                 f"Got {type(df).__name__} instead.")
+        named = [n for n in df.index.names if n is not None]
+        if named:
+            df = df.reset_index()
+        for c in df.columns:
+            if str(c).endswith("_id") or str(c) in ("customer_id", "order_id", "product_id"):
+                df[c] = df[c].astype("string")
+            elif df[c].dtype == object:
+                df[c] = df[c].map(_text_of)
+        return df
+
+    def check(self) -> pd.DataFrame:
+        if not _NAME.match(self.name):
+            raise ParameterError(f"Action list name {self.name!r}: use lower-case letters, digits, "
+                                 "'_' or '-' (it becomes a file name).")
+        df = self.frame()
+        missing = [str(c) for c in df.columns if str(c) not in self.columns]
+        if missing:
+            raise ParameterError(f"Action list {self.name!r}: document the columns {missing} "
+                                 "in `columns` (column -> meaning).")
+        return df
+
+
+def _text_of(v: Any) -> Any:
+    if isinstance(v, frozenset | set):
+        return ", ".join(sorted(map(str, v)))
+    if isinstance(v, list | tuple):
+        return ", ".join(map(str, v))
+    return v
+
+
+@dataclass
+class SavedLists:
+    """What :func:`save_action_lists` wrote: ``folder`` (None when nothing was written),
+    ``csv`` (list name -> path), ``xlsx`` (path or None), and the rows of each list."""
+
+    notebook: str
+    folder: Path | None
+    csv: dict[str, Path]
+    xlsx: Path | None
+    rows: dict[str, int]
+    descriptions: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        base = self.folder
+        rel = (lambda p: str(Path(p).relative_to(base))) if base else str
+        return {"notebook": self.notebook,
+                "lists": [{"name": n, "csv": rel(p), "rows": self.rows[n],
+                           "description": self.descriptions[n]} for n, p in self.csv.items()],
+                "xlsx": rel(self.xlsx) if self.xlsx else None}
+
+    def __str__(self) -> str:
+        if self.folder is None:
+            return ("Action lists not saved (no output folder): the report runner saves them "
+                    "beside the report; interactively pass output_dir=... . Lists: "
+                    + ", ".join(f"{n} ({r:,} rows)" for n, r in self.rows.items()))
+        return "\n".join([f"Saved in {self.folder}:"]
+                         + [f"  {p.relative_to(self.folder)}: {self.rows[n]:,} rows"
+                            for n, p in self.csv.items()]
+                         + ([f"  {self.xlsx.relative_to(self.folder)} (all lists)"]
+                            if self.xlsx else []))
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        if self.folder is None:
+            return f"<p>{esc(str(self))}</p>"
+        items = "".join(
+            f'<li><a href="{esc(str(p.relative_to(self.folder)))}">{esc(n)}.csv</a>: '
+            f"{esc(self.descriptions[n])} ({self.rows[n]:,} rows)</li>"
+            for n, p in self.csv.items())
+        book = (f'<p>All lists in one workbook: <a href="{esc(self.xlsx.name)}">'
+                f"{esc(self.xlsx.name)}</a></p>") if self.xlsx else ""
+        return f'<div class="mining-lists"><p><b>Action lists to download</b></p><ul>{items}</ul>{book}</div>'
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/plain": str(self), "text/html": self._repr_html_(),
+                MIME_TYPE: self.to_dict()}
+
+
+def _write_excel(path: Path, frames: dict[str, pd.DataFrame], lists: Sequence[ActionList]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    about = pd.DataFrame(
+        [{"list": a.name, "column": str(c), "meaning": a.columns[str(c)]}
+         for a in lists for c in frames[a.name].columns]
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for a in lists:
+            df = frames[a.name]
+            sheet = a.name[:31]
+            out = df.copy()
+            for c in out.columns:
+                if isinstance(out[c].dtype, pd.StringDtype):
+                    out[c] = out[c].astype(object)
+            out.to_excel(writer, sheet_name=sheet, index=False)
+            ws = writer.sheets[sheet]
+            ws.freeze_panes = "A2"
+            for j, c in enumerate(df.columns, start=1):
+                letter = get_column_letter(j)
+                ws[f"{letter}1"].font = Font(bold=True)
+                kind = "text" if isinstance(df[c].dtype, pd.StringDtype) else column_kind(df, c)
+                fmt = "@" if kind == "text" else _EXCEL_FORMATS.get(kind)
+                width = max([len(str(c))] + [len(str(v)) for v in df[c].head(200)])
+                ws.column_dimensions[letter].width = min(60, max(8, width + 2))
+                if fmt:
+                    for cell in ws[letter][1:]:
+                        cell.number_format = fmt
+        about.to_excel(writer, sheet_name="columns", index=False)
+        ws = writer.sheets["columns"]
+        for letter, width in (("A", 24), ("B", 26), ("C", 90)):
+            ws.column_dimensions[letter].width = width
+            ws[f"{letter}1"].font = Font(bold=True)
+
+
+def save_action_lists(lists: Sequence[ActionList], *, notebook: str,
+                      output_dir: str | os.PathLike[str] | None = None) -> SavedLists:
+    """Write ``lists`` as CSV files and one Excel workbook (see the module docstring).
+
+    Parameters
+    ----------
+    lists : sequence of ActionList
+    notebook : str
+        The notebook's name (``"05_churn"``): the workbook is ``<notebook>.xlsx``.
+    output_dir : path, optional
+        Folder to write into. Default: the ``MINING_OUTPUT_DIR`` environment variable (set by the
+        report runner); when neither is set nothing is written and the result says so.
+
+    Raises
+    ------
+    ParameterError
+        Bad list names, undocumented columns, two lists with one name, or a file that exists.
+    """
+    lists = list(lists)
+    if not lists:
+        raise ParameterError("save_action_lists: give at least one ActionList.")
+    frames = {a.name: a.check() for a in lists}
+    if len(frames) != len(lists):
+        raise ParameterError("save_action_lists: two lists share a name; names must differ.")
+    target = output_dir if output_dir not in (None, "") else os.environ.get(ENV_OUTPUT_DIR, "")
+    rows = {n: len(df) for n, df in frames.items()}
+    descriptions = {a.name: a.description for a in lists}
+    if not target:
+        return SavedLists(notebook, None, {}, None, rows, descriptions)
+    folder = Path(target).expanduser().resolve()
+    csv_dir = folder / "lists"
+    csv_paths = {n: csv_dir / f"{n}.csv" for n in frames}
+    xlsx = folder / f"{notebook}.xlsx"
+    exists = [p for p in [*csv_paths.values(), xlsx] if p.exists()]
+    if exists:
+        raise ParameterError(f"save_action_lists: {exists[0]} exists already; lists are never "
+                             "overwritten. Choose another output_dir.")
+    csv_dir.mkdir(parents=True, exist_ok=True)
+    for n, df in frames.items():
+        df.to_csv(csv_paths[n], index=False, encoding="utf-8")
+    pd.DataFrame([{"list": a.name, "column": str(c), "meaning": a.columns[str(c)]}
+                  for a in lists for c in frames[a.name].columns]).to_csv(
+        csv_dir / "columns.csv", index=False, encoding="utf-8")
+    _write_excel(xlsx, frames, lists)
+    return SavedLists(notebook, folder, csv_paths, xlsx, rows, descriptions)
+
+
+def read_action_list(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a saved list back with ids as text (``customer_id`` "007" stays "007")."""
+    head = pd.read_csv(path, nrows=0)
+    ids = {c: "string" for c in head.columns if str(c).endswith("_id")}
+    return pd.read_csv(path, dtype=ids)
