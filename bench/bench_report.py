@@ -3,8 +3,9 @@
 Two runs of the same notebooks (``notebooks/report.yaml``) on the same data, in this process's
 environment:
 
-- **product**: ``mining report`` as a user runs it (its own scheduling, shared inputs, in-process
-  HTML export), timed end to end; per-notebook times come from each notebook's ``run.json``;
+- **product**: ``mining report`` as a user runs it (notebooks side by side, ``--jobs`` = cores;
+  the data read and cleaned once for the run; in-process HTML export), timed end to end;
+  per-notebook times come from each notebook's ``run.json`` (wall time while sharing the cores);
 - **anchor** (the named peer): the plain way, papermill one notebook after the other
   (``papermill NB OUT -p ...``), then ``jupyter nbconvert --to html`` on each executed notebook.
 
@@ -16,6 +17,7 @@ Usage::
     python bench/bench_report.py                   # default demo
     python bench/bench_report.py --size small
     python bench/bench_report.py --skip-anchor     # product only
+    python bench/bench_report.py --alone           # also each notebook alone (mining run)
 """
 
 from __future__ import annotations
@@ -66,6 +68,19 @@ def run_product(out: Path, size: str, extra: list[str]) -> tuple[float, dict[str
     return wall, per, proc.returncode
 
 
+def run_alone(out: Path, notebooks: list[tuple[str, Path, dict]], size: str) -> dict[str, float]:
+    """Each notebook alone with ``mining run`` (a teacher running one in class): wall s each."""
+    per: dict[str, float] = {}
+    for name, nb, _params in notebooks:
+        t0 = time.perf_counter()
+        proc = subprocess.run([str(BIN / "mining"), "run", str(nb), "-p", "size", size,
+                               "--out", str(out / name)], cwd=ROOT, capture_output=True, text=True)
+        per[name] = time.perf_counter() - t0
+        if proc.returncode:
+            print(f"{name} alone failed:", proc.stderr[-1000:])
+    return per
+
+
 def run_anchor(out: Path, notebooks: list[tuple[str, Path, dict]], size: str) -> tuple[float, dict[str, float], int]:
     """papermill one after the other, then nbconvert --to html on each."""
     per: dict[str, float] = {}
@@ -97,6 +112,8 @@ def main() -> int:
     parser.add_argument("--size", default="default", choices=["default", "small"])
     parser.add_argument("--config", default=str(ROOT / "notebooks" / "report.yaml"))
     parser.add_argument("--skip-anchor", action="store_true")
+    parser.add_argument("--alone", action="store_true",
+                        help="also time each notebook alone with `mining run`")
     parser.add_argument("--product-args", default="", help="extra arguments for mining report")
     args = parser.parse_args()
     notebooks = _notebooks(Path(args.config))
@@ -112,17 +129,22 @@ def main() -> int:
             wall_a, per_a, failed_a = run_anchor(tmp / "anchor", notebooks, args.size)
             print(f"anchor (papermill + nbconvert, one after the other): {wall_a:.1f} s wall, "
                   f"{failed_a} failed")
-        print(f"\n{'notebook':<24}{'product s':>11}{'anchor s':>11}")
+        per_1 = run_alone(tmp / "alone", notebooks, args.size) if args.alone else {}
+
+        def cell(v: float | None) -> str:
+            return f"{v:.1f}" if v is not None else "-"
+
+        print(f"\n{'notebook':<24}{'product s':>11}{'anchor s':>11}{'alone s':>11}")
         for name, _nb, _params in notebooks:
-            p = per_p.get(name)
-            a = per_a.get(name)
-            print(f"{name:<24}{(f'{p:.1f}' if p is not None else '-'):>11}"
-                  f"{(f'{a:.1f}' if a is not None else '-'):>11}")
+            print(f"{name:<24}{cell(per_p.get(name)):>11}{cell(per_a.get(name)):>11}"
+                  f"{cell(per_1.get(name)):>11}")
         print(f"{'total (wall)':<24}{wall_p:>11.1f}{(wall_a or float('nan')):>11.1f}")
         if wall_a:
             print(f"ratio anchor / product: {wall_a / wall_p:.2f}x")
         slowest = max(per_p.values(), default=float("nan"))
-        print(f"slowest notebook in the product run: {slowest:.1f} s")
+        print(f"slowest notebook in the product run (sharing the cores): {slowest:.1f} s")
+        if per_1:
+            print(f"slowest notebook alone (mining run): {max(per_1.values()):.1f} s")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
         return 0 if rc_p == 0 and failed_a == 0 else 1
     finally:

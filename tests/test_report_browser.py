@@ -16,6 +16,7 @@ from mining.report import run_report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OK_NB = FIXTURES / "params_ok.ipynb"
+FINDINGS_NB = FIXTURES / "findings_ok.ipynb"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # Loads index.html in a frame, then checks each image and fetches each link (file:// access is
@@ -35,7 +36,11 @@ f.onload = () => {
       return {href, ok: (x.status === 0 || x.status === 200) && x.responseText.length > 0};
     } catch (e) { return {href, ok: false}; }
   });
-  document.getElementById("out").textContent = JSON.stringify({imgs, links});
+  const figures = [...d.querySelectorAll(".figure b")].map(e => e.textContent);
+  const verdicts = [...d.querySelectorAll(".verdict")].map(e => e.textContent);
+  const datalines = [...d.querySelectorAll(".dataline")].map(e => e.textContent);
+  document.getElementById("out").textContent = JSON.stringify(
+    {imgs, links, figures, verdicts, datalines});
 };
 </script></body></html>
 """
@@ -69,11 +74,18 @@ def _check(run_dir: Path) -> dict:
 def test_index_in_headless_chromium(tmp_path):
     _need_chromium()
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"defaults: {{dataset: demo, seed: 0}}\nnotebooks: [{OK_NB}]\n")
+    cfg.write_text(f"defaults: {{dataset: demo, seed: 0}}\nnotebooks: [{OK_NB}, {FINDINGS_NB}]\n")
     run = run_report(cfg, out=tmp_path / "out")
+    assert run.ok, [r.error for r in run.results]
     result = _check(run.run_dir)
-    assert result["imgs"] and all(i["ok"] for i in result["imgs"]), result["imgs"]
-    assert len(result["links"]) >= 5 and all(x["ok"] for x in result["links"]), result["links"]
+    assert len(result["imgs"]) == 2 and all(i["ok"] for i in result["imgs"]), result["imgs"]
+    assert len(result["links"]) >= 10 and all(x["ok"] for x in result["links"]), result["links"]
+    # the findings of the notebook that shows them, its action lists, the data line once
+    assert result["figures"] == ["1,234", "EUR 5,679"], result["figures"]
+    assert result["verdicts"] == ["Verdict. The fixture works."]
+    hrefs = [x["href"] for x in result["links"]]
+    assert "findings_ok/lists/calls.csv" in hrefs and "findings_ok/findings_ok.xlsx" in hrefs
+    assert len(result["datalines"]) == 1 and "demo" in result["datalines"][0]
     shot = run.run_dir / "index-screenshot.png"
     subprocess.run([*BROWSER, f"--screenshot={shot}", "--window-size=1280,900",
                     run.index.as_uri()], capture_output=True, timeout=120, check=True)

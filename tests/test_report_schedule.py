@@ -108,7 +108,7 @@ def test_scheduled_runs_keep_latest_and_show_thumbnail_and_data(tmp_path):
     assert (out / "latest").resolve() == first.run_dir.resolve()
     page = first.index.read_text(encoding="utf-8")
     assert 'class="thumb"' in page and (first.run_dir / "params_ok" / "thumbnail.png").is_file()
-    assert "data: " in page and "customers" in page
+    assert 'class="dataline"' in page and "customers" in page  # the data line, once
     second = run_report(cfg)
     assert (out / "latest").resolve() == second.run_dir.resolve()
     assert complete_runs(out) == [second.run_dir]  # keep: 1 pruned the first

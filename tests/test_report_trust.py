@@ -296,10 +296,11 @@ def test_a_read_only_out_folder_is_exit_code_3_with_a_clear_message(tmp_path, mo
     assert list(out.iterdir()) == []
 
 
-def _start_report(tmp_path: Path, out: Path, config: Path) -> subprocess.Popen:
+def _start_report(tmp_path: Path, out: Path, config: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     return subprocess.Popen(
-        [sys.executable, "-m", "mining", "report", "--config", str(config), "--out", str(out)],
+        [sys.executable, "-m", "mining", "report", "--config", str(config), "--out", str(out),
+         *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
     )
 
@@ -321,7 +322,7 @@ def test_sigterm_stops_the_run_in_order(tmp_path):
           - {OK_NB}
         """)
     out = tmp_path / "out"
-    proc = _start_report(tmp_path, out, cfg)
+    proc = _start_report(tmp_path, out, cfg, "--jobs", "1")
     try:
         # papermill writes the executed notebook as soon as the kernel runs the cells
         _wait_for(lambda: any(out.glob(".partial-*/sleeps/sleeps.ipynb")))
@@ -339,6 +340,37 @@ def test_sigterm_stops_the_run_in_order(tmp_path):
     assert data["interrupted"] is True and data["stopped_by"] == "SIGTERM"
     assert [n["status"] for n in data["notebooks"]] == ["failed", "skipped"]
     assert "(interrupted)" in (run_dir / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_sigterm_stops_notebooks_running_side_by_side(tmp_path):
+    cfg = _config(tmp_path / "c.yaml", f"""\
+        notebooks:
+          - {{notebook: {SLEEP_NB}, name: first, parameters: {{seconds: 60}}}}
+          - {{notebook: {SLEEP_NB}, name: second, parameters: {{seconds: 60}}}}
+          - {OK_NB}
+        """)
+    out = tmp_path / "out"
+    proc = _start_report(tmp_path, out, cfg, "--jobs", "2")
+    try:
+        _wait_for(lambda: any(out.glob(".partial-*/first/first.ipynb"))
+                  and any(out.glob(".partial-*/second/second.ipynb")))
+        time.sleep(1.0)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert time.monotonic() - started < 30  # the 60-second cells did not run to their end
+    assert proc.returncode == 143, stderr
+    assert "Traceback" not in stderr
+    assert not list(out.glob(".partial-*"))
+    (run_dir,) = [p for p in out.iterdir() if p.name[:8].isdigit()]
+    data = json.loads((run_dir / "run.json").read_text())
+    assert data["interrupted"] is True and data["stopped_by"] == "SIGTERM"
+    got = [(n["name"], n["status"]) for n in data["notebooks"]]
+    assert got == [("first", "failed"), ("second", "failed"), ("params_ok", "skipped")]
+    assert all(n["error"]["message"] == "stopped by SIGTERM" for n in data["notebooks"][:2])
 
 
 def test_a_partial_folder_of_a_killed_run_is_marked_stale_by_the_next_run(tmp_path):

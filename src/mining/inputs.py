@@ -33,8 +33,10 @@ Rules
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import os
+import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +60,7 @@ from mining.schema import CleaningReport, clean_transactions
 from mining.secrets import redact
 from mining.simulate import DemoTruth
 
-__all__ = ["PLACEHOLDER_DATE", "Inputs", "fill_missing_columns", "open_inputs", "summarize"]
+__all__ = ["CACHE_ENV", "PLACEHOLDER_DATE", "Inputs", "fill_missing_columns", "open_inputs", "summarize"]
 
 _OWNER = "open_inputs"
 #: ``**source_options`` accepted, by the function they go to.
@@ -342,6 +344,103 @@ def _resolve_as_of(as_of: object, default: pd.Timestamp | None, default_rule: st
     return when, (f"given as {as_of!s}, converted to UTC" if aware else "given")
 
 
+def _load(has_source: bool, source: Any, dataset: str, size: str, random_state: RandomState,
+          columns: Any, fill_missing: bool, undated: bool,
+          source_options: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Read (or generate) and clean the data, before ``as_of`` is resolved: (name, where,
+    transactions, cleaning, customers, truth, capabilities, default as_of, its rule, dataset,
+    filled columns)."""
+    ds: Dataset | None = None
+    filled: list[str] = []
+    if has_source:
+        name, where = _source_name(source)  # type: ignore[arg-type]
+        load_opts, clean_opts = _split_options(dict(source_options))
+        opts = io_source_options(columns, **load_opts)
+        raw = read_source(source, opts)  # type: ignore[arg-type]
+        if fill_missing:
+            if "unit_price" not in raw.columns:  # filled with 0: zero prices are no error
+                clean_opts["keep_zero_price"] = True
+            raw, filled = fill_missing_columns(raw, undated=undated)
+        tx, cleaning = clean_transactions(typed_transactions(raw, opts), **clean_opts)
+        if tx.empty:
+            raise _nothing_left(cleaning, where)
+        caps = _source_capabilities(tx)
+        last = tx["timestamp"].max()
+        default = last.normalize() + pd.Timedelta(days=1)
+        default_rule = f"the day after the last clean purchase ({last:%Y-%m-%d})"
+        customers = truth = None
+    else:
+        ds = datasets.load(dataset, size=size, random_state=random_state)
+        name, where = ds.name, ds.source
+        tx, cleaning, customers, truth = ds.transactions, ds.cleaning, ds.customers, ds.truth
+        caps = dict(ds.capabilities)
+        if tx is not None and tx.empty and cleaning is not None:  # pragma: no cover - built-ins have lines
+            raise _nothing_left(cleaning, where)
+        default = None if ds.as_of is None else pd.Timestamp(ds.as_of)
+        default_rule = (f"the {ds.name} dataset's own date"
+                        + (f": {ds.as_of_rule}" if ds.as_of_rule else "")
+                        if default is not None else "no transactions: the data have no date")
+    return (name, where, tx, cleaning, customers, truth, caps, default, default_rule, ds,
+            tuple(filled))
+
+
+#: Environment variable naming a folder where :func:`open_inputs` keeps what it read, so the
+#: notebooks of one report run read and clean the data once (the runner sets and removes it).
+CACHE_ENV = "MINING_INPUTS_CACHE"
+
+
+def _cache_key(has_source: bool, source: Any, dataset: str, size: str, random_state: Any,
+               columns: Any, fill_missing: bool, undated: bool,
+               source_options: Mapping[str, Any]) -> str | None:
+    """A stamp of everything the read depends on; None when it cannot be cached (a DataFrame,
+    fresh randomness, a Generator, or no cache folder set)."""
+    if not os.environ.get(CACHE_ENV):
+        return None
+    if isinstance(source, pd.DataFrame) or random_state is None or \
+            isinstance(random_state, np.random.Generator):
+        return None
+    if has_source:
+        text = os.fspath(source)
+        where: Any = text
+        if not is_sql_url(text):
+            p = Path(text).expanduser()
+            try:
+                st = p.stat()
+            except OSError:
+                return None
+            where = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+        parts: Any = ("source", where, repr(columns), fill_missing, undated,
+                      sorted((k, repr(v)) for k, v in source_options.items()))
+    else:
+        parts = ("dataset", dataset, size, repr(random_state))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def _cached(key: str | None, read: Any) -> tuple[Any, ...]:
+    """``read()``, kept in (and taken from) the cache folder under ``key`` (a pickle written
+    atomically; the folder is the runner's own, inside the run folder, and removed by it)."""
+    folder = os.environ.get(CACHE_ENV)
+    if key is None or not folder:
+        return read()
+    path = Path(folder) / f"{key}.pickle"
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # broad on purpose: a damaged cache is read again, never trusted
+            pass
+    loaded = read()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(loaded, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return loaded
+
+
 def open_inputs(
     *,
     dataset: str = "demo",
@@ -430,47 +529,23 @@ def open_inputs(
             f"from {sorted(CAPABILITY_REASONS)}."
         )
     has_source = isinstance(source, pd.DataFrame) or _given(source)
-    ds: Dataset | None = None
-    filled: list[str] = []
-    if has_source:
-        if not isinstance(source, str | os.PathLike | pd.DataFrame):
-            raise ParameterError(
-                f"The 'source' parameter of {_OWNER} must be a file path, database URL or "
-                f"DataFrame. Got {type(source).__name__} instead."
-            )
-        name, where = _source_name(source)  # type: ignore[arg-type]
-        load_opts, clean_opts = _split_options(source_options)
-        opts = io_source_options(columns, **load_opts)
-        raw = read_source(source, opts)  # type: ignore[arg-type]
-        if fill_missing:
-            if "unit_price" not in raw.columns:  # filled with 0: zero prices are no error
-                clean_opts["keep_zero_price"] = True
-            raw, filled = fill_missing_columns(raw, undated=undated)
-        tx, cleaning = clean_transactions(typed_transactions(raw, opts), **clean_opts)
-        if tx.empty:
-            raise _nothing_left(cleaning, where)
-        caps = _source_capabilities(tx)
-        last = tx["timestamp"].max()
-        default = last.normalize() + pd.Timedelta(days=1)
-        default_rule = f"the day after the last clean purchase ({last:%Y-%m-%d})"
-        customers = truth = None
-    else:
-        if source_options or columns is not None:
-            given = sorted(source_options) + (["columns"] if columns is not None else [])
-            raise ParameterError(
-                f"open_inputs: {given} apply to your own `source` only, not to the built-in "
-                f"dataset {dataset!r}."
-            )
-        ds = datasets.load(dataset, size=size, random_state=random_state)
-        name, where = ds.name, ds.source
-        tx, cleaning, customers, truth = ds.transactions, ds.cleaning, ds.customers, ds.truth
-        caps = dict(ds.capabilities)
-        if tx is not None and tx.empty and cleaning is not None:  # pragma: no cover - built-ins have lines
-            raise _nothing_left(cleaning, where)
-        default = None if ds.as_of is None else pd.Timestamp(ds.as_of)
-        default_rule = (f"the {ds.name} dataset's own date"
-                        + (f": {ds.as_of_rule}" if ds.as_of_rule else "")
-                        if default is not None else "no transactions: the data have no date")
+    if has_source and not isinstance(source, str | os.PathLike | pd.DataFrame):
+        raise ParameterError(
+            f"The 'source' parameter of {_OWNER} must be a file path, database URL or "
+            f"DataFrame. Got {type(source).__name__} instead."
+        )
+    if not has_source and (source_options or columns is not None):
+        given = sorted(source_options) + (["columns"] if columns is not None else [])
+        raise ParameterError(
+            f"open_inputs: {given} apply to your own `source` only, not to the built-in "
+            f"dataset {dataset!r}."
+        )
+    key = _cache_key(has_source, source, dataset, size, random_state, columns, fill_missing,
+                     undated, source_options)
+    loaded = _cached(key, lambda: _load(has_source, source, dataset, size, random_state,
+                                        columns, fill_missing, undated, source_options))
+    (name, where, tx, cleaning, customers, truth, caps, default, default_rule, ds,
+     filled) = loaded
     hint = f"{default_rule}, {_day(default)}" if default is not None else ""
     when, rule = _resolve_as_of(as_of, default, default_rule, hint)
     missing = [CAPABILITY_REASONS[r] for r in requires if not caps.get(r, False)]

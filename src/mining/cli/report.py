@@ -16,7 +16,7 @@ from mining.cli.run import (
     summarise,
 )
 
-__all__ = ["add_parser", "positive_runs", "run"]
+__all__ = ["add_parser", "positive_jobs", "positive_runs", "run"]
 
 
 def positive_runs(text: str) -> int:
@@ -28,6 +28,17 @@ def positive_runs(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(
             f"must be a whole number of runs >= 1 (omit --keep to keep every run), got {text}")
+    return value
+
+
+def positive_jobs(text: str) -> int:
+    """argparse type of ``--jobs``: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of notebooks") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
     return value
 
 
@@ -52,6 +63,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--keep", type=positive_runs, metavar="N",
                    help="keep only the newest N complete runs in --out, N >= 1 (default: the "
                    "config's 'keep', else all)")
+    p.add_argument("--jobs", type=positive_jobs, default=None, metavar="N",
+                   help="notebooks run at once, N >= 1 (default: the number of cores; 1: one "
+                   "after the other); results and exit code do not depend on it")
     add_execution_options(p, out_help="parent folder of the run folder (default: the config's "
                           "'out', else reports/)")
     p.set_defaults(func=run, out=None)
@@ -74,5 +88,7 @@ def run(args: argparse.Namespace) -> int:
         progress=args.progress,
         fail_fast=args.fail_fast,
         echo=echo,
+        jobs=args.jobs,
+        profile=args.profile,
     )
     return summarise(result)

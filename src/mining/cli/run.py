@@ -59,6 +59,9 @@ def add_execution_options(parser: argparse.ArgumentParser, *, out_help: str) -> 
                         help="Jupyter kernel (default python3, the environment's ipykernel)")
     parser.add_argument("--progress", action="store_true",
                         help="show papermill's progress bar and the notebooks' output")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the slowest cells of each notebook (always in run.json as "
+                        "'slowest_cells')")
 
 
 def summarise(run: Any) -> int:
@@ -110,5 +113,6 @@ def run(args: argparse.Namespace) -> int:
         kernel_name=args.kernel or "python3",
         progress=args.progress,
         echo=echo,
+        profile=args.profile,
     )
     return summarise(result)

@@ -15,25 +15,44 @@ submodule           figures for
 ``plots.deviation`` score distribution, 2-D deviation map, reasons, weekly series flags
 ``plots.clv``       BG/NBD holdout check, frequency-recency maps, P(alive), CLV moves
 ==================  ==========================================================
+
+Importing ``mining.plots`` is cheap: a submodule (and matplotlib, scikit-learn...) is imported
+the first time one of its names is used (``mining.plots.plot_roc``) or when you import it
+(``from mining.plots import churn``).
 """
 
 from __future__ import annotations
 
-from mining.plots import basket, churn, clv, deviation, segment, sequence, value
-from mining.plots.basket import *  # noqa: F403 - re-export: the names are listed in basket.__all__
-from mining.plots.churn import *  # noqa: F403 - re-export: the names are listed in churn.__all__
-from mining.plots.clv import *  # noqa: F403 - re-export: the names are listed in clv.__all__
-from mining.plots.deviation import *  # noqa: F403 - re-export: names listed in deviation.__all__
-from mining.plots.segment import *  # noqa: F403 - re-export: names listed in segment.__all__
-from mining.plots.sequence import *  # noqa: F403 - re-export: names listed in sequence.__all__
-from mining.plots.value import *  # noqa: F403 - re-export: the names are listed in value.__all__
+import ast
+import importlib
+from pathlib import Path
+from typing import Any
 
-__all__ = [
-    *value.__all__,
-    *segment.__all__,
-    *basket.__all__,
-    *sequence.__all__,
-    *churn.__all__,
-    *deviation.__all__,
-    *clv.__all__,
-]
+SUBMODULES = ("value", "segment", "basket", "sequence", "churn", "deviation", "clv")
+
+
+def _names(module: str) -> list[str]:
+    """The ``__all__`` of a submodule, read from its source without importing it."""
+    tree = ast.parse((Path(__file__).parent / f"{module}.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    return []
+
+
+_WHERE = {name: module for module in SUBMODULES for name in _names(module)}
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in SUBMODULES:
+        return importlib.import_module(f"mining.plots.{name}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mining.plots' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"mining.plots.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *SUBMODULES])

@@ -15,6 +15,7 @@ import platform
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from mining.report._common import (
 from mining.report._config import _entry_name_problem
 from mining.report._export import _export_html, notebook_outputs
 from mining.report._fingerprint import _git_info, data_fingerprint
-from mining.report._params import _check_timeout_arg, _prepare
+from mining.report._params import _check_timeout_arg, _prepare, _read_notebook
 from mining.report._results import NotebookError, NotebookResult
 from mining.secrets import PASSWORD_ENV, redact, split_password
 
@@ -90,6 +91,17 @@ def _kernel_environment(password: str | None = None) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _kernel_env(password: str | None, out: Path, output_env: str) -> dict[str, str]:
+    """What one notebook's kernel gets on top of ``os.environ``: headless matplotlib, no widgets
+    (``MINING_UNATTENDED=1``), its output folder (for the action lists) and, when one was taken out
+    of a URL, the database password (``MINING_DB_PASSWORD``). Given to that kernel only, so
+    notebooks run side by side without touching the runner's environment."""
+    env = {"MPLBACKEND": KERNEL_MPLBACKEND, "MINING_UNATTENDED": "1", output_env: str(out)}
+    if password:
+        env[PASSWORD_ENV] = password
+    return env
+
+
 def _check_kernel(kernel_name: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
@@ -101,6 +113,24 @@ def _check_kernel(kernel_name: str) -> None:
             f"'{sys.executable} -m ipykernel install --sys-prefix --name {kernel_name}', "
             "or pass another kernel name (jupyter kernelspec list)."
         ) from None
+
+
+#: kernel managers of the notebooks running now (to stop them when a parallel run is stopped)
+_LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def kill_running_kernels() -> int:
+    """Kill the kernel process of every notebook running now; the number killed. Used when a
+    run with several notebooks at once is stopped (Ctrl-C, SIGTERM): each notebook then ends
+    with an error the runner records as the interruption."""
+    killed = 0
+    for km in list(_LIVE):
+        proc = getattr(getattr(km, "provisioner", None), "process", None)
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+                killed += 1
+    return killed
 
 
 def _kernel_manager(env: Mapping[str, str] | None = None, *, quiet: bool = True) -> Any:
@@ -116,6 +146,7 @@ def _kernel_manager(env: Mapping[str, str] | None = None, *, quiet: bool = True)
 
     class MiningKernelManager(AsyncKernelManager):
         async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            _LIVE.add(self)
             cmd, kw = await super()._async_pre_start_kernel(**kw)
             if quiet:
                 kw.setdefault("stderr", subprocess.DEVNULL)
@@ -135,9 +166,8 @@ def _client_options(progress: bool = False, env: Mapping[str, str] | None = None
     on every start. ``auto`` only encrypts when the kernelspec declares support; older
     jupyter_client versions without the setting get no extra options.
     """
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"kernel_manager_class": _kernel_manager(env, quiet=not progress)}
     try:
-        options["kernel_manager_class"] = _kernel_manager(env, quiet=not progress)
         import zmq
         from jupyter_client.manager import KernelManager
         from traitlets.config import Config
@@ -242,6 +272,24 @@ def _scrub(path: Path, password: str | None) -> None:
                     output["data"][mime] = clean(value)
     if changed:
         nbformat.write(nb, str(path))
+
+
+def slowest_cells(nb_path: Path, n: int = 5) -> list[dict[str, Any]]:
+    """The ``n`` code cells that took longest, from papermill's cell metadata: ``cell`` (index in
+    the notebook), ``seconds`` and ``source`` (its first line). Empty when the notebook did not
+    run. In every ``run.json`` (``slowest_cells``); ``--profile`` prints them."""
+    try:
+        nb = _read_notebook(nb_path)
+    except Exception:  # broad on purpose: no profile is no reason to fail a run
+        return []
+    timed = []
+    for i, cell in enumerate(nb.cells):
+        seconds = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if cell.get("cell_type") == "code" and isinstance(seconds, int | float):
+            first = next((line for line in cell.get("source", "").splitlines() if line.strip()), "")
+            timed.append({"cell": i, "seconds": round(float(seconds), 3),
+                          "source": redact(first[:100])})
+    return sorted(timed, key=lambda c: -c["seconds"])[:n]
 
 
 def _shown(nb_path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -357,18 +405,17 @@ def run_notebook(
     pm_logger.addFilter(quiet)
     write_failure: OSError | None = None
     try:
-        with _kernel_environment(password):
-            papermill.execute_notebook(
-                str(nb_path),
-                str(paths["notebook"]),
-                parameters=passed,
-                kernel_name=kernel_name,
-                progress_bar=progress,
-                log_output=progress,
-                cwd=str(nb_path.parent),
-                execution_timeout=timeout,
-                **_client_options(progress, {ENV_OUTPUT_DIR: str(out)}),
-            )
+        papermill.execute_notebook(
+            str(nb_path),
+            str(paths["notebook"]),
+            parameters=passed,
+            kernel_name=kernel_name,
+            progress_bar=progress,
+            log_output=progress,
+            cwd=str(nb_path.parent),
+            execution_timeout=timeout,
+            **_client_options(progress, _kernel_env(password, out, ENV_OUTPUT_DIR)),
+        )
     except PapermillExecutionError as exc:
         error = NotebookError(
             type=exc.ename,
@@ -420,6 +467,7 @@ def run_notebook(
     duration = time.perf_counter() - t0
 
     findings, lists = _shown(paths["notebook"])
+    slowest = slowest_cells(paths["notebook"])
     data_hash, data_text = data_fingerprint(final, nb_path.parent)
     status = OK if error is None else FAILED
     seed = final.get("seed", final.get("random_state"))
@@ -441,6 +489,7 @@ def run_notebook(
         "finished": _now_iso(),
         "duration_s": round(duration, 3),
         "timings_s": {"execute": round(t_exec, 3), "export_html": round(t_export, 3)},
+        "slowest_cells": slowest,
         "error": error.to_dict() if error else None,
         "kernel": kernel_name,
         "python": platform.python_version(),

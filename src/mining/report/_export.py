@@ -98,8 +98,9 @@ def notebook_outputs(nb_path: Path, mime: str) -> list[Any]:
     return found
 
 
-def _add_thumbnail(result: NotebookResult, folder: Path, *, width: int = 320) -> None:
-    """Save the notebook's key figure as ``thumbnail.png`` beside it.
+def _add_thumbnail(result: NotebookResult, folder: Path) -> None:
+    """Save the notebook's key figure as ``thumbnail.png`` beside it, at its full resolution
+    (the index shows it scaled to its column and links it to the report).
 
     The key figure is the first image of a cell tagged ``key-figure``, else the first image.
     """
@@ -114,7 +115,7 @@ def _add_thumbnail(result: NotebookResult, folder: Path, *, width: int = 320) ->
         for cell in nb.cells:
             if cell.get("cell_type") != "code":
                 continue
-            key = "key-figure" in cell.get("metadata", {}).get("tags", [])
+            key = "key-figure" in _tags(cell)
             for o in cell.get("outputs", []):
                 png = o.get("data", {}).get("image/png")
                 if png:
@@ -122,19 +123,8 @@ def _add_thumbnail(result: NotebookResult, folder: Path, *, width: int = 320) ->
         if not images:
             return
         png = next((p for k, p in images if k), images[0][1])
-        import io
-
-        from matplotlib.figure import Figure  # no pyplot: the runner changes no global state
-        from matplotlib.image import imread
-
-        img = imread(io.BytesIO(base64.b64decode(png)), format="png")
-        h, w = img.shape[:2]
-        fig = Figure(figsize=(width / 100, width / 100 * h / w), dpi=100)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.imshow(img)
-        ax.axis("off")
         target = folder / "thumbnail.png"
-        fig.savefig(target, dpi=100)
+        target.write_bytes(base64.b64decode(png))
         result.outputs["thumbnail"] = target
-    except Exception:
+    except Exception:  # broad on purpose: no thumbnail is no reason to fail a run
         return

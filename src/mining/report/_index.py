@@ -69,6 +69,20 @@ def _row(run_dir: Path, r: NotebookResult, data: Mapping[str, Any]) -> dict[str,
     target = r.outputs.get("html_nocode") or r.outputs.get("html")
     thumbnail = existing("thumbnail")
     found = data.get(data_key(r.parameters) or "")
+    record = r.record or {}
+    findings = record.get("findings") if r.status == OK else None
+    lists = record.get("lists") or {}
+    folder = Path(r.outputs["run_json"]).parent if r.outputs.get("run_json") else None
+    downloads = []
+    if folder is not None:
+        for item in lists.get("lists") or []:
+            path = folder / str(item.get("csv", ""))
+            if path.is_file():
+                downloads.append((_href(run_dir, path), f"{item.get('name')}.csv",
+                                  f"{item.get('rows', 0):,} rows: {item.get('description', '')}"))
+        if lists.get("xlsx") and (folder / str(lists["xlsx"])).is_file():
+            downloads.append((_href(run_dir, folder / str(lists["xlsx"])),
+                              str(lists["xlsx"]), "every list in one Excel workbook"))
     return {
         "name": r.name,
         "title": r.title or r.name,
@@ -84,7 +98,19 @@ def _row(run_dir: Path, r: NotebookResult, data: Mapping[str, Any]) -> dict[str,
         "duration": f"{r.duration_s:.1f} s" if r.status != SKIPPED else "-",
         "parameters": [(k, _fmt_value(v), k in r.passed) for k, v in redact(r.parameters).items()],
         "links": links,
+        "findings": _findings_view(findings),
+        "downloads": downloads,
     }
+
+
+def _findings_view(findings: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The headline figures (text, label), verdict and recommendation a notebook showed."""
+    if not isinstance(findings, Mapping):
+        return None
+    figures = [(str(h.get("text", "")), str(h.get("label", "")))
+               for h in findings.get("headline") or [] if isinstance(h, Mapping)]
+    return {"figures": figures, "verdict": str(findings.get("verdict") or ""),
+            "recommendation": str(findings.get("recommendation") or "")}
 
 
 def write_index(
@@ -139,12 +165,19 @@ def write_index(
     if meta.get("interrupted"):
         summary += " (interrupted)"
     data = meta.get("data") or {}
+    lines = list(dict.fromkeys(_data_line(d) for d in data.values() if _data_line(d)))
+    rows = [_row(run_dir, r, data) for r in results]
+    if len(lines) == 1:  # one data line for the whole run: said once, in the header
+        for row in rows:
+            if row["data"] == lines[0]:
+                row["data"] = None
     page = _environment().get_template(TEMPLATE).render(
         title=str(meta.get("title") or "mining report"),
         run_id=meta.get("run_id"),
         header=header,
         summary=summary,
-        rows=[_row(run_dir, r, data) for r in results],
+        rows=rows,
+        data_lines=lines if len(lines) == 1 else [],
     )
     index = run_dir / "index.html"
     index.write_text(page, encoding="utf-8")

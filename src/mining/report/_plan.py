@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import shutil
 import signal
 import time
 from collections.abc import Iterator, Mapping
@@ -26,6 +27,7 @@ from mining.report._common import (
     _now_iso,
     _suggest,
     _write_error,
+    _write_json,
 )
 from mining.report._config import _entry_name_problem, find_default_config, load_config
 from mining.report._execute import (
@@ -33,6 +35,7 @@ from mining.report._execute import (
     _Interrupted,
     _kernel_environment,
     _split_passwords,
+    kill_running_kernels,
     run_notebook,
 )
 from mining.report._export import _add_thumbnail
@@ -123,6 +126,23 @@ def _sigterm_stops_the_run() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def default_jobs() -> int:
+    """Notebooks run at once by default: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _check_jobs(jobs: Any) -> int:
+    if jobs is None:
+        return default_jobs()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"jobs must be a whole number of notebooks >= 1 (1: one after the "
+                             f"other). Got {jobs!r} instead.")
+    return jobs
+
+
 def _execute_plan(plan: list[_Planned], *, out: str | os.PathLike[str], echo: Echo | None,
                   keep: int | None = None, **settings: Any) -> ReportRun:
     """Check the kernel and ``keep``, take the out folder's lock, then run the plan
@@ -166,7 +186,11 @@ def _execute_locked(
     fail_fast: bool,
     echo: Echo | None,
     keep: int | None,
+    jobs: int = 1,
+    profile: bool = False,
 ) -> ReportRun:
+    from mining.inputs import CACHE_ENV
+
     started = _now_iso()
     t0 = time.perf_counter()
     work_dir = make_run_dir(out, label, partial=True)
@@ -182,7 +206,6 @@ def _execute_locked(
         "kernel": kernel_name,
     }
     results: list[NotebookResult] = []
-    n = len(plan)
     summaries: dict[str, dict[str, Any]] = {}
 
     def finish() -> ReportRun:
@@ -211,58 +234,19 @@ def _execute_locked(
         return ReportRun(run_dir=run_dir, results=results, meta=meta)
 
     run_dir = work_dir
-    stop_reason: str | None = None
-    i = 0
+    cache = work_dir / INPUTS_CACHE_FOLDER
+    previous_cache = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(cache)  # kernels inherit it: each data read and cleaned once
     try:
-        for i, item in enumerate(plan, start=1):
-            head = f"[{i}/{n}] {item.name} ..."
-            reason = item.skip or stop_reason
-            if reason:
-                results.append(_skipped(item, reason))
-                if echo:
-                    echo(f"{head} skipped ({reason})")
-                continue
-            if echo:
-                echo(head if progress else f"{head} ",
-                     **({} if progress else {"end": "", "flush": True}))
-            try:
-                with _kernel_environment(item.password):
-                    result = run_notebook(
-                        item.notebook, run_dir / item.name, parameters=item.parameters,
-                        kernel_name=kernel_name, timeout=item.timeout, name=item.name,
-                        title=item.title, progress=progress, git=git_info,
-                        password=item.password,
-                    )
-                    key = data_key(result.parameters)  # the key the index looks up
-                    if key and key not in summaries:
-                        summaries[key] = data_summary(result.parameters)
-            except WriteError as exc:
-                folder = run_dir / item.name
-                files = {"notebook": folder / f"{item.name}.ipynb",
-                         "html": folder / f"{item.name}.html",
-                         "html_nocode": folder / f"{item.name}.nocode.html"}
-                result = NotebookResult(
-                    name=item.name, status=FAILED, duration_s=0.0,
-                    parameters=dict(item.parameters), title=item.title, notebook=item.notebook,
-                    passed=dict(item.parameters),
-                    outputs={k: v for k, v in files.items() if v.is_file()},
-                    error=NotebookError("WriteError", str(exc)),
-                )
-                meta["write_error"] = str(exc)
-                stop_reason = "not run: the run's output could not be written"
-            except _Interrupted as exc:
-                results.append(exc.result)
-                raise
-            results.append(result)
-            _add_thumbnail(result, run_dir / item.name)
-            if echo:
-                prefix = f"{item.name}: " if progress else ""
-                line = f"{prefix}{result.status} ({result.duration_s:.1f} s)"
-                if result.error is not None:
-                    line += f": {result.error.summary}"
-                echo(line)
-            if fail_fast and result.status == FAILED and stop_reason is None:
-                stop_reason = f"after {item.name} failed (--fail-fast)"
+        _open_data_once(plan, summaries)
+        if jobs > 1 and sum(item.skip is None for item in plan) > 1:
+            _run_parallel(plan, results, run_dir=run_dir, jobs=jobs, kernel_name=kernel_name,
+                          progress=progress, fail_fast=fail_fast, echo=echo, meta=meta,
+                          git_info=git_info, profile=profile)
+        else:
+            _run_in_order(plan, results, run_dir=run_dir, kernel_name=kernel_name,
+                          progress=progress, fail_fast=fail_fast, echo=echo, meta=meta,
+                          git_info=git_info, profile=profile)
     except KeyboardInterrupt as exc:
         if getattr(exc, "signal", None):
             meta["stopped_by"] = exc.signal  # type: ignore[attr-defined]
@@ -270,13 +254,217 @@ def _execute_locked(
         for rest in plan:
             if rest.name not in done:
                 results.append(_skipped(rest, "run interrupted"))
+        results.sort(key=lambda r: [p.name for p in plan].index(r.name))
         if echo:
             echo("interrupted")
         meta["interrupted"] = True
+        _restore_env(CACHE_ENV, previous_cache)
+        shutil.rmtree(cache, ignore_errors=True)
         with contextlib.suppress(OSError):
             finish()
         raise
+    _restore_env(CACHE_ENV, previous_cache)
+    shutil.rmtree(cache, ignore_errors=True)
     return finish()
+
+
+#: the run's cache of opened data (removed when the run ends)
+INPUTS_CACHE_FOLDER = ".inputs-cache"
+
+
+def _restore_env(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+
+
+def _open_data_once(plan: list[_Planned], summaries: dict[str, dict[str, Any]]) -> None:
+    """Open each notebook's data once, before any kernel starts: the data line of the index,
+    and (with ``MINING_INPUTS_CACHE`` set) the cleaned tables every notebook then reads."""
+    for item in plan:
+        if item.skip:
+            continue
+        try:
+            final = _prepare(item.notebook, item.parameters)[1]
+        except MiningError:
+            continue  # the notebook's own run reports it
+        final, _ = _split_passwords(final)
+        key = data_key(final)
+        if key and key not in summaries:
+            with _kernel_environment(item.password):
+                summaries[key] = data_summary(final)
+
+
+def _run_item(item: _Planned, run_dir: Path, *, kernel_name: str, progress: bool,
+              git_info: Any) -> tuple[NotebookResult, str | None]:
+    """Run one planned notebook: its result, and the write error that stops the run (if any)."""
+    try:
+        result = run_notebook(
+            item.notebook, run_dir / item.name, parameters=item.parameters,
+            kernel_name=kernel_name, timeout=item.timeout, name=item.name,
+            title=item.title, progress=progress, git=git_info, password=item.password,
+        )
+    except WriteError as exc:
+        folder = run_dir / item.name
+        files = {"notebook": folder / f"{item.name}.ipynb",
+                 "html": folder / f"{item.name}.html",
+                 "html_nocode": folder / f"{item.name}.nocode.html"}
+        return NotebookResult(
+            name=item.name, status=FAILED, duration_s=0.0,
+            parameters=dict(item.parameters), title=item.title, notebook=item.notebook,
+            passed=dict(item.parameters),
+            outputs={k: v for k, v in files.items() if v.is_file()},
+            error=NotebookError("WriteError", str(exc)),
+        ), str(exc)
+    _add_thumbnail(result, run_dir / item.name)
+    return result, None
+
+
+def _result_line(result: NotebookResult, *, profile: bool) -> str:
+    line = f"{result.status} ({result.duration_s:.1f} s)"
+    if result.error is not None:
+        line += f": {result.error.summary}"
+    if profile:
+        for cell in (result.record or {}).get("slowest_cells") or []:
+            line += f"\n    {cell['seconds']:6.1f} s  cell {cell['cell']}: {cell['source']}"
+    return line
+
+
+def _run_in_order(plan: list[_Planned], results: list[NotebookResult], *, run_dir: Path,
+                  kernel_name: str, progress: bool, fail_fast: bool, echo: Echo | None,
+                  meta: dict[str, Any], git_info: Any, profile: bool) -> None:
+    """One notebook after the other (``--jobs 1``): ``[i/n] name ... ok (12.3 s)``."""
+    n = len(plan)
+    stop_reason: str | None = None
+    for i, item in enumerate(plan, start=1):
+        head = f"[{i}/{n}] {item.name} ..."
+        reason = item.skip or stop_reason
+        if reason:
+            results.append(_skipped(item, reason))
+            if echo:
+                echo(f"{head} skipped ({reason})")
+            continue
+        if echo:
+            echo(head if progress else f"{head} ",
+                 **({} if progress else {"end": "", "flush": True}))
+        try:
+            result, write_error = _run_item(item, run_dir, kernel_name=kernel_name,
+                                            progress=progress, git_info=git_info)
+        except _Interrupted as exc:
+            results.append(exc.result)
+            raise
+        if write_error:
+            meta["write_error"] = write_error
+            stop_reason = "not run: the run's output could not be written"
+        results.append(result)
+        if echo:
+            prefix = f"{item.name}: " if progress else ""
+            echo(prefix + _result_line(result, profile=profile))
+        if fail_fast and result.status == FAILED and stop_reason is None:
+            stop_reason = f"after {item.name} failed (--fail-fast)"
+
+
+def _mark_interrupted(result: NotebookResult, error: NotebookError) -> None:
+    """Record a notebook whose kernel the runner killed as interrupted (not as a dead kernel),
+    in the result and in its ``run.json``."""
+    result.status = FAILED
+    result.error = error
+    if result.record:
+        result.record.update(status=FAILED, error=error.to_dict())
+        path = result.outputs.get("run_json")
+        if path is not None and Path(path).is_file():
+            with contextlib.suppress(OSError):
+                _write_json(Path(path), result.record)
+
+
+def _run_parallel(plan: list[_Planned], results: list[NotebookResult], *, run_dir: Path,
+                  jobs: int, kernel_name: str, progress: bool, fail_fast: bool,
+                  echo: Echo | None, meta: dict[str, Any], git_info: Any,
+                  profile: bool) -> None:
+    """Up to ``jobs`` notebooks at once (each its own kernel process and environment); the line
+    ``[i/n] name ... ok (12.3 s)`` as each one ends; results in the plan's order. A failure never
+    stops the others (``fail_fast``: notebooks not started yet are skipped). Ctrl-C or SIGTERM
+    kill the running kernels, record those notebooks as interrupted and re-raise."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    n = len(plan)
+    order = {item.name: i for i, item in enumerate(plan, start=1)}
+    by_name: dict[str, NotebookResult] = {}
+    waiting = [item for item in plan if not item.skip]
+    for item in plan:
+        if item.skip:
+            by_name[item.name] = _skipped(item, item.skip)
+            if echo:
+                echo(f"[{order[item.name]}/{n}] {item.name} ... skipped ({item.skip})")
+    stop_reason: str | None = None
+    running: dict[Future[tuple[NotebookResult, str | None]], _Planned] = {}
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mining-notebook")
+
+    def start_next() -> None:
+        while waiting and len(running) < jobs and stop_reason is None:
+            item = waiting.pop(0)
+            running[pool.submit(_run_item, item, run_dir, kernel_name=kernel_name,
+                                progress=progress, git_info=git_info)] = item
+
+    def collect(done: set[Future[tuple[NotebookResult, str | None]]]) -> None:
+        nonlocal stop_reason
+        for future in done:
+            item = running.pop(future)
+            try:
+                result, write_error = future.result()
+            except _Interrupted as exc:
+                result, write_error = exc.result, None
+            except Exception as exc:  # broad on purpose: a crash of one never stops the others
+                result = NotebookResult(
+                    name=item.name, status=FAILED, duration_s=0.0,
+                    parameters=dict(item.parameters), title=item.title,
+                    notebook=item.notebook, passed=dict(item.parameters),
+                    error=NotebookError(type(exc).__name__, redact(str(exc))))
+                write_error = None
+            by_name[item.name] = result
+            if write_error:
+                meta["write_error"] = write_error
+                stop_reason = "not run: the run's output could not be written"
+            if echo:
+                echo(f"[{order[item.name]}/{n}] {item.name} ... "
+                     + _result_line(result, profile=profile))
+            if fail_fast and result.status == FAILED and stop_reason is None:
+                stop_reason = f"after {item.name} failed (--fail-fast)"
+
+    try:
+        start_next()
+        while running:
+            done, _ = wait(set(running), return_when=FIRST_COMPLETED)
+            collect(done)
+            start_next()
+        for item in waiting:
+            by_name[item.name] = _skipped(item, stop_reason or "not run")
+            if echo:
+                echo(f"[{order[item.name]}/{n}] {item.name} ... skipped ({stop_reason})")
+    except KeyboardInterrupt as exc:
+        why = ("stopped by SIGTERM" if isinstance(exc, RunTerminated)
+               else "interrupted by the user")
+        kill_running_kernels()
+        done, _ = wait(set(running))
+        for future in done:
+            item = running.pop(future)
+            try:
+                result = future.result()[0]
+            except _Interrupted as inner:
+                result = inner.result
+            except Exception:  # broad on purpose: the interruption is what is recorded
+                result = _skipped(item, "run interrupted")
+            if result.status != SKIPPED:
+                _mark_interrupted(result, NotebookError(
+                    type(exc).__name__, why, result.error.cell_source if result.error else None,
+                    result.error.cell_number if result.error else None))
+            by_name[item.name] = result
+        results.extend(by_name[item.name] for item in plan if item.name in by_name)
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
+    results.extend(by_name[item.name] for item in plan)
 
 
 def run_report(
@@ -292,6 +480,8 @@ def run_report(
     progress: bool = False,
     fail_fast: bool = False,
     echo: Echo | None = None,
+    jobs: int | None = None,
+    profile: bool = False,
 ) -> ReportRun:
     """Run every notebook a config lists into a new run folder and write its index.
 
@@ -326,6 +516,17 @@ def run_report(
         After the first failure, skip the remaining notebooks.
     echo : callable, optional
         ``print``-like function for progress lines (``[1/3] name ... ok (12.3 s)``).
+    jobs : int, optional
+        Notebooks run at once (each in its own kernel); default: the number of cores
+        (:func:`default_jobs`); 1 runs them one after the other. The results, the index and the
+        exit code do not depend on it.
+    profile : bool, default False
+        Echo the slowest cells of each notebook (they are in every ``run.json`` as
+        ``slowest_cells`` anyway).
+
+    Before any kernel starts, the runner opens each notebook's data once (the data line of the
+    index) and keeps the cleaned tables in ``<run>/.inputs-cache`` (``MINING_INPUTS_CACHE``), so
+    the notebooks do not each generate and clean the same data; the folder is removed at the end.
 
     Returns
     -------
@@ -355,6 +556,7 @@ def run_report(
         cli["source"] = _resolve_source(cli["source"], Path.cwd())
     if timeout is not None:
         timeout = _check_timeout_arg(timeout)
+    jobs = _check_jobs(jobs)
     _check_dataset_name({**cfg["defaults"], **cli})
 
     declared: dict[str, set[str]] = {}
@@ -411,7 +613,7 @@ def run_report(
         plan, out=out if out is not None else (cfg["out"] or "reports"),
         label=run_label(label_params, "report"), meta=meta,
         kernel_name=kernel_name or cfg["kernel"], progress=progress, fail_fast=fail_fast,
-        echo=echo, keep=keep if keep is not None else cfg["keep"],
+        echo=echo, keep=keep if keep is not None else cfg["keep"], jobs=jobs, profile=profile,
     )
 
 
@@ -424,6 +626,7 @@ def run_one(
     kernel_name: str = "python3",
     progress: bool = False,
     echo: Echo | None = None,
+    profile: bool = False,
 ) -> ReportRun:
     """Run one notebook into a new run folder with an index of one (``mining run``).
 
@@ -446,5 +649,5 @@ def run_one(
     meta = {"title": f"mining run {nb_path.name}", "config": None, "overrides": redact(passed)}
     return _execute_plan(
         plan, out=out, label=run_label(final, nb_path.stem), meta=meta, kernel_name=kernel_name,
-        progress=progress, fail_fast=False, echo=echo,
+        progress=progress, fail_fast=False, echo=echo, profile=profile,
     )

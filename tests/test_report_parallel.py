@@ -1,0 +1,124 @@
+"""Notebooks run side by side (``--jobs``): the same executed results as one after the other, a
+failing notebook reported with its error while the others finish, the slowest cells recorded,
+and the run's data opened once (the inputs cache)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from mining.cli import main
+from mining.inputs import CACHE_ENV, open_inputs
+from mining.report import complete_runs, run_report
+
+TABLE = ("import pandas as pd\n"
+         "from mining.inputs import open_inputs\n"
+         "data = open_inputs(dataset='demo', size='small', seed=seed)\n"
+         "pd.DataFrame({'rows': [len(data.transactions)], 'seed': [seed], 'n': [n]})")
+
+
+def _notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    params = nbformat.v4.new_code_cell("seed: int = 0\nn: int = 1")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _config(tmp_path: Path) -> Path:
+    nbs = [_notebook(tmp_path / "nb" / "a_first.ipynb", TABLE),
+           _notebook(tmp_path / "nb" / "b_fails.ipynb", "import time\ntime.sleep(1)",
+                     "raise ValueError('planted failure in b')"),
+           _notebook(tmp_path / "nb" / "c_third.ipynb", TABLE, "print('third', n * 3)"),
+           _notebook(tmp_path / "nb" / "d_fourth.ipynb", "print('fourth', n + seed)")]
+    cfg = tmp_path / "report.yaml"
+    cfg.write_text("defaults: {seed: 0, n: 7}\nnotebooks:\n" +
+                   "".join(f"  - {p}\n" for p in nbs), encoding="utf-8")
+    return cfg
+
+
+def _outputs(run_dir: Path, name: str) -> list[str]:
+    """The executed results of a notebook: text and HTML outputs of its cells (not timings)."""
+    nb = nbformat.read(run_dir / name / f"{name}.ipynb", as_version=4)
+    got = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "stream":
+                got.append(o["text"])
+            elif o.get("output_type") == "error":
+                got.append(f"{o['ename']}: {o['evalue']}")
+            else:
+                data = o.get("data", {})
+                got.append(data.get("text/html") or data.get("text/plain", ""))
+    return got
+
+
+@pytest.mark.slow
+def test_parallel_run_gives_the_results_of_one_after_the_other(tmp_path, capsys):
+    cfg = _config(tmp_path)
+    serial = run_report(cfg, out=tmp_path / "serial", jobs=1)
+    parallel = run_report(cfg, out=tmp_path / "parallel", jobs=3, profile=True)
+    assert [r.name for r in parallel.results] == [r.name for r in serial.results] == \
+        ["a_first", "b_fails", "c_third", "d_fourth"]
+    assert [r.status for r in parallel.results] == ["ok", "failed", "ok", "ok"]
+    for r in parallel.results:
+        assert _outputs(parallel.run_dir, r.name) == _outputs(serial.run_dir, r.name), r.name
+    failed = parallel.results[1]
+    assert failed.error.type == "ValueError" and "planted failure in b" in failed.error.message
+    index = (parallel.run_dir / "index.html").read_text(encoding="utf-8")
+    assert "planted failure in b" in index
+    record = json.loads((parallel.run_dir / "c_third" / "run.json").read_text())
+    assert record["slowest_cells"] and record["slowest_cells"][0]["seconds"] >= 0
+    assert not (parallel.run_dir / ".inputs-cache").exists()  # the run's cache is removed
+    assert os.environ.get(CACHE_ENV) is None                   # and the environment restored
+
+
+@pytest.mark.slow
+def test_cli_jobs_exit_code_and_lines(tmp_path, capsys):
+    cfg = _config(tmp_path)
+    code = main(["report", "--config", str(cfg), "--out", str(tmp_path / "o"), "--jobs", "2",
+                 "--profile"])
+    out = capsys.readouterr()
+    assert code == 1  # one notebook failed: the exit code says so, as with --jobs 1
+    assert "[2/4] b_fails ... failed" in out.out and "[4/4] d_fourth ... ok" in out.out
+    assert "b_fails: ValueError: planted failure in b" in out.err
+    (run,) = complete_runs(tmp_path / "o")
+    assert json.loads((run / "run.json").read_text())["counts"] == {
+        "ok": 3, "failed": 1, "skipped": 0}
+    assert main(["report", "--config", str(cfg), "--jobs", "0"]) == 2
+
+
+def test_inputs_cache_reads_each_data_once_and_misses_on_change(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    first = open_inputs(dataset="demo", size="small", seed=0)
+    assert len(list(cache.glob("*.pickle"))) == 1
+    again = open_inputs(dataset="demo", size="small", seed=0, as_of="2025-06-01")
+    pd.testing.assert_frame_equal(first.transactions, again.transactions)
+    assert again.as_of == pd.Timestamp("2025-06-01") and again.as_of_rule == "given"
+    open_inputs(dataset="demo", size="small", seed=1)  # another seed is other data
+    assert len(list(cache.glob("*.pickle"))) == 2
+    # a source file: a changed file is read again, never served from the cache
+    src = tmp_path / "tx.csv"
+    tx = first.transactions.head(200).copy()
+    tx.to_csv(src, index=False)
+    a = open_inputs(source=src)
+    tx2 = tx.iloc[:100]
+    tx2.to_csv(src, index=False)
+    os.utime(src, ns=(os.stat(src).st_atime_ns, os.stat(src).st_mtime_ns + 10_000_000))
+    b = open_inputs(source=src)
+    assert len(b.transactions) < len(a.transactions)
+    # a damaged cache file is read again, not trusted
+    for p in cache.glob("*.pickle"):
+        p.write_bytes(b"not a pickle")
+    assert len(open_inputs(dataset="demo", size="small", seed=0).transactions) == \
+        len(first.transactions)
