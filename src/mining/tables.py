@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -110,18 +111,20 @@ def formatted(df: pd.DataFrame, *, currency: str = "EUR", decimals: int = MAX_DE
     return out
 
 
+@dataclass
 class ReportTable:
     """A formatted table for a notebook output: HTML with numbers right-aligned, text
-    left-aligned and never cut, at most ``max_rows`` rows and a note of the rest."""
+    left-aligned and never cut, at most ``max_rows`` rows and a note of the rest.
 
-    def __init__(self, cells: pd.DataFrame, kinds: dict[Any, str], *, n_total: int,
-                 caption: str = "", more_in: str = "", index: bool = True) -> None:
-        self.cells = cells
-        self.kinds = kinds
-        self.n_total = n_total
-        self.caption = caption
-        self.more_in = more_in
-        self.index = index
+    ``cells`` holds the written cells, ``kinds`` each column's kind, ``n_total`` the rows of the
+    whole table, ``more_in`` where the rest is (e.g. the CSV's name)."""
+
+    cells: pd.DataFrame
+    kinds: dict[Any, str]
+    n_total: int
+    caption: str = ""
+    more_in: str = ""
+    index: bool = True
 
     def _note(self) -> str:
         rest = self.n_total - len(self.cells)

@@ -7,6 +7,7 @@ output could not be written.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from mining.cli.run import (
     add_execution_options,
@@ -19,27 +20,25 @@ from mining.cli.run import (
 __all__ = ["add_parser", "positive_jobs", "positive_runs", "run"]
 
 
-def positive_runs(text: str) -> int:
-    """argparse type of ``--keep``: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of runs") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number of runs >= 1 (omit --keep to keep every run), got {text}")
-    return value
+def _whole_number(what: str, hint: str = "") -> Any:
+    """An argparse type: a whole number >= 1 of ``what``; ``hint`` is added to the error."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {what}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number of {what} >= 1{hint}, got {text}")
+        return value
+
+    return parse
 
 
-def positive_jobs(text: str) -> int:
-    """argparse type of ``--jobs``: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of notebooks") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
-    return value
+#: argparse type of ``--keep``: a whole number of runs >= 1
+positive_runs = _whole_number("runs", " (omit --keep to keep every run)")
+#: argparse type of ``--jobs``: a whole number of notebooks >= 1
+positive_jobs = _whole_number("notebooks", " (1: one after the other)")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
