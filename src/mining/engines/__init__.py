@@ -1,4 +1,6 @@
-"""Execution engines: the same analyses on pandas (default) or on Apache Spark (scale-out).
+"""Execution engines: the same analyses on pandas (default), on Apache Spark (scale-out), and
+for the table-building steps on DuckDB (embedded, out of core on one machine:
+:mod:`mining.engines.duck`).
 
 pandas on one machine is the default everywhere. When the order lines outgrow one machine
 (hundreds of millions of lines), the functions that carry the weight take ``engine="spark"``:
@@ -43,7 +45,7 @@ from mining.engines.session import (
     to_spark,
     utc,
 )
-from mining.errors import check_param
+from mining.errors import ParameterError, check_param
 
 __all__ = [
     "DAY_US",
@@ -66,7 +68,7 @@ __all__ = [
 ]
 
 #: Engines understood by ``engine=``.
-ENGINES: tuple[str, ...] = ("pandas", "spark")
+ENGINES: tuple[str, ...] = ("pandas", "spark", "duckdb")
 
 
 def check_engine(engine: Any, owner: str) -> str:
@@ -76,8 +78,9 @@ def check_engine(engine: Any, owner: str) -> str:
     'spark'
     """
     check_param(isinstance(engine, str) and engine in ENGINES, "engine", owner,
-                "one of 'pandas', 'spark'", engine,
-                "'spark' needs the optional extra: pip install -e \".[spark]\".")
+                "one of 'pandas', 'spark', 'duckdb'", engine,
+                "'spark' needs the optional extra: pip install -e \".[spark]\"; 'duckdb' "
+                "(embedded, one machine) builds the customer table out of core.")
     return engine
 
 
@@ -89,8 +92,10 @@ def spark_available() -> bool:
 
 
 def use_engine(engine: str, local_fn: Callable[..., Any], spark_fn: Callable[..., Any] | str, *,
-               owner: str | None = None) -> Callable[..., Any]:
-    """The implementation for ``engine``: ``local_fn`` for "pandas", ``spark_fn`` for "spark".
+               owner: str | None = None,
+               duckdb_fn: Callable[..., Any] | str | None = None) -> Callable[..., Any]:
+    """The implementation for ``engine``: ``local_fn`` for "pandas", ``spark_fn`` for "spark",
+    ``duckdb_fn`` for "duckdb" (a step without a DuckDB backend says so and names the others).
 
     The one dispatch behind every public function that takes ``engine=``.
 
@@ -105,6 +110,8 @@ def use_engine(engine: str, local_fn: Callable[..., Any], spark_fn: Callable[...
         imported only when ``engine="spark"`` (so the pandas path never imports Spark code).
     owner : str, optional
         Name used in the error message (default: ``local_fn.__name__``).
+    duckdb_fn : callable or str, optional
+        The DuckDB implementation (or its path), when the step has one.
 
     Examples
     --------
@@ -113,12 +120,19 @@ def use_engine(engine: str, local_fn: Callable[..., Any], spark_fn: Callable[...
     >>> use_engine("spark", len, "builtins:sum")([1, 2])
     3
     """
-    check_engine(engine, owner or getattr(local_fn, "__name__", "this function"))
-    if engine != "spark":
+    name = owner or getattr(local_fn, "__name__", "this function")
+    check_engine(engine, name)
+    if engine == "pandas":
         return local_fn
-    if isinstance(spark_fn, str):
+    chosen = spark_fn if engine == "spark" else duckdb_fn
+    if chosen is None:
+        raise ParameterError(
+            f"{name} has no engine={engine!r}; use engine='pandas' or 'spark' for it (the duckdb "
+            "engine builds tables from order lines: features.customer_table)."
+        )
+    if isinstance(chosen, str):
         import importlib
 
-        module, _, attr = spark_fn.partition(":")
+        module, _, attr = chosen.partition(":")
         return getattr(importlib.import_module(module), attr)
-    return spark_fn
+    return chosen

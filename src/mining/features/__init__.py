@@ -177,8 +177,10 @@ def customer_table(
         Length of the recent window ``[as_of - recent_days, as_of)`` in days (> 0).
     categories : bool
         Add ``share_<category>`` spend shares when ``tx`` has a ``category`` column.
-    engine : {"pandas", "spark"}
-        Where the aggregation runs (see :func:`mining.engines.use_engine`).
+    engine : {"pandas", "spark", "duckdb"}
+        Where the aggregation runs (see :func:`mining.engines.use_engine`). "duckdb" runs it
+        in embedded DuckDB (:mod:`mining.features._duckdb`): the same table with bounded memory;
+        ``tx`` may then also be a Parquet file or folder path.
 
     Returns
     -------
@@ -213,7 +215,8 @@ def customer_table(
     b                    16.0         1             4.0            NaN         1.0
     """
     build = use_engine(engine, _customer_table, "mining.features._spark:customer_table_spark",
-                       owner="customer_table")
+                       owner="customer_table",
+                       duckdb_fn="mining.features._duckdb:customer_table_duckdb")
     return build(tx, as_of=as_of, recent_days=recent_days, categories=categories)
 
 

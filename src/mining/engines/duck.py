@@ -1,0 +1,116 @@
+"""DuckDB, the embedded analytical database, for the steps that build tables from order lines.
+
+``engine="duckdb"`` runs those steps in DuckDB (a pip wheel, no server): the order lines are
+scanned where they lie (a pandas DataFrame without a copy, or a Parquet file/folder read out of
+core) with bounded memory, spilling to a temporary folder beyond :func:`configure`'s
+``memory_limit``. The mining kernels (pyfim, numba) and the models stay as they are.
+
+>>> settings()["threads"] >= 1
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mining.errors import ParameterError, SchemaError
+
+__all__ = ["configure", "connect", "duckdb_available", "relation_of", "settings"]
+
+_SETTINGS: dict[str, Any] = {"memory_limit": "4GB", "threads": os.cpu_count() or 1,
+                             "temp_directory": None}
+
+
+def duckdb_available() -> bool:
+    """True when the ``duckdb`` package can be imported."""
+    import importlib.util
+
+    return importlib.util.find_spec("duckdb") is not None
+
+
+def configure(*, memory_limit: str | None = None, threads: int | None = None,
+              temp_directory: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Set the DuckDB limits every later ``engine="duckdb"`` call uses; returns them.
+
+    Parameters
+    ----------
+    memory_limit : str, optional
+        Most memory DuckDB may hold, e.g. ``"8GB"`` (default ``"4GB"``); beyond it, operators
+        spill to ``temp_directory``.
+    threads : int, optional
+        Worker threads (default: the number of cores).
+    temp_directory : path, optional
+        Where spilled data go (default: DuckDB's own, ``.tmp`` beside the database or in the
+        working folder).
+    """
+    if memory_limit is not None:
+        if not isinstance(memory_limit, str) or not memory_limit.strip()[:1].isdigit():
+            raise ParameterError(f"configure: memory_limit must be a size such as '8GB'. "
+                                 f"Got {memory_limit!r} instead.")
+        _SETTINGS["memory_limit"] = memory_limit
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ParameterError(f"configure: threads must be a whole number >= 1. "
+                                 f"Got {threads!r} instead.")
+        _SETTINGS["threads"] = threads
+    if temp_directory is not None:
+        _SETTINGS["temp_directory"] = str(temp_directory)
+    return settings()
+
+
+def settings() -> dict[str, Any]:
+    """The current DuckDB limits (``memory_limit``, ``threads``, ``temp_directory``)."""
+    return dict(_SETTINGS)
+
+
+@contextlib.contextmanager
+def connect() -> Iterator[Any]:
+    """A fresh in-memory DuckDB connection with the configured limits, closed afterwards."""
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        raise ParameterError("engine='duckdb' needs the duckdb package: pip install duckdb") \
+            from None
+    config = {"memory_limit": _SETTINGS["memory_limit"], "threads": int(_SETTINGS["threads"])}
+    if _SETTINGS["temp_directory"]:
+        config["temp_directory"] = _SETTINGS["temp_directory"]
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def relation_of(con: Any, source: Any, owner: str, *, needed: tuple[str, ...]) -> str:
+    """Register ``source`` (a pandas DataFrame, or a Parquet file or folder path) in ``con`` as
+    the view ``src`` and return its name, after checking the ``needed`` columns are there."""
+    if isinstance(source, pd.DataFrame):
+        con.register("src_df", source)
+        con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_df")
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if path.is_dir():
+            pattern = str(path / "**" / "*.parquet")
+        elif path.suffix.lower() in (".parquet", ".pq") and path.is_file():
+            pattern = str(path)
+        else:
+            raise ParameterError(
+                f"{owner} with engine='duckdb' reads a Parquet file or folder; {source!r} is "
+                "not one. Load other files with mining.io.load_transactions first."
+            )
+        con.read_parquet(pattern, hive_partitioning=True, union_by_name=True).create_view(
+            "src", replace=True)
+    else:
+        raise ParameterError(f"{owner} with engine='duckdb' expects a pandas DataFrame or a "
+                             f"Parquet path. Got {type(source).__name__} instead.")
+    cols = [r[0] for r in con.execute("DESCRIBE src").fetchall()]
+    missing = [c for c in needed if c not in cols]
+    if missing:
+        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
+    return "src"

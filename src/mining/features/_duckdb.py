@@ -1,0 +1,145 @@
+"""The customer feature table in DuckDB (``customer_table(..., engine="duckdb")``).
+
+The same table as the pandas engine (every column, the same order and index; floats equal to
+rounding): the aggregation runs as one DuckDB query over the order lines where they lie (a
+pandas DataFrame, scanned without a copy, or a Parquet file or folder read out of core), with
+the memory limit of :func:`mining.engines.duck.configure`. The formulas that do not aggregate
+(ratios, ``spend_trend``, shares) are the package's shared ones.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mining.engines.duck import connect, relation_of
+from mining.errors import InsufficientDataError, SchemaError
+from mining.features import (
+    _REQUIRED,
+    FEATURE_COLUMNS,
+    _add_ratios,
+    _check_window,
+    _days,
+    category_column_name,
+    spend_shares,
+    spend_trend,
+)
+
+__all__ = ["customer_table_duckdb"]
+
+_OWNER = "customer_table"
+
+_QUERY = """
+WITH lines AS (
+    SELECT CAST(customer_id AS VARCHAR) AS cid, CAST(order_id AS VARCHAR) AS oid,
+           CAST("timestamp" AS TIMESTAMP) AS ts, CAST(product_id AS VARCHAR) AS pid,
+           CAST(quantity AS DOUBLE) AS q,
+           CAST(quantity AS DOUBLE) * CAST(unit_price AS DOUBLE) AS amount
+    FROM src
+    WHERE "timestamp" < $when AND customer_id IS NOT NULL
+),
+orders AS (
+    SELECT cid, oid, min(ts) AS ts, sum(amount) AS amount FROM lines GROUP BY cid, oid
+),
+cust AS (
+    SELECT cid, min(ts) AS first_purchase, max(ts) AS last_purchase, count(*) AS n_lines,
+           count(DISTINCT pid) AS n_products, coalesce(sum(q), 0) AS quantity_total,
+           coalesce(sum(amount), 0) AS monetary_total
+    FROM lines GROUP BY cid
+),
+ord AS (
+    SELECT cid, count(*) AS n_orders,
+           count(*) FILTER (WHERE ts >= $start) AS orders_recent,
+           coalesce(sum(amount) FILTER (WHERE ts >= $start), 0) AS spend_recent
+    FROM orders GROUP BY cid
+),
+dates AS (SELECT DISTINCT cid, date_trunc('day', ts) AS d FROM orders),
+gaps AS (
+    SELECT cid, epoch_us(d - lag(d) OVER (PARTITION BY cid ORDER BY d)) / 86400000000.0 AS gap
+    FROM dates
+),
+ipt AS (
+    SELECT cid, avg(gap) AS ipt_mean_days, median(gap) AS ipt_median_days,
+           stddev_pop(gap) AS ipt_std_days
+    FROM gaps WHERE gap IS NOT NULL GROUP BY cid
+)
+SELECT cust.cid AS customer_id, first_purchase, last_purchase, n_orders, n_lines, n_products,
+       quantity_total, monetary_total, ipt_mean_days, ipt_median_days, ipt_std_days,
+       orders_recent, spend_recent
+FROM cust JOIN ord USING (cid) LEFT JOIN ipt USING (cid)
+ORDER BY customer_id
+"""
+
+_SHARES = """
+SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST(category AS VARCHAR) AS category,
+       sum(CAST(quantity AS DOUBLE) * CAST(unit_price AS DOUBLE)) AS amount
+FROM src
+WHERE "timestamp" < $when AND customer_id IS NOT NULL AND category IS NOT NULL
+GROUP BY 1, 2
+"""
+
+
+def _check_timestamp(con: object, source: object) -> None:
+    if isinstance(source, pd.DataFrame):
+        dtype = source["timestamp"].dtype
+        ok = pd.api.types.is_datetime64_dtype(dtype) and not isinstance(dtype, pd.DatetimeTZDtype)
+        found = str(dtype)
+    else:
+        types = dict(con.execute("SELECT column_name, column_type FROM "  # type: ignore[attr-defined]
+                                 "(DESCRIBE src)").fetchall())
+        found = types.get("timestamp", "")
+        ok = found.startswith("TIMESTAMP") and "TIME ZONE" not in found
+    if not ok:
+        raise SchemaError([
+            f"column 'timestamp' must be naive datetime64 (got {found}); "
+            "run mining.schema.validate_transactions first"
+        ])
+
+
+def customer_table_duckdb(tx: pd.DataFrame | str, *, as_of: str | pd.Timestamp,
+                          recent_days: float = 90, categories: bool = True) -> pd.DataFrame:
+    """:func:`mining.features.customer_table` computed by DuckDB (see the module docstring).
+
+    ``tx`` is a DataFrame in the transactions contract, or the path of a Parquet file or folder
+    holding it (hive-partitioned folders work).
+    """
+    when = _check_window(as_of, recent_days, categories, _OWNER)
+    start = when - pd.Timedelta(days=float(recent_days))
+    with connect() as con:
+        relation_of(con, tx, _OWNER, needed=_REQUIRED)
+        _check_timestamp(con, tx)
+        params = {"when": when.to_pydatetime(), "start": start.to_pydatetime()}
+        out = con.execute(_QUERY, params).df()
+        use_cat = bool(categories) and "category" in [
+            r[0] for r in con.execute("DESCRIBE src").fetchall()]
+        by_cat = con.execute(_SHARES, {"when": params["when"]}).df() if use_cat and len(out) \
+            else None
+    if out.empty:
+        raise InsufficientDataError(
+            f"{_OWNER}: no transactions before as_of={when}; choose a later as_of."
+        )
+    out = out.set_index("customer_id")
+    out.index = out.index.astype("string")
+    out.index.name = "customer_id"
+    unit = tx["timestamp"].dtype if isinstance(tx, pd.DataFrame) else "datetime64[ns]"
+    for c in ("first_purchase", "last_purchase"):  # the resolution of the input, as pandas keeps it
+        out[c] = pd.to_datetime(out[c]).astype(unit)
+    out["recency_days"] = _days(when - out["last_purchase"])
+    for c in ("n_orders", "n_lines", "n_products", "orders_recent"):
+        out[c] = out[c].astype("int64")
+    for c in ("quantity_total", "monetary_total", "spend_recent", "ipt_mean_days",
+              "ipt_median_days", "ipt_std_days"):
+        out[c] = out[c].astype("float64")
+    _add_ratios(out, when)
+    out["spend_trend"] = spend_trend(out, start=start, recent_days=recent_days)
+    out = out[list(FEATURE_COLUMNS)]
+    if by_cat is not None:
+        by_cat["col"] = [category_column_name(c) for c in by_cat["category"]]
+        spend = by_cat.groupby(["customer_id", "col"])["amount"].sum().unstack(fill_value=0.0)
+        spend.index = spend.index.astype("string")
+        spend = spend.reindex(index=out.index, columns=sorted(spend.columns), fill_value=0.0)
+        shares = spend_shares(spend.to_numpy(dtype="float64"), out["monetary_total"])
+        share_df = pd.DataFrame(shares, index=out.index, columns=list(spend.columns))
+        share_df.columns.name = None
+        out = pd.concat([out, share_df], axis=1)
+    out.attrs = {"as_of": when, "recent_days": float(recent_days)}
+    return out
