@@ -39,6 +39,9 @@ share_<category>        share of ``monetary_total`` spent in the category (only 
 An order's time is the time of its earliest line; an order counts as recent when that time is
 in the recent window.
 
+:func:`buying_patterns` measures repeat, cross and up-buying per customer
+(:mod:`mining.features._buying`).
+
 ``engine="spark"`` computes the same table with Spark SQL (:mod:`mining.features._spark`,
 dispatched by :func:`mining.engines.use_engine`); both engines share the checks and the formulas
 below (:func:`spend_trend`, :func:`spend_shares`).
@@ -56,7 +59,8 @@ from mining.engines import use_engine
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
 from mining.params import check_as_of
 
-__all__ = ["FEATURE_COLUMNS", "SHARE_PREFIX", "category_column_name", "customer_table"]
+__all__ = ["BUYING_COLUMNS", "FEATURE_COLUMNS", "SHARE_PREFIX", "buying_patterns",
+           "category_column_name", "customer_table"]
 
 #: Columns of :func:`customer_table` before the ``share_<category>`` columns, in order.
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -326,3 +330,6 @@ def _customer_table(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, recent_days:
 
     out.attrs = {"as_of": when, "recent_days": float(recent_days)}
     return out
+
+
+from mining.features._buying import BUYING_COLUMNS, buying_patterns  # noqa: E402 - after the shared helpers
