@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "mining"
 # lower number = lower layer; a module may import only from its own layer or lower ones
 LAYERS: dict[str, int] = {
     # core: exceptions, the contract, readers, built-in data
-    "errors": 0, "secrets": 0, "params": 0, "schema": 1, "sql": 1, "io": 2, "simulate": 2,
+    "errors": 0, "secrets": 0, "params": 0, "schema": 1, "sql": 1, "io": 2, "survey": 2, "simulate": 2,
     "datasets": 3, "glossary": 0, "findings": 0,
     # prepare: one way in, the customer table, engine sessions and dispatch
     "engines": 4, "inputs": 4, "features": 5,

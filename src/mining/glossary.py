@@ -61,6 +61,36 @@ GLOSSARY: list[tuple[str, str, str, str]] = [
      "names it as_of", "01_customer_value, 05_churn, 06_deviation"),
     ("data cleaning", "数据清洗", "removing returns, cancellations, duplicates and lines without "
      "ids, counting each reason", "01_customer_value"),
+    ("behavioural loyalty", "行为忠诚", "loyalty seen in buying: repeat purchases, frequency, "
+     "steady buying (mining.loyalty.behavioural_score: orders and orders per year)",
+     "08_loyalty_satisfaction"),
+    ("attitudinal loyalty", "态度忠诚", "loyalty seen in attitude: preference, satisfaction, "
+     "intent to repurchase, willingness to recommend (from a survey)", "08_loyalty_satisfaction"),
+    ("no loyalty (disloyal)", "不忠诚", "low repeat buying and low attitude: serve at low cost, "
+     "win back only the valuable", "08_loyalty_satisfaction"),
+    ("spurious loyalty", "虚假忠诚", "buys often but does not care (habit, convenience, price): "
+     "leaves for a better offer; build attachment", "08_loyalty_satisfaction"),
+    ("latent loyalty", "潜在忠诚", "likes the shop but buys little: remove what stops them "
+     "buying more", "08_loyalty_satisfaction"),
+    ("true loyalty", "忠诚", "high repeat buying and high attitude: reward, keep, ask for "
+     "referrals", "08_loyalty_satisfaction"),
+    ("customer satisfaction", "客户满意", "perceived experience against expectation, measured "
+     "by survey (overall satisfaction 1-10)", "08_loyalty_satisfaction"),
+    ("transactional satisfaction", "交易型满意", "satisfaction with one transaction: the answer "
+     "about the last order", "08_loyalty_satisfaction"),
+    ("cumulative satisfaction", "累积型满意", "satisfaction with the whole relationship: all of "
+     "a customer's answers together (mean or time-weighted)", "08_loyalty_satisfaction"),
+    ("Net Promoter Score (NPS)", "净推荐值", "share of promoters (9-10 on 'how likely would you "
+     "recommend us', 0-10) minus the share of detractors (0-6)", "08_loyalty_satisfaction"),
+    ("driver importance", "满意度驱动因素重要性", "how much a service attribute (delivery, price, "
+     "quality...) drives overall satisfaction: standardised regression coefficients or relative "
+     "weights (share of explained variance)", "08_loyalty_satisfaction"),
+    ("importance-performance analysis", "重要性-绩效分析 (IPA)", "each attribute placed by "
+     "importance x performance: concentrate here, keep up the good work, low priority, possible "
+     "overkill", "08_loyalty_satisfaction"),
+    ("ACSI", "美国顾客满意度指数", "American Customer Satisfaction Index model: expectations, "
+     "perceived quality and value drive satisfaction, which drives complaints and loyalty",
+     "08_loyalty_satisfaction"),
 ]
 
 

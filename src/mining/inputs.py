@@ -225,6 +225,9 @@ class Inputs:
     notes : tuple of str
         Choices made while reading that the user should hear about, one sentence each (e.g.
         ``"no column quantity (1); sequences do not need it."``); empty when there were none.
+    survey : DataFrame or None
+        Customer survey answers in the :mod:`mining.survey` contract when the data have them
+        (the demo does); None otherwise.
     """
 
     name: str
@@ -239,6 +242,7 @@ class Inputs:
     dataset: Dataset | None = field(default=None, repr=False)
     filled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    survey: pd.DataFrame | None = field(default=None, repr=False)
 
     def summary(self) -> str:
         """The one data line: name, lines, orders, customers, products, date range, what cleaning
@@ -565,4 +569,4 @@ def open_inputs(
         notes = (f"no column {', '.join(filled)}; {need}.",)
     return Inputs(name=name, transactions=tx, cleaning=cleaning, as_of=when, as_of_rule=rule,
                   customers=customers, truth=truth, capabilities=caps, source=where, dataset=ds,
-                  filled=tuple(filled), notes=notes)
+                  filled=tuple(filled), notes=notes, survey=getattr(ds, "survey", None))

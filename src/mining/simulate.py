@@ -18,6 +18,12 @@ check what the mining finds against what is really there:
 - **dirt** (数据清洗): cancelled orders, returns, guest lines without a customer id, exact duplicate
   lines and free items, only in the raw table; ``truth.dirty_lines`` counts each kind, and cleaning
   must remove exactly these.
+- **a satisfaction survey** (客户满意, 客户忠诚): about a third of the customers answer a survey
+  (``shop.survey``, the contract of :mod:`mining.survey`) once or several times after an order;
+  the answers come from a planted attitude per customer (``truth.attitude``) and planted driver
+  weights of five service attributes (``truth.driver_weights``), and every customer has a planted
+  loyalty type (``truth.loyalty_types``: planted repeat buying x planted attitude). The survey is
+  drawn from its own random stream *after* the shop, so it never changes the shop's data.
 
 Everything depends only on the arguments: the same ``random_state`` (an int seed) gives the same
 shop, byte for byte.
@@ -34,8 +40,10 @@ import pandas as pd
 
 from mining.errors import check_param
 from mining.params import RandomState, check_random_state, renamed_parameter
+from mining.survey import RATING_ATTRIBUTES, SCALES, SURVEY_COLUMNS
 
-__all__ = ["DemoTruth", "SEGMENTS", "SimulatedShop", "catalogue", "simulate_shop"]
+__all__ = ["DRIVER_WEIGHTS", "DemoTruth", "LOYAL_BEHAVIOUR_SEGMENTS", "LOYALTY_TYPE_NAMES",
+           "SEGMENTS", "SimulatedShop", "catalogue", "simulate_shop"]
 
 START = pd.Timestamp("2024-01-01")
 END = pd.Timestamp("2026-01-01")  # exclusive: the last order is on 2025-12-31
@@ -221,6 +229,13 @@ class DemoTruth:
     anomalous_orders : DataFrame ``order_id``, ``customer_id``, ``kind``, ``description``
     dirty_lines : dict reason -> lines planted in the raw table (names as in the cleaning report)
     params : dict of the generator's arguments
+    attitude : Series customer_id -> planted attitude (standardised latent preference; > 0 is
+        favourable), or None when the shop was made without a survey
+    loyalty_types : Series customer_id -> planted loyalty type, one of
+        :data:`LOYALTY_TYPE_NAMES` (behaviour: the planted segment is a repeat-buying one,
+        :data:`LOYAL_BEHAVIOUR_SEGMENTS`; attitude: ``attitude > 0``), or None
+    driver_weights : Series attribute -> planted weight in overall satisfaction (sums to 1), or None
+    survey_params : dict: how the survey was generated (response share, scales, cut points)
     """
 
     segments: pd.Series
@@ -232,6 +247,10 @@ class DemoTruth:
     anomalous_orders: pd.DataFrame
     dirty_lines: dict[str, int]
     params: dict[str, Any] = field(default_factory=dict)
+    attitude: pd.Series | None = None
+    loyalty_types: pd.Series | None = None
+    driver_weights: pd.Series | None = None
+    survey_params: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
         """A few lines saying what was planted."""
@@ -260,6 +279,13 @@ class DemoTruth:
             f"{len(self.anomalous_orders)} anomalous orders",
             "dirty raw lines: " + ", ".join(f"{k} {v:,}" for k, v in self.dirty_lines.items()),
         ]
+        if self.loyalty_types is not None and self.driver_weights is not None:
+            types = self.loyalty_types.value_counts().reindex(list(LOYALTY_TYPE_NAMES)).fillna(0)
+            lines.append(
+                "survey: planted loyalty types " + ", ".join(f"{k} {int(v):,}" for k, v in
+                                                              types.items())
+                + "; driver weights " + ", ".join(f"{k} {w:.2f}" for k, w in
+                                                  self.driver_weights.items()))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -274,6 +300,7 @@ class SimulatedShop:
     customers: pd.DataFrame
     products: pd.DataFrame
     truth: DemoTruth
+    survey: pd.DataFrame | None = None
 
 
 def _signup_days(rng: np.random.Generator, n: int, span_days: int) -> np.ndarray:
@@ -546,7 +573,7 @@ def _seed_record(random_state: RandomState) -> int | str:
 
 @renamed_parameter("seed", "random_state")
 def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
-                  anomaly_share: float = 0.005) -> SimulatedShop:
+                  anomaly_share: float = 0.005, survey: bool = True) -> SimulatedShop:
     """Generate the demo shop (2024-01-01 .. 2025-12-31) with its planted truth.
 
     Parameters
@@ -560,13 +587,19 @@ def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
     anomaly_share : float
         Share of customers made anomalous (at least 3); about half as many orders are made
         anomalous as well.
+    survey : bool, default True
+        Also draw the satisfaction survey (``shop.survey``) and its truth (``truth.attitude``,
+        ``truth.loyalty_types``, ``truth.driver_weights``). It comes from a separate random
+        stream (an int seed ``s`` gives ``numpy.random.default_rng([s, 20])``; a Generator is
+        spawned, not advanced) drawn after the shop, so the shop is the same with or without it.
 
     Returns
     -------
     SimulatedShop
         ``raw_transactions`` (the contract's columns plus ``status``; with the planted dirt),
         ``customers`` (``customer_id``, ``signup_date``, ``region``, ``channel``, ``age_band``),
-        ``products`` (the catalogue) and ``truth`` (:class:`DemoTruth`).
+        ``products`` (the catalogue), ``truth`` (:class:`DemoTruth`) and ``survey`` (the
+        :mod:`mining.survey` contract; None with ``survey=False``).
 
     Examples
     --------
@@ -579,6 +612,7 @@ def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
     rng = check_random_state(random_state, "simulate_shop")
     check_param(0.0 <= anomaly_share <= 0.1, "anomaly_share", "simulate_shop",
                 "a float in [0, 0.1]", anomaly_share)
+    check_param(isinstance(survey, bool), "survey", "simulate_shop", "True or False", survey)
     shop = _Shop(int(n_customers), rng)
     n = shop.n
     width = max(5, len(str(n)))
@@ -668,5 +702,140 @@ def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
                 "anomaly_share": float(anomaly_share), "start": str(START.date()),
                 "end": str((END - pd.Timedelta(days=1)).date())},
     )
+    answers = None
+    if survey:  # last, from its own stream: the shop above is the same with or without it
+        position = np.cumsum(seg_series.index.isin(bought)) - 1  # cust_ids -> truth.segments row
+        order_customer = position[np.fromiter((shop.orders[k]["customer"] for k in order_of),
+                                              dtype=np.int64, count=len(order_of))]
+        order_time = np.fromiter((shop.orders[k]["time"] for k in order_of), dtype=np.int64,
+                                 count=len(order_of))
+        answers = _plant_survey(_survey_rng(random_state, rng), order_customer, order_time, truth)
     return SimulatedShop(raw_transactions=raw, customers=customers, products=shop.products,
-                         truth=truth)
+                         truth=truth, survey=answers)
+
+
+# -- the satisfaction survey (drawn after the shop, from its own random stream) -----------------
+
+#: Planted weight of each service attribute in overall satisfaction (sums to 1): product quality
+#: drives satisfaction most, then delivery; the website least.
+DRIVER_WEIGHTS: dict[str, float] = {
+    "delivery": 0.28, "price": 0.12, "product_quality": 0.34, "service": 0.18, "website": 0.08,
+}
+# mean rating (1-10) of each attribute: delivery matters much but performs poorly (the
+# importance-performance lesson: "concentrate here"); the website performs well but matters little
+_RATING_MEANS: dict[str, float] = {
+    "delivery": 6.3, "price": 6.6, "product_quality": 7.8, "service": 7.1, "website": 8.0,
+}
+#: Segments that repeat-buy by design (high behavioural loyalty in the planted loyalty types).
+LOYAL_BEHAVIOUR_SEGMENTS: tuple[str, ...] = ("champions", "regulars")
+#: The four loyalty types (behaviour x attitude): loyal 忠诚 (high, high), latent 潜在忠诚 (low
+#: behaviour, high attitude), spurious 虚假忠诚 (high behaviour, low attitude), disloyal 不忠诚.
+LOYALTY_TYPE_NAMES: tuple[str, ...] = ("loyal", "latent", "spurious", "disloyal")
+# planted attitude = segment shift - churn shift + N(0, 1)
+_ATTITUDE_SHIFT: dict[str, float] = {
+    "champions": 0.35, "regulars": 0.1, "bargain_hunters": -0.25, "big_ticket": 0.15,
+    "one_timers": -0.1,
+}
+_CHURN_ATTITUDE = 0.35  # customers who leave within the data are less attached
+_DECLINE_EXPERIENCE = 0.6  # answers in the 120 days before churn: every experience this much worse
+_HALO = 0.55  # weight of the attitude in each attribute experience (the rest is this order's)
+
+
+def _survey_rng(random_state: RandomState, rng: np.random.Generator) -> np.random.Generator:
+    """The survey's own generator: never a draw from the shop's ``rng``."""
+    if isinstance(random_state, int | np.integer) and not isinstance(random_state, bool):
+        return np.random.default_rng([int(random_state), 20])
+    try:  # a Generator (or fresh entropy): a child stream, the parent is not advanced
+        return rng.spawn(1)[0]
+    except (TypeError, ValueError):  # pragma: no cover - a Generator without a SeedSequence
+        return np.random.default_rng(int(rng.integers(0, 2**63 - 1)))
+
+
+def _clip_round(x: np.ndarray, col: str) -> np.ndarray:
+    lo, hi = SCALES[col]
+    return np.clip(np.rint(x), lo, hi).astype("int64")
+
+
+def _plant_survey(rng: np.random.Generator, order_customer: np.ndarray, order_time: np.ndarray,
+                  truth: DemoTruth) -> pd.DataFrame:
+    """Draw the survey answers and write the survey truth into ``truth``.
+
+    ``order_customer`` is each order's row in ``truth.segments`` and ``order_time`` its seconds
+    since START, both in order-id order (order ``r`` has id ``O{r+1:07d}``)."""
+    segs = truth.segments
+    ids = segs.index
+    n = len(ids)
+    churn = truth.churn_dates.reindex(ids)
+    churned = churn.notna().to_numpy()
+    churn_day = ((churn - START) / pd.Timedelta(days=1)).to_numpy(dtype="float64", na_value=np.nan)
+    attitude = (segs.map(_ATTITUDE_SHIFT).to_numpy(dtype="float64") - _CHURN_ATTITUDE * churned
+                + rng.standard_normal(n))
+    n_orders = np.bincount(order_customer, minlength=n)
+    # who answers: frequent buyers much more often, satisfied customers a little more often
+    logit = -1.45 + 0.55 * np.log(np.maximum(n_orders, 1)) + 0.25 * attitude
+    answers = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+    # how often: customers with 3+ orders are asked again after later orders
+    m = answers.astype("int64")
+    again = answers & (n_orders >= 3) & (rng.random(n) < 0.45)
+    m += again
+    m += again & (n_orders >= 5) & (rng.random(n) < 0.4)
+    asked = np.flatnonzero(m[order_customer] > 0)  # orders of customers who answer
+    u = rng.random(len(asked))
+    by = np.lexsort((u, order_customer[asked]))  # by customer, then at random
+    sorted_c = order_customer[asked][by]
+    first = np.r_[0, np.flatnonzero(np.diff(sorted_c)) + 1]
+    rank = np.arange(len(by)) - np.repeat(first, np.diff(np.r_[first, len(by)]))
+    chosen = np.sort(asked[by[rank < m[sorted_c]]])  # m random orders per customer, in time order
+    lag = rng.integers(1, 11, size=len(chosen))  # answered 1-10 days after the order
+    day = np.minimum(order_time[chosen] // 86400 + lag, (END - START).days - 1)
+    c = order_customer[chosen]
+    keep = np.unique(np.c_[c, day], axis=0, return_index=True)[1]  # one answer a customer a day
+    chosen, day, c = chosen[np.sort(keep)], day[np.sort(keep)], c[np.sort(keep)]
+    k = len(chosen)
+    a = attitude[c]
+    to_churn = churn_day[c] - day
+    decline = churned[c] & (to_churn >= 0) & (to_churn < 120)
+    weights = np.array([DRIVER_WEIGHTS[x] for x in RATING_ATTRIBUTES])
+    z = rng.standard_normal((k, len(RATING_ATTRIBUTES)))
+    experience = (_HALO * a[:, None] + np.sqrt(1 - _HALO**2) * z
+                  - _DECLINE_EXPERIENCE * decline[:, None])
+    overall = experience @ weights + 0.3 * rng.standard_normal(k)  # this answer's satisfaction
+    out = pd.DataFrame({
+        "customer_id": pd.array(ids[c], dtype="string"),
+        "survey_date": (np.datetime64(START.date(), "D") + day).astype("datetime64[ns]"),
+        "order_id": pd.array([f"O{r + 1:07d}" for r in chosen], dtype="string"),
+        "satisfaction": _clip_round(7.0 + 2.0 * overall, "satisfaction"),
+        "repurchase_intent": _clip_round(7.0 + 2.0 * (0.6 * a + 0.4 * overall)
+                                         + rng.standard_normal(k), "repurchase_intent"),
+        "recommend": _clip_round(6.6 + 2.2 * (0.55 * a + 0.45 * overall)
+                                 + 1.1 * rng.standard_normal(k), "recommend"),
+    })
+    for j, attr in enumerate(RATING_ATTRIBUTES):
+        out[attr] = _clip_round(_RATING_MEANS[attr] + 1.7 * experience[:, j], attr)
+    out = out[list(SURVEY_COLUMNS)].sort_values(["survey_date", "customer_id"], kind="stable")
+    out = out.reset_index(drop=True)
+    behaviour = segs.isin(LOYAL_BEHAVIOUR_SEGMENTS).to_numpy()
+    liked = attitude > 0
+    types = np.where(behaviour, np.where(liked, "loyal", "spurious"),
+                     np.where(liked, "latent", "disloyal"))
+    truth.attitude = pd.Series(attitude, index=ids, name="attitude")
+    truth.loyalty_types = pd.Series(types, index=ids, name="loyalty_type", dtype="string")
+    truth.driver_weights = pd.Series(DRIVER_WEIGHTS, name="weight").reindex(
+        list(RATING_ATTRIBUTES))
+    truth.driver_weights.index.name = "attribute"
+    truth.survey_params = {
+        "respondents": int(out["customer_id"].nunique()),
+        "respondent_share": float(out["customer_id"].nunique() / max(n, 1)),
+        "answers": len(out),
+        "behaviour_high": f"planted segment in {list(LOYAL_BEHAVIOUR_SEGMENTS)} (repeat buyers)",
+        "attitude_high": "planted attitude > 0",
+        "response": "P(answer) = logistic(-1.45 + 0.55 log(orders) + 0.25 attitude); customers "
+                    "with 3+ orders answer again with probability 0.45 (a third time 0.4 with 5+)",
+        "answer_model": "experience_k = 0.55 attitude + 0.84 noise_k (- 0.6 in the 120 days before "
+                        "churn); satisfaction = 7 + 2 (sum_k weight_k experience_k + 0.3 noise); "
+                        "rating_k = mean_k + 1.7 experience_k; intent and recommend mix attitude "
+                        "and this answer's satisfaction",
+        "rating_means": dict(_RATING_MEANS),
+        "scales": {k: list(v) for k, v in SCALES.items()},
+    }
+    return out

@@ -47,7 +47,7 @@ SIZES: dict[str, int] = {"default": 5000, "small": 400}
 
 _DEMO_CAPABILITIES = {
     "transactions": True, "timestamps": True, "products": True, "categories": True,
-    "prices": True, "customers": True, "truth": True,
+    "prices": True, "customers": True, "truth": True, "survey": True,
 }
 
 #: What each capability means when it is missing (the reason a notebook is skipped).
@@ -60,6 +60,8 @@ CAPABILITY_REASONS: dict[str, str] = {
     "customers": "no customer attributes table",
     "truth": "no planted truth (real data): the planted-vs-found checks need the demo",
     "customer_table": "no customer table",
+    "survey": "no customer survey (satisfaction and loyalty answers): only the demo has one; "
+              "bring your own with mining.survey.load_survey",
 }
 
 _REAL_EXTRA: dict[str, dict[str, object]] = {
@@ -95,7 +97,12 @@ class Dataset:
         How ``as_of`` was chosen, in words (``mining.inputs.open_inputs`` quotes it).
     capabilities : dict[str, bool]
         What the data can support: transactions, timestamps, products, categories, prices,
-        customers, truth, customer_table.
+        customers, truth, customer_table, survey.
+    survey : DataFrame or None
+        Satisfaction and loyalty answers in the :mod:`mining.survey` contract (``customer_id``,
+        ``survey_date``, ``order_id``, ``satisfaction``, ``repurchase_intent``, ``recommend`` and
+        five attribute ratings); the demo only (its truth: ``truth.attitude``,
+        ``truth.loyalty_types``, ``truth.driver_weights``).
     """
 
     name: str
@@ -112,6 +119,7 @@ class Dataset:
     products: pd.DataFrame | None = None
     notes: str = ""
     as_of_rule: str = ""
+    survey: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """Name, source, size and capabilities in a few lines."""
@@ -128,6 +136,9 @@ class Dataset:
         if self.customers is not None:
             lines.append(f"customer table: {len(self.customers):,} rows x "
                          f"{self.customers.shape[1]} columns")
+        if self.survey is not None:
+            lines.append(f"survey: {len(self.survey):,} answers of "
+                         f"{self.survey['customer_id'].nunique():,} customers")
         if self.as_of is not None:
             lines.append(f"as_of: {self.as_of:%Y-%m-%d}"
                          + (f" ({self.as_of_rule})" if self.as_of_rule else ""))
@@ -167,6 +178,7 @@ def _demo_dataset(n_customers: int, seed: int) -> Dataset:
         notes="raw_transactions holds the planted dirt; transactions is the cleaned table.",
         as_of_rule="the end of the simulated period, just after its last order on "
         f"{clean['timestamp'].max():%Y-%m-%d}",
+        survey=shop.survey,
     )
 
 
@@ -180,6 +192,7 @@ def _real_dataset(name: str) -> Dataset:
     caps["prices"] = bool(extra.get("prices", False))
     caps["customers"] = real.customers is not None
     caps["truth"] = False
+    caps["survey"] = False
     clean = report = None
     as_of = extra.get("as_of")
     rule = ""
@@ -210,7 +223,7 @@ def _copy(ds: Dataset) -> Dataset:
         transactions=cp(ds.transactions), raw_transactions=cp(ds.raw_transactions),
         cleaning=ds.cleaning, customers=cp(ds.customers), truth=ds.truth, as_of=ds.as_of,
         capabilities=dict(ds.capabilities), products=cp(ds.products), notes=ds.notes,
-        as_of_rule=ds.as_of_rule,
+        as_of_rule=ds.as_of_rule, survey=cp(ds.survey),
     )
 
 
