@@ -232,7 +232,10 @@ def test_a_full_disk_is_reported_with_exit_code_3_and_keeps_what_finished(
 
     monkeypatch.setattr(Path, "write_text", write_text)
     out = tmp_path / "out"
-    code = main(["report", "--config", str(_two_notebook_config(tmp_path)), "--out", str(out)])
+    # one after the other: the third is not started once the disk is full (with --jobs 2 it
+    # would already be running beside the second, and finish)
+    code = main(["report", "--config", str(_two_notebook_config(tmp_path)), "--out", str(out),
+                 "--jobs", "1"])
     captured = capsys.readouterr()
     assert code == 3
     assert "error: Could not write the output of notebook second" in captured.err

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mining.errors import ParameterError
@@ -42,6 +43,8 @@ _PERCENT = re.compile(r"(share|_rate$|^rate|support$|confidence|precision|recall
                       r"^p_|proba|probability|churn_prob|_pct$|^pct|fidelity|accuracy|success)")
 _COUNT = re.compile(r"(^n_|_count$|^count$|^count_|orders$|customers$|^rank$|_rank$|lines$)")
 _NOT_MONEY = re.compile(r"(p_value|pvalue|_score$|^score)")
+_SHARE_FIRST = re.compile(r"(share|_pct$|^pct|_rate$)")
+_AVERAGE = re.compile(r"(_mean$|_avg$|^mean_|^avg_|_median$|per_)")
 
 
 def column_kind(df: pd.DataFrame, column: Any) -> str:
@@ -56,12 +59,18 @@ def column_kind(df: pd.DataFrame, column: Any) -> str:
         return "text"
     if not pd.api.types.is_numeric_dtype(s):
         return "text"
+    if _SHARE_FIRST.search(name) and not _NOT_MONEY.search(name):
+        return "percent"  # revenue_share, share_revenue: a share of money is a share
     if _MONEY.search(name) and not _NOT_MONEY.search(name):
         return "money"
     if _PERCENT.search(name) and not _NOT_MONEY.search(name):
         return "percent"
-    if pd.api.types.is_integer_dtype(s) or _COUNT.search(name):
+    if pd.api.types.is_integer_dtype(s):
         return "count"
+    if _COUNT.search(name) and not _AVERAGE.search(name):
+        values = s.dropna().to_numpy(dtype="float64")
+        if values.size == 0 or (values == values.round()).all():
+            return "count"
     return "number"
 
 
@@ -83,13 +92,13 @@ def _cell(value: Any, kind: str, currency: str, decimals: int) -> str:
     if kind == "date":
         ts = pd.Timestamp(value)
         return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M}"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
     if isinstance(value, frozenset | set | list | tuple):
         return ", ".join(str(v) for v in sorted(value, key=str)) if isinstance(
             value, frozenset | set) else ", ".join(str(v) for v in value)
     if kind == "text" or isinstance(value, str):
         return str(value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     if kind == "number":
         return f"{float(value):,.{decimals}f}"
     return format_value(value, kind, currency=currency,

@@ -11,6 +11,7 @@ plot_sequence_patterns     the most frequent patterns (share of customers), as h
 plot_sequence_rules        sequential rules: support against confidence, coloured by lift
 plot_pattern_lags          days between the elements of top patterns, one box per pattern
 plot_hit_rates             hit rate at k of next-purchase suggestions per method (time split)
+plot_strategies            hit rate of every next-purchase strategy, validation and test period
 =========================  =========================================================================
 """
 
@@ -36,6 +37,16 @@ __all__ = [
 ]
 
 
+def plot_strategies(table: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Hit rate of every next-purchase strategy (:func:`mining.sequence.compare_strategies`),
+    drawn as :func:`mining.plots.basket.plot_strategies`."""
+    from mining.plots.basket import plot_strategies as _bars
+
+    fig = _bars(table, ax=ax)
+    fig.axes[0].set_title("Next-purchase hit rate by strategy (dashed: popularity, test)")
+    return fig
+
+
 def plot_purchase_timeline(db: Any, customer_id: Any, *, max_items: int = 4,
                            ax: Axes | None = None) -> Figure:
     """One customer's purchase sequence: a marker per order (element) with its items.
@@ -50,19 +61,27 @@ def plot_purchase_timeline(db: Any, customer_id: Any, *, max_items: int = 4,
         Items listed per order before "+n more".
     """
     seq = db.sequence(customer_id)
-    fig, ax = new_ax(ax, (9, 3.2))
+    fig, ax = new_ax(ax, (10, 4.5))
     x = seq["timestamp"] if "timestamp" in seq.columns else seq["days"]
     ax.plot(x, np.zeros(len(seq)), color="0.6", lw=1, zorder=1)
     ax.scatter(x, np.zeros(len(seq)), s=60, color="tab:blue", zorder=2)
+    texts = []
+    levels = (0.25, -0.25, 0.62, -0.62)
     for k, (xi, items) in enumerate(zip(x, seq["items"], strict=True)):
         shown = list(map(str, items[:max_items]))
         if len(items) > max_items:
             shown.append(f"+{len(items) - max_items} more")
-        ax.annotate("\n".join(shown), (xi, 0), xytext=(0, 10 if k % 2 == 0 else -12),
-                    textcoords="offset points", ha="center", va="bottom" if k % 2 == 0 else "top",
-                    fontsize=8)
+        yy = levels[k % len(levels)]
+        ax.plot([xi, xi], [0, yy], color="0.8", lw=0.6, zorder=0)
+        texts.append(ax.text(xi, yy, "\n".join(shown), ha="center",
+                             va="bottom" if yy > 0 else "top", fontsize=7))
     ax.set_yticks([])
-    ax.set_ylim(-1, 1)
+    ax.set_ylim(-1.5, 1.5)
+    if len(texts) > 1:
+        from adjustText import adjust_text
+
+        adjust_text(texts, ax=ax, only_move={"text": "x", "static": "x", "explode": "x",
+                                             "pull": "x"}, ensure_inside_axes=True)
     ax.set_title(f"Purchase timeline of customer {customer_id} ({len(seq)} orders)")
     ax.set_xlabel("date" if "timestamp" in seq.columns else "element time (days)")
     for side in ("left", "right", "top"):
@@ -89,13 +108,14 @@ def plot_sequence_patterns(patterns: pd.DataFrame, *, top: int = 15, min_element
     return fig
 
 
-def plot_sequence_rules(rules: pd.DataFrame, *, label_top: int = 5, max_points: int = 20_000,
+def plot_sequence_rules(rules: pd.DataFrame, *, label_top: int = 5, max_points: int = 2_000,
                         ax: Axes | None = None) -> Figure:
-    """Rules as points: support (x) against confidence (y), coloured by lift; best labelled.
+    """Rules: support (x) against confidence (y); the strongest labelled.
 
-    With more than ``max_points`` rules only the first ``max_points`` (the table's order: the
-    strongest first, as ``sequential_rules`` sorts them) are drawn, and the title says so: a
-    scatter of millions of points takes minutes to draw and shows nothing more.
+    Up to ``max_points`` rules are dots coloured by lift; more rules are drawn as a density
+    (hexagons, colour = number of rules), since a scatter of thousands of dots is a blob. The
+    ``label_top`` follow-up rules of highest lift are labelled ("X -> Y", each side shortened
+    on its own, never cut where Y starts), without overprinting.
     """
     need_columns(rules, {"support", "confidence", "lift", "rule_str"}, "plot_sequence_rules", "rules")
     if rules.empty:
@@ -104,20 +124,35 @@ def plot_sequence_rules(rules: pd.DataFrame, *, label_top: int = 5, max_points: 
     check_param(isinstance(max_points, int | np.integer) and max_points >= 1, "max_points",
                 "plot_sequence_rules", "a positive int", max_points)
     fig, ax = new_ax(ax, (8, 5))
-    shown = rules.head(int(max_points))
-    lift = shown["lift"].fillna(1.0)
-    pts = ax.scatter(shown["support"] * 100, shown["confidence"] * 100, c=lift, cmap="viridis",
-                     s=18, alpha=0.8)
-    fig.colorbar(pts, ax=ax, label="lift")
-    for r in shown.head(label_top).itertuples(index=False):
-        ax.annotate(short(r.rule_str, 45), (r.support * 100, r.confidence * 100), fontsize=7,
-                    xytext=(4, 2), textcoords="offset points")
+    x = rules["support"].to_numpy(dtype=float) * 100
+    y = rules["confidence"].to_numpy(dtype=float) * 100
+    if len(rules) > max_points:
+        hb = ax.hexbin(x, y, gridsize=40, bins="log", cmap="Blues", mincnt=1)
+        fig.colorbar(hb, ax=ax, label="rules per hexagon (log)")
+        title = f"{len(rules):,} sequential rules X => Y (density)"
+    else:
+        pts = ax.scatter(x, y, c=rules["lift"].fillna(1.0), cmap="viridis", s=18, alpha=0.8)
+        fig.colorbar(pts, ax=ax, label="lift")
+        title = f"{len(rules):,} sequential rules X => Y"
+    top = rules
+    if {"antecedents", "consequents"} <= set(rules.columns):
+        one = rules[(rules["antecedents"].map(len) == 1) & (rules["consequents"].map(len) == 1)]
+        one = one[one["antecedents"] != one["consequents"]]
+        top = one if len(one) else rules
+    texts = []
+    for r in top.nlargest(label_top, "lift").itertuples(index=False):
+        left, _, right = str(r.rule_str).partition(" => ")
+        texts.append(ax.text(r.support * 100, r.confidence * 100,
+                             f"{short(left.strip('<>()'), 28)} -> {short(right.strip('<>()'), 28)}",
+                             fontsize=7, color="tab:red"))
+        ax.scatter([r.support * 100], [r.confidence * 100], s=25, color="tab:red", zorder=3)
+    if len(texts) > 1:
+        from adjustText import adjust_text
+
+        adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
     ax.set_xlabel("support: customers with X then Y (%)")
     ax.set_ylabel("confidence: of customers with X, share who later bought Y (%)")
-    title = "Sequential rules X => Y"
-    if len(rules) > len(shown):
-        title += f" (the first {len(shown):,} of {len(rules):,})"
-    ax.set_title(title)
+    ax.set_title(title + "; red: highest-lift follow-ups")
     return fig
 
 

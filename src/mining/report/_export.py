@@ -56,10 +56,16 @@ def _export_html(nb_path: Path, html_path: Path, nocode_path: Path, *, title: st
     for exporter, target in ((full, html_path), (lean, nocode_path)):
         resources = {"metadata": {"name": title, "path": str(source_dir)}}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
-        target.write_text(body, encoding="utf-8")
+        target.write_text(body.replace("</head>", _READABLE_CSS + "</head>", 1), encoding="utf-8")
 
 
 FIRST_TAGS = ("headline", "lists")
+
+#: added to every exported page: printed lines wrap instead of running off the right edge, and
+#: wide tables scroll inside their box
+_READABLE_CSS = ("<style>.jp-OutputArea-output pre{white-space:pre-wrap;word-break:break-word}"
+                 ".jp-RenderedHTMLCommon table.mining-table td{vertical-align:top}"
+                 ".jp-OutputArea-output{overflow-x:auto}</style>\n")
 
 
 def _tags(cell: Any) -> list[str]:
