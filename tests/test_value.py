@@ -252,7 +252,8 @@ def test_clv_hand_example(clv_features):
     assert a["tenure_months"] == pytest.approx(12.0)
     assert a["orders_per_month"] == pytest.approx(1.0)
     assert a["avg_order_value"] == pytest.approx(100.0)
-    assert a["current_value"] == pytest.approx(0.3 * 1200)
+    assert a["current_value"] == pytest.approx(0.3 * 1200)  # profit earned to date
+    assert a["annual_profit"] == pytest.approx(0.3 * 1200)  # a year of tenure
     assert a["gap_days"] == 30.0 and a["p_active"] == 1.0
     assert a["expected_orders"] == pytest.approx(12.0)
     assert a["future_value"] == pytest.approx(0.3 * 100 * 1.0 * A)
@@ -260,7 +261,8 @@ def test_clv_hand_example(clv_features):
     gap_c = 24 * 365.25 / 12 / 2
     gap_b = (30.0 + gap_c) / 2
     assert b["tenure_months"] == pytest.approx(1.0)
-    assert b["current_value"] == pytest.approx(0.3 * 100 * 12)
+    assert b["current_value"] == pytest.approx(0.3 * 100)
+    assert b["annual_profit"] == pytest.approx(0.3 * 100 * 12)
     assert b["gap_days"] == pytest.approx(gap_b)
     assert b["p_active"] == pytest.approx(math.exp(-15 / gap_b))
     assert b["expected_orders"] == pytest.approx(12 * math.exp(-15 / gap_b))
@@ -268,9 +270,11 @@ def test_clv_hand_example(clv_features):
     # c
     assert c["gap_days"] == pytest.approx(gap_c)
     assert c["orders_per_month"] == pytest.approx(3 / 24)
-    assert c["current_value"] == pytest.approx(0.3 * 600 / 2)
+    assert c["current_value"] == pytest.approx(0.3 * 600)
+    assert c["annual_profit"] == pytest.approx(0.3 * 600 / 2)
     assert c["future_value"] == pytest.approx(0.3 * 200 * (3 / 24) * math.exp(-60 / gap_c) * A)
-    assert (v["clv"] == v["future_value"]).all()
+    # issue 18: CLV as taught, current value (profit earned) + future value
+    assert v["clv"].tolist() == pytest.approx((v["current_value"] + v["future_value"]).tolist())
     assert v["p_active"].between(0, 1).all()
 
 

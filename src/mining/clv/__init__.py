@@ -1,7 +1,8 @@
 """Predictive customer lifetime value (客户终身价值): BG/NBD, Gamma-Gamma, P(alive), the CLV matrix.
 
 Customer lifetime value is the present value of all profit a customer brings: the profit already
-earned (current value) plus the expected future profit. For non-contractual retail, where nobody
+earned (current value) plus the expected future profit (future value); ``clv`` columns are that
+sum, in this package and in :mod:`mining.value`. For non-contractual retail, where nobody
 tells the shop that they have left, the future part is modelled in two pieces (Fader, Hardie and
 Lee 2005):
 
@@ -23,6 +24,10 @@ Modules, as the layers of ``lifetimes``/``pymc-marketing``:
 ``_mle``            the maximum-likelihood fit both models use (``scipy.optimize``)
 ``_analyses``       :func:`lifetime_value`, :func:`holdout_check`, :func:`frequency_recency_grid`,
                     :func:`clv_transitions`, :func:`join_clv` and their result objects
+``_checks``         how far to trust the models: :func:`compare_count_models` (BG/NBD vs
+                    MBG/NBD on the holdout), :func:`cumulative_purchases` (tracking plot),
+                    :func:`period_purchases` (histogram), :func:`alive_check` (P(alive) vs the
+                    rule of thumb); :func:`findings` and :func:`customer_actions` for the report
 ==================  ===========================================================================
 
 The CDNOW sample of the published estimates is :func:`mining.datasets.load_cdnow_sample`.
@@ -75,6 +80,20 @@ from mining.clv._analyses import (
     lifetime_value,
 )
 from mining.clv._bgnbd import BetaGeoModel, fit_bgnbd
+from mining.clv._checks import (
+    ACTION_COLUMNS,
+    COUNT_MODELS,
+    AliveCheck,
+    CountModelComparison,
+    CumulativePurchases,
+    PeriodPurchases,
+    alive_check,
+    compare_count_models,
+    cumulative_purchases,
+    customer_actions,
+    findings,
+    period_purchases,
+)
 from mining.clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
 from mining.clv._summaries import (
     CalibrationPeriod,
@@ -90,6 +109,18 @@ from mining.clv._summaries import (
 from mining.clv._summary import TIME_UNITS, calibration_summary
 
 __all__ = [
+    "ACTION_COLUMNS",
+    "COUNT_MODELS",
+    "AliveCheck",
+    "CountModelComparison",
+    "CumulativePurchases",
+    "PeriodPurchases",
+    "alive_check",
+    "compare_count_models",
+    "cumulative_purchases",
+    "customer_actions",
+    "findings",
+    "period_purchases",
     "CLVTransitions",
     "CalibrationPeriod",
     "CLV_TRANSITION_ROWS",

@@ -120,6 +120,8 @@ class HoldoutCheck(_TableResult):
         Holdout purchases of all customers, observed and expected.
     mean_absolute_error : float
         Mean of ``|actual - predicted|`` per customer (NaN without customers).
+    model : str
+        The count model's ``variant`` (``"bgnbd"``, ``"mbgnbd"``; empty when unknown).
     """
 
     table: pd.DataFrame
@@ -128,6 +130,24 @@ class HoldoutCheck(_TableResult):
     actual_total: float
     predicted_total: float
     mean_absolute_error: float
+    model: str = ""
+
+    @property
+    def total_error(self) -> float:
+        """``predicted_total / actual_total - 1``: +0.17 is 17% too many purchases."""
+        return (self.predicted_total / self.actual_total - 1.0 if self.actual_total > 0
+                else float("nan"))
+
+    @property
+    def group_error(self) -> float:
+        """Mean over customers of ``|predicted - actual|`` of their frequency group's means:
+        how far the curve of :func:`mining.plots.clv.plot_holdout_check` is off, per customer."""
+        t = self.table
+        n = float(t["customers"].sum())
+        if n <= 0:
+            return float("nan")
+        gap = (t["predicted"] - t["actual"]).abs().fillna(0.0)
+        return float((gap * t["customers"]).sum() / n)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -228,10 +248,12 @@ def lifetime_value(
     DataFrame indexed by ``customer_id``: ``repeat_purchases``, ``total_spend`` (when the
     summary has it), ``current_value`` (margin * spend to date: the profit already earned),
     ``p_alive``, ``expected_purchases`` (over the horizon, undiscounted), ``expected_spend``
-    (per purchase), ``future_value`` (discounted expected profit over the horizon: the predicted
-    CLV), ``clv`` (= ``future_value``, as in :mod:`mining.value`) and ``total_value``
-    (``current_value + future_value``). The settings are the caller's own arguments and the
-    models' ``params_``.
+    (per purchase), ``future_value`` (discounted expected profit over the horizon: the
+    predicted future part of CLV), ``clv`` (customer lifetime value as taught: ``current_value +
+    future_value``; ``future_value`` alone when the summary has no spend, as in
+    :func:`mining.value.customer_lifetime_value`) and ``total_value`` (the same as ``clv``,
+    kept for old code). The settings are the caller's own arguments and the models'
+    ``params_``.
     """
     owner = "lifetime_value"
     _check_fitted(bgnbd, BetaGeoModel, "bgnbd", owner)
@@ -264,9 +286,11 @@ def lifetime_value(
     out["expected_purchases"] = cum[:, -1]
     out["expected_spend"] = spend
     out["future_value"] = future
-    out["clv"] = future
     if "current_value" in out.columns:
-        out["total_value"] = out["current_value"] + future
+        out["clv"] = out["current_value"] + future
+        out["total_value"] = out["clv"]
+    else:
+        out["clv"] = future
     return out
 
 
@@ -321,7 +345,7 @@ def holdout_check(summary: pd.DataFrame, bgnbd: BetaGeoModel, *,
         table=out, holdout_length=length, time_unit=summary_time_unit(summary),
         actual_total=float(actual.sum()), predicted_total=float(pred.sum()),
         mean_absolute_error=float(np.mean(np.abs(actual - pred))) if len(pred)
-        else float("nan"),
+        else float("nan"), model=str(getattr(bgnbd, "variant", "")),
     )
 
 

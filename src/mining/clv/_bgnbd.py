@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator
 
 from mining.clv._mle import check_converged, minimize
 from mining.clv._summary import customer_index, is_real, summary_arrays, summary_time_unit
-from mining.errors import InsufficientDataError, NotFittedError, check_param
+from mining.errors import InsufficientDataError, NotFittedError, ParameterError, check_param
 
 __all__ = ["BetaGeoModel", "fit_bgnbd"]
 
@@ -201,6 +201,62 @@ class BetaGeoModel(BaseEstimator):
         one = pd.DataFrame({"repeat_purchases": [0], "time_to_last": [0.0], "age": [0.0]})
         # a new customer at T = 0 with x = 0 has the same posterior as the prior
         return float(self.expected_purchases(one, t).iloc[0])
+
+
+    def expected_purchases_new_curve(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`expected_purchases_new` for many periods at once: ``E[X(t)]`` of a customer
+        just acquired, for every ``t`` of the array (time units, >= 0). Used for the tracking
+        plot (cumulative actual vs expected purchases, :func:`mining.clv.cumulative_purchases`).
+        """
+        r, alpha, a, b = self._params()
+        shift = self._shift("BetaGeoModel.expected_purchases_new_curve")
+        t = np.asarray(t, dtype="float64")
+        if t.size and (not np.isfinite(t).all() or (t < 0).any()):
+            raise ParameterError("BetaGeoModel.expected_purchases_new_curve: t must hold "
+                                 "finite numbers >= 0 (time units).")
+        zero = np.zeros_like(t)
+        if abs(a - 1.0) > 1e-9:
+            num = _expected_numerator(r, alpha, a, b, zero, zero, t, shift)
+        else:
+            num = (_expected_numerator(r, alpha, 1.0 - 1e-6, b, zero, zero, t, shift)
+                   + _expected_numerator(r, alpha, 1.0 + 1e-6, b, zero, zero, t, shift)) / 2.0
+        odds = a / b if shift else 0.0  # MBG/NBD: the customer may leave at the first purchase
+        return np.maximum(num / (1.0 + odds), 0.0)
+
+    def purchase_count_probabilities(self, age: np.ndarray, max_count: int) -> np.ndarray:
+        """``P(X(age) = x)`` for ``x = 0..max_count - 1`` and ``P(X(age) >= max_count)``: the
+        chance that a customer acquired ``age`` time units ago made ``x`` repeat purchases
+        since (FHL 2005, equation 8; MBG/NBD: Batislam et al. 2007). One row per age, one
+        column per count, rows sum to 1. Used for the period-purchases histogram
+        (:func:`mining.clv.period_purchases`).
+
+        BG/NBD: ``P(X = x) = B(a, b + x) / B(a, b) * NB(x) + [x > 0] * B(a + 1, b + x - 1) /
+        B(a, b) * (1 - sum_{j < x} NB(j))``; MBG/NBD: ``B(a, b + x + 1) / B(a, b) * NB(x) +
+        B(a + 1, b + x) / B(a, b) * (1 - sum_{j < x} NB(j))``, with ``NB(j)`` the Gamma-Poisson
+        (negative binomial) probability of ``j`` purchases in ``age``.
+        """
+        r, alpha, a, b = self._params()
+        shift = self._shift("BetaGeoModel.purchase_count_probabilities")
+        check_param(isinstance(max_count, int | np.integer) and not isinstance(max_count, bool)
+                    and max_count >= 1, "max_count", "BetaGeoModel.purchase_count_probabilities",
+                    "an int >= 1", max_count)
+        T = np.asarray(age, dtype="float64").reshape(-1, 1)
+        x = np.arange(int(max_count), dtype="float64").reshape(1, -1)
+        log_nb = (special.gammaln(r + x) - special.gammaln(r) - special.gammaln(x + 1)
+                  + r * (np.log(alpha) - np.log(alpha + T))
+                  + x * (np.log(np.maximum(T, 1e-300)) - np.log(alpha + T)))
+        nb = np.where((x == 0) | (T > 0), np.exp(log_nb), 0.0)
+        below = np.cumsum(nb, axis=1) - nb  # sum_{j < x} NB(j)
+        base = special.betaln(a, b)
+        alive = np.exp(special.betaln(a, b + x + shift) - base) * nb
+        with np.errstate(invalid="ignore"):
+            gone = np.exp(special.betaln(a + 1.0, np.maximum(b + x - 1.0 + shift, 1e-300))
+                          - base) * np.clip(1.0 - below, 0.0, 1.0)
+        if not shift:
+            gone[:, 0] = 0.0  # BG/NBD: nobody leaves before the first repeat purchase
+        p = alive + gone
+        rest = np.clip(1.0 - p.sum(axis=1, keepdims=True), 0.0, 1.0)
+        return np.hstack([p, rest])
 
 
 def _expected_numerator(r: float, alpha: float, a: float, b: float, x: np.ndarray,

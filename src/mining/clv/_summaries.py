@@ -91,7 +91,8 @@ def parameter_table(bg: BetaGeoModel, gg: GammaGammaModel) -> pd.DataFrame:
 def fits_in_words(bg: BetaGeoModel, gg: GammaGammaModel) -> str:
     """Log-likelihood and fit times of both models, and the frequency-spend correlation that
     Gamma-Gamma assumes near 0."""
-    return (f"BG/NBD: log-likelihood {bg.log_likelihood_:,.1f}, {bg.fit_seconds_:.2f} s; "
+    name = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD"}.get(getattr(bg, "variant", "bgnbd"), "BG/NBD")
+    return (f"{name}: log-likelihood {bg.log_likelihood_:,.1f}, {bg.fit_seconds_:.2f} s; "
             f"Gamma-Gamma: {gg.n_customers_:,} repeat customers, {gg.fit_seconds_:.2f} s; "
             f"correlation of frequency and spend {gg.frequency_spend_corr_:.2f}")
 

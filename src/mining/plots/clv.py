@@ -16,6 +16,9 @@ plot_frequency_recency_heatmap    expected purchases or P(alive) over repeat pur
                                   from the first to the last purchase
 plot_p_alive_distribution         histogram of P(alive) across customers
 plot_clv_transitions              customers moving between CLV-matrix classes, as a heat map
+plot_cumulative_purchases         cumulative actual vs expected repeat purchases day by day,
+                                  calibration and holdout (the tracking plot)
+plot_period_purchases             customers with 0, 1, 2, ... repeat purchases: actual vs model
 ================================  ================================================================
 """
 
@@ -26,12 +29,21 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from mining.clv import CLVTransitions, FrequencyRecencyGrid, HoldoutCheck
+from mining.clv import (
+    COUNT_MODELS,
+    CLVTransitions,
+    CumulativePurchases,
+    FrequencyRecencyGrid,
+    HoldoutCheck,
+    PeriodPurchases,
+)
 from mining.errors import InsufficientDataError, ParameterError
 from mining.plots._common import as_frame, need_columns, new_ax
 
 __all__ = [
     "plot_clv_transitions",
+    "plot_cumulative_purchases",
+    "plot_period_purchases",
     "plot_frequency_recency_heatmap",
     "plot_holdout_check",
     "plot_p_alive_distribution",
@@ -57,7 +69,9 @@ def plot_holdout_check(check: HoldoutCheck | pd.DataFrame, *, ax: Axes | None = 
     """
     owner = "plot_holdout_check"
     length = time_unit = None
+    model = "model"
     if isinstance(check, HoldoutCheck):
+        model = COUNT_MODELS.get(check.model, check.model or "model")
         length, time_unit, check = check.holdout_length, check.time_unit, check.table
     check = as_frame(check, owner, "the holdout check (from clv.holdout_check)")
     need_columns(check, ["actual", "predicted", "customers"], owner, "holdout check")
@@ -67,14 +81,14 @@ def plot_holdout_check(check: HoldoutCheck | pd.DataFrame, *, ax: Axes | None = 
     pos = np.arange(len(check))
     ax.plot(pos, check["actual"].to_numpy(float), marker="o", color="tab:blue", label="actual")
     ax.plot(pos, check["predicted"].to_numpy(float), marker="s", ls="--", color="tab:orange",
-            label="BG/NBD prediction")
+            label=f"{model} prediction")
     ax.set_xticks(pos, [f"{k}\n(n={n})" for k, n in zip(check.index, check["customers"],
                                                           strict=True)], fontsize=8)
     span = f" over {length:.3g} {_unit(time_unit)}" if length is not None else ""
     ax.set_xlabel("repeat purchases in the calibration period (customers)")
     ax.set_ylabel(f"mean purchases in the holdout{span}")
     ax.set_title("Calibration / holdout check: predicted vs actual purchases")
-    ax.legend()
+    ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return fig
 
@@ -172,4 +186,65 @@ def plot_clv_transitions(table: CLVTransitions | pd.DataFrame, *,
     ax.set_ylabel("CLV class at the first cutoff")
     ax.set_title("Movement between CLV-matrix classes")
     fig.colorbar(im, ax=ax, label="share of row" if shares else "customers")
+    return fig
+
+
+def plot_cumulative_purchases(cum: CumulativePurchases, *, ax: Axes | None = None) -> Figure:
+    """Cumulative actual and expected repeat purchases over time, the holdout start marked.
+
+    ``cum`` is :func:`mining.clv.cumulative_purchases`. Left of the dashed line the model saw the
+    data; right of it (the holdout) the lines are a test: the gap at the right end, written in
+    the legend, is how far the model is off.
+    """
+    owner = "plot_cumulative_purchases"
+    if not isinstance(cum, CumulativePurchases):
+        raise ParameterError(f"{owner} expects the result of clv.cumulative_purchases. "
+                             f"Got {type(cum).__name__} instead.")
+    t = cum.table
+    if len(t) == 0:
+        raise InsufficientDataError(f"{owner}: the table has no days.")
+    fig, ax = new_ax(ax, (7.0, 4.2))
+    name = COUNT_MODELS.get(cum.model, cum.model)
+    ax.plot(t.index, t["actual"].to_numpy(float), color="tab:blue", lw=2, label="actual")
+    ax.plot(t.index, t["predicted"].to_numpy(float), color="tab:orange", lw=2, ls="--",
+            label=f"{name} expected")
+    ax.axvline(cum.calibration_end, color="0.3", lw=1, ls=":")
+    ax.text(cum.calibration_end, 0.97, " holdout ->", transform=ax.get_xaxis_transform(),
+            ha="left", va="top", fontsize=9, color="0.3")
+    a, p = cum.actual_holdout, cum.predicted_holdout
+    off = f"{p / a - 1:+.0%}" if a > 0 else "n/a"
+    ax.set_title(f"Repeat purchases, cumulative: holdout {p:,.0f} expected vs {a:,.0f} actual "
+                 f"({off})", fontsize=10)
+    ax.set_xlabel("day")
+    ax.set_ylabel(f"repeat purchases of the {cum.customers:,} customers")
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+    ax.legend(loc="upper left", fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    return fig
+
+
+def plot_period_purchases(period: PeriodPurchases, *, ax: Axes | None = None) -> Figure:
+    """Bars of the customers with 0, 1, 2, ... repeat purchases in the calibration period:
+    actual beside what the model expects (:func:`mining.clv.period_purchases`)."""
+    owner = "plot_period_purchases"
+    if not isinstance(period, PeriodPurchases):
+        raise ParameterError(f"{owner} expects the result of clv.period_purchases. "
+                             f"Got {type(period).__name__} instead.")
+    t = period.table
+    if len(t) == 0:
+        raise InsufficientDataError(f"{owner}: the table has no rows.")
+    fig, ax = new_ax(ax, (6.5, 4.0))
+    pos = np.arange(len(t))
+    w = 0.4
+    name = COUNT_MODELS.get(period.model, period.model)
+    ax.bar(pos - w / 2, t["actual"].to_numpy(float), w, color="tab:blue", label="actual")
+    ax.bar(pos + w / 2, t["expected"].to_numpy(float), w, color="tab:orange",
+           label=f"{name} expected")
+    ax.set_xticks(pos, [str(i) for i in t.index])
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("customers")
+    ax.set_title(f"Purchase counts: model vs actual ({period.share_gap:.0%} of customers "
+                 "placed differently)", fontsize=10)
+    ax.legend(loc="upper right", fontsize=9)
     return fig

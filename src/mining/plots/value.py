@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from mining.errors import InsufficientDataError, ParameterError, SchemaError
 from mining.plots._common import as_frame, finish_axes, need_columns, new_ax
@@ -225,9 +226,16 @@ def _log_scale(ax: Axes, axis: str, vals: np.ndarray) -> None:
         (ax.set_xlim if axis == "x" else ax.set_ylim)(0, None)
 
 
+def _money_tick(v: float, _pos: int | None = None) -> str:
+    """A log-axis tick as a plain amount (no 10^x): 0.01, 0.1, 1, 10, 1,000."""
+    if v <= 0:
+        return "0"
+    return f"{v:,.0f}" if v >= 1 else f"{v:g}"
+
+
 def plot_clv_matrix(matrix: pd.DataFrame, *, value_col: str = "current_value",
                     growth_col: str = "future_value", ax: Axes | None = None,
-                    log: bool = True) -> Figure:
+                    log: bool = True, currency: str = "") -> Figure:
     """Scatter of current value (x) against future value (y), coloured by CLV-matrix class.
 
     ``matrix`` is the output of :func:`mining.value.clv_matrix` built from ``value_col`` and
@@ -236,7 +244,8 @@ def plot_clv_matrix(matrix: pd.DataFrame, *, value_col: str = "current_value",
     platinum 白金; the figure uses the English names, which the default fonts can draw).
     With ``log=True`` both axes are logarithmic and amounts below one cent (0.01) are drawn at
     0.01 (the axis label says so), so customers with (almost) no future value stay visible
-    without stretching the axis over dozens of decades.
+    without stretching the axis over dozens of decades; ticks are plain amounts (1, 100,
+    10,000), in ``currency`` when given (written in the axis labels).
     """
     owner = "plot_clv_matrix"
     matrix = as_frame(matrix, owner, "the CLV matrix (from value.clv_matrix)")
@@ -248,21 +257,25 @@ def plot_clv_matrix(matrix: pd.DataFrame, *, value_col: str = "current_value",
     g = matrix[gcol].to_numpy(float)
     vs, gs = clv_matrix_splits(matrix, value_col=vcol, growth_col=gcol)
     cls = matrix["clv_class"].astype(str).to_numpy()
-    fig, ax = new_ax(ax, (6.5, 5.5))
+    fig, ax = new_ax(ax, (7.5, 5.5))
     if log:  # money below a cent is drawn at a cent: a log axis would spread it over 1e-40..
         v_draw, g_draw = np.maximum(v, _MONEY_FLOOR), np.maximum(g, _MONEY_FLOOR)
     else:
         v_draw, g_draw = v, g
+    size, alpha = (14, 0.7) if len(v) <= 1000 else (6, 0.45)  # many points: smaller, lighter
     for c in CLV_CLASSES:
         m = cls == c
         if m.any():
-            ax.scatter(v_draw[m], g_draw[m], s=14, alpha=0.7, color=_CLV_COLORS[c],
-                       label=f"{c} ({int(m.sum())})")
+            ax.scatter(v_draw[m], g_draw[m], s=size, alpha=alpha, color=_CLV_COLORS[c],
+                       label=f"{c} ({int(m.sum()):,})", rasterized=len(v) > 1000)
     ax.axvline(vs, color="0.3", lw=1, ls="--")
     ax.axhline(gs, color="0.3", lw=1, ls="--")
     if log:
         for axis, vals in (("x", v), ("y", g)):
             _log_scale(ax, axis, np.maximum(vals, _MONEY_FLOOR))
+            which = ax.xaxis if axis == "x" else ax.yaxis
+            which.set_major_formatter(FuncFormatter(_money_tick))  # 0.01, 1, 100, 10,000
+            which.set_minor_locator(NullLocator())  # decades only: readable and quick to draw
     corners = {"lead": (0.02, 0.02, "left", "bottom"), "iron": (0.02, 0.98, "left", "top"),
                "gold": (0.98, 0.02, "right", "bottom"), "platinum": (0.98, 0.98, "right", "top")}
     for c, (xx, yy, ha, va) in corners.items():
@@ -270,8 +283,10 @@ def plot_clv_matrix(matrix: pd.DataFrame, *, value_col: str = "current_value",
                 fontsize=9, fontweight="bold", color=_CLV_COLORS[c],
                 bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
     below = " (below 0.01 drawn at 0.01)" if log else ""
-    ax.set_xlabel(f"current value ({vcol}){below if (v < _MONEY_FLOOR).any() else ''}")
-    ax.set_ylabel(f"future value ({gcol}){below if (g < _MONEY_FLOOR).any() else ''}")
+    unit = f", {currency}" if currency else ""
+    ax.set_xlabel(f"current value ({vcol}{unit}){below if (v < _MONEY_FLOOR).any() else ''}")
+    ax.set_ylabel(f"future value ({gcol}{unit}){below if (g < _MONEY_FLOOR).any() else ''}")
     ax.set_title("CLV matrix: current value x growth potential")
-    ax.legend(loc="center right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0,
+              title="class (customers)", title_fontsize=8)
     return fig
