@@ -43,15 +43,18 @@ def test_figures_return_figures_and_use_given_axes(mined):
 
 
 def test_rule_scatter_draws_at_most_max_points_and_says_so(mined):
+    # issue 18: more rules than max_points are drawn as a density (hexbin), not as dots
+    from matplotlib.collections import PolyCollection
+
     _, _, rules = mined
     assert len(rules) >= 2
     fig = seq_plots.plot_sequence_rules(rules, max_points=1)
     ax = fig.axes[0]
-    assert len(ax.collections[0].get_offsets()) == 1
-    assert f"the first 1 of {len(rules):,}" in ax.get_title()
+    assert isinstance(ax.collections[0], PolyCollection)
+    assert f"{len(rules):,} sequential rules" in ax.get_title() and "density" in ax.get_title()
     full = seq_plots.plot_sequence_rules(rules).axes[0]
     assert len(full.collections[0].get_offsets()) == len(rules)
-    assert "first" not in full.get_title()
+    assert "density" not in full.get_title()
     with pytest.raises(ParameterError, match="'max_points' parameter of plot_sequence_rules"):
         seq_plots.plot_sequence_rules(rules, max_points=0)
     plt.close("all")

@@ -17,6 +17,10 @@ Layers::
     rules_to_csv / rules_from_csv            rules that survive a CSV round trip
     recommend / recommend_all                top-k cross-sell offers (one basket / everyone)
     evaluate_time_split                      hit rate and precision at k vs popularity
+    compare_strategies / cross_sell_offers   popularity, rules, hybrids, popularity x lift,
+                                             co-occurrence: default chosen on a validation
+                                             period before the test period (strategies)
+    findings                                 the headline figures and verdict of the report
     rules_by_segment / compare_periods       rules per segment; what changed between periods
     planted_vs_found                         synthetic demo: planted rules vs found
     basket_size_summary / itemsets_by_length small tables the notebook shows;
@@ -37,6 +41,7 @@ Spark MLlib (:mod:`mining.basket._spark`, dispatched by :func:`mining.engines.us
 from __future__ import annotations
 
 from mining.basket._baskets import basket_matrix, baskets_from_lists, read_basket_file
+from mining.basket._findings import findings, planted_table
 from mining.basket._itemsets import (
     ITEMSET_COLUMNS,
     NoItemsetsWarning,
@@ -64,35 +69,50 @@ from mining.basket._rules import (
     rule_search,
 )
 from mining.basket._summaries import (
+    RULES_TABLE_COLUMNS,
     basket_size_summary,
     default_split_date,
     itemsets_by_length,
     offers_with_history,
+    rules_table,
 )
 from mining.basket._words import describe_rule, rules_from_csv, rules_in_words, rules_to_csv
+from mining.basket.strategies import (
+    STRATEGIES,
+    StrategyComparison,
+    compare_strategies,
+    cross_sell_offers,
+)
 
 __all__ = [
     "ITEMSET_COLUMNS",
     "MEASURES",
+    "RULES_TABLE_COLUMNS",
     "RULE_COLUMNS",
     "NoItemsetsWarning",
     "RuleSearch",
+    "STRATEGIES",
+    "StrategyComparison",
     "adjust_pvalues",
     "association_rules",
     "basket_matrix",
     "basket_size_summary",
     "baskets_from_lists",
     "compare_periods",
+    "compare_strategies",
+    "cross_sell_offers",
     "default_split_date",
     "describe_rule",
     "evaluate_time_split",
     "format_items",
     "itemsets_by_length",
+    "findings",
     "frequent_itemsets",
     "min_count_for",
     "mine_rules",
     "n_baskets_of",
     "offers_with_history",
+    "planted_table",
     "planted_vs_found",
     "read_basket_file",
     "recommend",
@@ -102,5 +122,6 @@ __all__ = [
     "rules_by_segment",
     "rules_from_csv",
     "rules_in_words",
+    "rules_table",
     "rules_to_csv",
 ]

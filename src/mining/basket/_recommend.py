@@ -616,11 +616,14 @@ def compare_periods(
     return out
 
 
-def planted_vs_found(rules: pd.DataFrame, planted: pd.DataFrame) -> pd.DataFrame:
+def planted_vs_found(rules: pd.DataFrame, planted: pd.DataFrame, *,
+                     top: int | None = None) -> pd.DataFrame:
     """Compare rules planted in synthetic data (``ds.truth.cross_sell_rules``) with found rules.
 
     A planted rule counts as found when a rule with the same antecedents and consequents is in
-    ``rules`` (matched on product names or on product ids, whichever the rules use).
+    ``rules`` (matched on product names or on product ids, whichever the rules use) and, with
+    ``top``, only when it is among the first ``top`` rows of ``rules`` as given: pass the rules
+    in the order the report shows them, so "found" means a reader sees it.
 
     Returns
     -------
@@ -641,6 +644,13 @@ def planted_vs_found(rules: pd.DataFrame, planted: pd.DataFrame) -> pd.DataFrame
             keys.insert(0, (frozenset(map(str, p["antecedent_names"])),
                             frozenset(map(str, p["consequent_names"]))))
         hit = next((pos[k] for k in keys if k in pos), None)
+        if hit is not None and top is not None and hit >= top:
+            rows.append({"planted": _rule_text(*keys[0]),
+                         "planted_confidence": p.get("planted_confidence", np.nan),
+                         "found": False, "rank": hit + 1,
+                         "confidence": rules["confidence"].iloc[hit],
+                         "lift": rules["lift"].iloc[hit]})
+            continue
         a, c = keys[0]
         rows.append({
             "planted": _rule_text(a, c),

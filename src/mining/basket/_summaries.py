@@ -8,7 +8,41 @@ from __future__ import annotations
 import pandas as pd
 
 __all__ = ["basket_size_summary", "default_split_date", "itemsets_by_length",
-           "offers_with_history"]
+           "offers_with_history", "rules_table"]
+
+#: the columns of :func:`rules_table` and what each means (for the saved list)
+RULES_TABLE_COLUMNS = {
+    "if the basket holds": "the rule's left side (antecedents)",
+    "it also holds": "the rule's right side: the item to offer (consequents)",
+    "support": "share of baskets with both sides",
+    "confidence": "share of the baskets with the left side that hold the right side",
+    "lift": "confidence / share of baskets with the right side (1 = no link)",
+    "leverage": "extra share of baskets with both sides beyond chance",
+    "count": "baskets with both sides",
+}
+
+
+def rules_table(rules: pd.DataFrame) -> pd.DataFrame:
+    """The rules as a business reader reads them, in the rules' order: the two sides as text
+    (``if the basket holds``, ``it also holds``) and ``support``, ``confidence``, ``lift``,
+    ``leverage`` (when present), ``count``.
+
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"antecedents": [frozenset({"bread", "butter"})],
+    ...                   "consequents": [frozenset({"jam"})], "support": [0.1],
+    ...                   "confidence": [0.6], "lift": [3.0], "count": [10]})
+    >>> rules_table(r).iloc[0, :2].tolist()
+    ['bread, butter', 'jam']
+    """
+    def text(sets: pd.Series) -> list[str]:
+        return [", ".join(sorted(map(str, s))) for s in sets]
+
+    out = pd.DataFrame({"if the basket holds": text(rules["antecedents"]),
+                        "it also holds": text(rules["consequents"])}, index=rules.index)
+    for c in ("support", "confidence", "lift", "leverage", "count"):
+        if c in rules.columns:
+            out[c] = rules[c].to_numpy()
+    return out.reset_index(drop=True)
 
 
 def basket_size_summary(baskets: pd.DataFrame) -> pd.DataFrame:
@@ -72,8 +106,9 @@ def offers_with_history(offers: pd.DataFrame, tx: pd.DataFrame, *, n_customers: 
     item_col = "category" if level == "category" else ("product_name" if use_names else "product_id")
     owned = (tx[tx["customer_id"].isin(examples)].groupby("customer_id")[item_col]
              .agg(lambda s: ", ".join(sorted(set(s.astype(str))))).rename("already bought"))
-    return offers.loc[examples].join(owned)[["already bought", "rank", "item", "confidence",
-                                             "lift", "rule"]]
+    cols = [c for c in ("rank", "item", "score", "confidence", "lift", "rule", "reason")
+            if c in offers.columns]
+    return offers.loc[examples].join(owned)[["already bought", *cols]]
 
 
 def default_split_date(tx: pd.DataFrame, *, share: float = 0.75,

@@ -11,6 +11,7 @@ plot_rules_scatter       every rule: support against confidence, coloured by lif
 plot_rules_network       top rules as a graph: items are nodes, arrows run antecedent -> consequent
 plot_rules_matrix        top rules as a grid: antecedents (rows) x consequents (columns), lift
 plot_recommendation_eval hit rate and precision at k of rules vs popularity (time split)
+plot_strategies          hit rate of every recommendation strategy, validation and test period
 =======================  =========================================================================
 """
 
@@ -34,7 +35,18 @@ __all__ = [
     "plot_rules_matrix",
     "plot_rules_network",
     "plot_rules_scatter",
+    "plot_strategies",
 ]
+
+
+def _no_overlap(texts: list, ax: Axes, **kw: Any) -> None:
+    """Move annotation texts apart (adjustText) so no label overprints another."""
+    if len(texts) < 2:
+        return
+    from adjustText import adjust_text
+
+    adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5},
+                **kw)
 
 
 def _label(items: Any) -> str:
@@ -87,12 +99,19 @@ def plot_rules_scatter(rules: pd.DataFrame, *, label_top: int = 5,
     sc = ax.scatter(rules["support"] * 100, rules["confidence"] * 100, c=lift, cmap="viridis",
                     norm=norm, s=18, alpha=0.8, edgecolors="none")
     fig.colorbar(sc, ax=ax, label="lift")
+    texts = []
     if label_top and {"antecedents", "consequents"} <= set(rules.columns):
         for _, r in rules.nlargest(label_top, "lift").iterrows():
-            ax.annotate(short(f"{_label(r['antecedents'])} -> {_label(r['consequents'])}", 45),
-                        (r["support"] * 100, r["confidence"] * 100), fontsize=7,
-                        xytext=(4, 2), textcoords="offset points")
+            texts.append(ax.text(r["support"] * 100, r["confidence"] * 100,
+                                 f"{short(_label(r['antecedents']), 40)} -> "
+                                 f"{short(_label(r['consequents']), 25)}", fontsize=7))
     ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    _no_overlap(texts, ax)
     ax.set_xlabel("support: share of baskets with both sides (%, log scale)")
     ax.set_ylabel("confidence (%)")
     ax.set_title(f"{len(rules):,} association rules")
@@ -187,4 +206,38 @@ def plot_recommendation_eval(evaluation: pd.DataFrame, *, ax: Axes | None = None
     ax.set_ylabel("%")
     ax.legend()
     ax.set_title(f"Cross-sell offers on later orders: top {k}")
+    return fig
+
+
+def plot_strategies(table: pd.DataFrame, *, baseline: str = "popularity",
+                    ax: Axes | None = None) -> Figure:
+    """Hit rate of every strategy on the validation and the test period (horizontal bars), the
+    chosen default marked, popularity's test hit rate as a dashed line.
+
+    ``table`` is ``StrategyComparison.table`` (:func:`mining.basket.compare_strategies` or
+    :func:`mining.sequence.compare_strategies`).
+    """
+    owner = "plot_strategies"
+    need_columns(table, {"validation_hit_rate", "test_hit_rate"}, owner, "strategy table")
+    fig, ax = new_ax(ax, (7.5, 0.55 * len(table) + 1.6))
+    y = np.arange(len(table))[::-1]
+    h = 0.38
+    ax.barh(y + h / 2, table["validation_hit_rate"] * 100, h, color="0.75",
+            label="validation period (chooses)")
+    bars = ax.barh(y - h / 2, table["test_hit_rate"] * 100, h, color="tab:blue",
+                   label="test period (reports)")
+    for b, v in zip(bars, table["test_hit_rate"], strict=True):
+        if np.isfinite(v):
+            ax.annotate(f"{v:.0%}", (b.get_width(), b.get_y() + b.get_height() / 2),
+                        xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    names = [f"{s} (default)" if bool(table["chosen"].get(s, False)) else str(s)
+             for s in table.index] if "chosen" in table.columns else list(map(str, table.index))
+    ax.set_yticks(y, names, fontsize=9)
+    if baseline in table.index:
+        ax.axvline(float(table.loc[baseline, "test_hit_rate"]) * 100, color="tab:red", ls="--",
+                   lw=1)
+    ax.set_xlim(0, 105)
+    ax.set_xlabel("customers who bought a recommended item (%)")
+    ax.set_title("Hit rate by strategy (dashed: popularity, test period)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig

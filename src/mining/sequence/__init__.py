@@ -11,6 +11,11 @@ Layers::
     sequential_rules(patterns, ...)         X => Y (Y later) with support, confidence, lift
     next_purchase(rules, db, k=...)         top-k suggestions per customer
     evaluate_time_split(tx, split_date=...) hit rate at k vs popularity (and basket rules)
+    compare_strategies(tx, ...)             every next-purchase strategy; default chosen on a
+                                            validation period before the test period
+    next_purchase_suggestions(rules, db)    the suggestions of the chosen strategy, per customer
+    follow_up_rules(rules)                  "bought X, later Y" by lift: the table shown
+    findings(...)                           the headline figures and verdict of the report
     holdout_window / lag_summary / ...      small views the sequences notebook shows
 
 One vocabulary with :mod:`mining.basket`: items are readable product names by default
@@ -28,6 +33,7 @@ miners are in :mod:`mining.sequence._prefixspan`, the other kernels in
 from __future__ import annotations
 
 from mining.sequence._database import SequenceDatabase, customer_sequences, read_spmf, to_spmf
+from mining.sequence._findings import findings, planted_table
 from mining.sequence._mine import format_pattern, frequent_sequences, min_count_for
 from mining.sequence._rules import (
     describe,
@@ -37,8 +43,14 @@ from mining.sequence._rules import (
     planted_vs_found,
     sequential_rules,
 )
+from mining.sequence._strategies import (
+    NEXT_STRATEGIES,
+    compare_strategies,
+    next_purchase_suggestions,
+)
 from mining.sequence._summaries import (
     example_customers,
+    follow_up_rules,
     holdout_window,
     lag_summary,
     multi_basket_patterns,
@@ -48,7 +60,13 @@ from mining.sequence._summaries import (
 )
 
 __all__ = [
+    "NEXT_STRATEGIES",
     "SequenceDatabase",
+    "compare_strategies",
+    "findings",
+    "follow_up_rules",
+    "next_purchase_suggestions",
+    "planted_table",
     "customer_sequences",
     "describe",
     "example_customers",

@@ -238,7 +238,9 @@ def pattern_lags(db: SequenceDatabase | Any, patterns: pd.DataFrame, *, top: int
     db : SequenceDatabase
         The sequences the patterns were mined from.
     patterns : DataFrame
-        From :func:`frequent_sequences`; only patterns with two or more elements are used.
+        From :func:`frequent_sequences`; only patterns with two or more elements are used. A
+        rules table (:func:`sequential_rules`, :func:`follow_up_rules`) works too: each rule's
+        ``antecedents + consequents`` is its pattern, in the rules' order.
     top : int, optional
         Use the first ``top`` such patterns (table order, i.e. the most frequent).
 
@@ -250,6 +252,11 @@ def pattern_lags(db: SequenceDatabase | Any, patterns: pd.DataFrame, *, top: int
         in the customer's earliest occurrence of the whole pattern), ``total_days`` (first to
         last element).
     """
+    if "pattern" not in patterns.columns and {"antecedents", "consequents"} <= set(patterns.columns):
+        pats = [a + c for a, c in zip(patterns["antecedents"], patterns["consequents"], strict=True)]
+        patterns = pd.DataFrame({"pattern": pats, "pattern_str": [format_pattern(p) for p in pats],
+                                 "support_count": patterns.get("count", 0),
+                                 "support": patterns.get("support", 0.0)})
     _check_patterns(patterns, "pattern_lags")
     db = as_database(db)
     multi = patterns[patterns["pattern"].map(len) >= 2]
@@ -463,6 +470,21 @@ def evaluate_time_split(
         (Before 0.2 ``n_rules``, ``n_patterns`` and that note were in ``attrs``.)
     """
     owner = "evaluate_time_split"
+    table, _ = _evaluate_period(
+        tx, split_date=split_date, horizon_days=horizon_days, k=k, level=level, element=element,
+        use_names=use_names, min_support=min_support, max_len=max_len, min_gap=min_gap,
+        max_gap=max_gap, min_confidence=min_confidence, last_n_elements=last_n_elements,
+        exclude_bought=exclude_bought, basket=basket, basket_min_support=basket_min_support,
+        owner=owner)
+    return table
+
+
+def _evaluate_period(tx, *, split_date, horizon_days, k, level, element, use_names, min_support,
+                     max_len, min_gap, max_gap, min_confidence, last_n_elements, exclude_bought,
+                     basket, basket_min_support, owner, stacklevel: int = 4
+                     ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`evaluate_time_split`'s table and what it was computed from (``train``,
+    ``history`` (the judged customers), ``rules``, ``test`` pairs, ``pop_rank``, ``split``)."""
     split = pd.Timestamp(split_date)
     if horizon_days is not None:
         check_param(float(horizon_days) > 0, "horizon_days", owner, "a number of days > 0 or None",
@@ -504,7 +526,7 @@ def evaluate_time_split(
                 pop_rank=pop_rank,
             )
         except _BasketUnavailable as exc:
-            warnings.warn(f"{owner}: {exc}", RuntimeWarning, stacklevel=2)
+            warnings.warn(f"{owner}: {exc}", RuntimeWarning, stacklevel=stacklevel)
     test_pairs = set(zip(test["customer_id"].tolist(), test["item"].tolist(), strict=True))
     rows = []
     for method, rec in recs.items():
@@ -524,7 +546,9 @@ def evaluate_time_split(
             "n_rules": n_rules[method],
             "k": k,
         })
-    return pd.DataFrame(rows).set_index("method")
+    context = {"train": train, "history": history, "rules": rules, "test": test,
+               "pop_rank": pop_rank, "split": split, "item_col": item_col}
+    return pd.DataFrame(rows).set_index("method"), context
 
 
 class _BasketUnavailable(Exception):
@@ -578,8 +602,8 @@ def _basket_recommendations(tx, *, split, history, level, use_names, k, min_supp
 
 
 def planted_vs_found(truth: pd.DataFrame, patterns: pd.DataFrame, *,
-                     rules: pd.DataFrame | None = None, db: SequenceDatabase | None = None
-                     ) -> pd.DataFrame:
+                     rules: pd.DataFrame | None = None, db: SequenceDatabase | None = None,
+                     shown: pd.DataFrame | None = None, top: int = 50) -> pd.DataFrame:
     """Compare planted sequences (demo ground truth) with the patterns found.
 
     Parameters
@@ -594,6 +618,13 @@ def planted_vs_found(truth: pd.DataFrame, patterns: pd.DataFrame, *,
         From :func:`sequential_rules`, for the confidence and lift of ``first => then``.
     db : SequenceDatabase, optional
         The sequences mined, for the median observed lag (earliest occurrence) of each pair.
+    shown : DataFrame, optional
+        The rules table the report shows, in its order (:func:`follow_up_rules`): ``rank`` is
+        then the position of ``first => then`` there, and ``found`` means within the first
+        ``top`` rows (a reader sees it). Without it ``rank`` counts the patterns of two or
+        more elements by support and ``found`` means mined at all.
+    top : int
+        Rows of ``shown`` a reader is taken to see (default 50).
 
     Returns
     -------
@@ -608,6 +639,10 @@ def planted_vs_found(truth: pd.DataFrame, patterns: pd.DataFrame, *,
     _check_patterns(patterns, "planted_vs_found")
     multi = patterns[patterns["pattern"].map(len) >= 2].reset_index(drop=True)
     rank_of = {p: i + 1 for i, p in enumerate(multi["pattern"])}
+    mined = set(rank_of)
+    if shown is not None:
+        rank_of = {a + c: i + 1 for i, (a, c) in enumerate(zip(shown["antecedents"],
+                                                             shown["consequents"], strict=True))}
     sup_of = dict(zip(patterns["pattern"], patterns["support"], strict=True))
     conf_of: dict[Pattern, tuple[float, float]] = {}
     if rules is not None and len(rules):
@@ -629,7 +664,7 @@ def planted_vs_found(truth: pd.DataFrame, patterns: pd.DataFrame, *,
             then = t if (t in vocab or tn not in vocab) else tn
             p = ((first,), (then,))
             cf, lf = conf_of.get(p, (np.nan, np.nan))
-            if db is not None and p in rank_of and format_pattern(p) not in lag_of:
+            if db is not None and p in mined and format_pattern(p) not in lag_of:
                 lg = pattern_lags(db, multi[multi["pattern"] == p], top=None)
                 lag_of[format_pattern(p)] = float(lg["lag_days"].median()) if len(lg) else np.nan
             lo, hi = r.get("min_lag_days"), r.get("max_lag_days")
@@ -638,7 +673,7 @@ def planted_vs_found(truth: pd.DataFrame, patterns: pd.DataFrame, *,
                 "then": tn if isinstance(tn, str) else t,
                 "planted_probability": r.get("planted_probability", np.nan),
                 "planted_lag_days": f"{lo:g}-{hi:g}" if lo is not None and hi is not None else "",
-                "found": p in rank_of,
+                "found": (p in rank_of and (shown is None or rank_of[p] <= top)),
                 "rank": rank_of.get(p, np.nan),
                 "support": sup_of.get(p, np.nan),
                 "confidence": cf,

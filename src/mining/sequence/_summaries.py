@@ -10,8 +10,8 @@ import pandas as pd
 
 from mining.sequence._database import SequenceDatabase
 
-__all__ = ["example_customers", "holdout_window", "lag_summary", "multi_basket_patterns",
-           "one_step_rules", "rules_with_lift", "sequence_length_summary"]
+__all__ = ["example_customers", "follow_up_rules", "holdout_window", "lag_summary",
+           "multi_basket_patterns", "one_step_rules", "rules_with_lift", "sequence_length_summary"]
 
 
 def sequence_length_summary(db: SequenceDatabase) -> pd.DataFrame:
@@ -90,6 +90,43 @@ def one_step_rules(rules: pd.DataFrame, *, top: int = 8) -> pd.DataFrame:
     one = rules[(rules["antecedents"].map(len) == 1) & (rules["consequents"].map(len) == 1)]
     return one.sort_values("lift", ascending=False).head(top)[
         ["rule_str", "support", "confidence", "lift"]]
+
+
+def follow_up_rules(rules: pd.DataFrame, *, top: int | None = None,
+                    min_count: int = 1) -> pd.DataFrame:
+    """Follow-up rules "bought X, later Y": one item on each side, Y another product than X,
+    strongest lift first; the table the sequences report shows (and ranks planted rules in).
+
+    Returns
+    -------
+    DataFrame
+        Index ``rank`` (1 = highest lift); columns ``first``, ``then``, ``count`` (customers
+        with X then Y), ``support``, ``confidence``, ``lift``, ``rule_str``, ``antecedents``,
+        ``consequents``.
+
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"antecedents": [(("a",),), (("a",),), (("a", "b"),)],
+    ...                   "consequents": [(("c",),), (("a",),), (("d",),)],
+    ...                   "rule_str": ["a => c", "a => a", "a, b => d"], "count": [5, 9, 4],
+    ...                   "support": [0.1, 0.2, 0.1], "confidence": [0.5, 0.9, 0.9],
+    ...                   "lift": [2.0, 1.2, 3.0]})
+    >>> follow_up_rules(r)[["first", "then"]].values.tolist()
+    [['a', 'c']]
+    """
+    one = rules[(rules["antecedents"].map(len) == 1) & (rules["consequents"].map(len) == 1)]
+    one = one[(one["antecedents"].map(lambda a: len(a[0])) == 1)
+              & (one["consequents"].map(lambda c: len(c[0])) == 1)]
+    first = one["antecedents"].map(lambda a: a[0][0])
+    then = one["consequents"].map(lambda c: c[0][0])
+    out = one.assign(first=first, then=then)
+    out = out[(out["first"] != out["then"]) & (out["count"] >= min_count)]
+    out = out.sort_values(["lift", "confidence", "count"], ascending=False, kind="stable")
+    if top is not None:
+        out = out.head(top)
+    out = out[["first", "then", "count", "support", "confidence", "lift", "rule_str",
+               "antecedents", "consequents"]].reset_index(drop=True)
+    out.index = pd.RangeIndex(1, len(out) + 1, name="rank")
+    return out
 
 
 def lag_summary(lags: pd.DataFrame) -> pd.DataFrame:
