@@ -113,6 +113,39 @@ def test_importance_stage_and_retention_plots(scores):
         cplots.plot_permutation_importance(pd.DataFrame({"x": [1]}))
 
 
+def test_profit_curve_marks_the_chosen_cut_in_money(scores):
+    y, proba = scores
+    value = pd.Series(np.linspace(10, 500, 300), index=y.index)
+    rl = churn.retention_list(proba["good"], value, contact_cost=10.0, success_rate=0.3)
+    fig = cplots.plot_profit_curve(rl, currency="USD")
+    ax = fig.axes[0]
+    k = int(rl["contact"].sum())
+    note = [t.get_text() for t in ax.texts]
+    assert any(f"contact {k:,}" in t and "USD" in t for t in note)
+    assert ax.get_xlim() == (0.0, 1.0)
+    fig.canvas.draw()
+    assert all(t.get_text().startswith(("USD", "-USD")) for t in ax.get_yticklabels()
+               if t.get_text())
+    # nobody worth a contact: no cut drawn, still a figure
+    none = churn.retention_list(proba["good"], value, contact_cost=1e6, success_rate=0.3)
+    assert not cplots.plot_profit_curve(none).axes[0].texts
+    with pytest.raises(ParameterError):
+        cplots.plot_profit_curve(pd.DataFrame({"x": [1]}))
+
+
+def test_confusion_matrix_shows_counts_and_row_shares(scores):
+    y, proba = scores
+    contact = proba["good"] > 0.4
+    table = churn.confusion_at_cut(y, contact)
+    fig = cplots.plot_confusion_matrix(table)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert len(texts) == 4
+    assert texts[0].startswith(f"{table.loc['churned', 'contacted']:,}")
+    assert "of churned" in texts[0] and "of stayed" in texts[3]
+    with pytest.raises(ParameterError):
+        cplots.plot_confusion_matrix(pd.DataFrame({"x": [1]}))
+
+
 def test_plots_leave_global_settings_alone(scores):
     y, proba = scores
     before = dict(matplotlib.rcParams)

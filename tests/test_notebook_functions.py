@@ -229,6 +229,9 @@ def test_clv_tables_and_sentences():
     assert t["model"].tolist() == ["bgnbd"] * 4 + ["Gamma-Gamma"] * 3
     assert t["estimate"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
     assert "12 repeat customers" in clv.fits_in_words(bg, gg)
+    assert clv.fits_in_words(bg, gg).startswith("BG/NBD: log-likelihood -10.0")
+    mbg = SimpleNamespace(**{**vars(bg), "variant": "mbgnbd"})
+    assert clv.fits_in_words(mbg, gg).startswith("MBG/NBD: ")  # names the model it describes
     ltv = pd.DataFrame({"future_value": [1.0, 9.0, 5.0]}, index=["a", "b", "c"])
     assert clv.top_customers(ltv, n=2).index.tolist() == ["b", "c"]
     moves = SimpleNamespace(stayed=3, table=pd.DataFrame([[2, 1], [1, 1]]))

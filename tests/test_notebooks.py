@@ -8,10 +8,13 @@ import re
 from pathlib import Path
 
 import nbformat
+import openpyxl
+import pandas as pd
 import pytest
 
 from mining.cli import main
 from mining.report import complete_runs, declared_parameters, load_config
+from mining.tables import MAX_DECIMALS
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "notebooks" / "report.yaml"
@@ -55,6 +58,8 @@ def test_make_report_on_the_small_demo_and_a_second_run(tmp_path, capsys):
         record = json.loads((runs[0] / path.stem / "run.json").read_text())
         assert record["status"] == "ok", (path.stem, record.get("error"))
         assert record["parameters"]["size"] == "small"
+    for path in NOTEBOOKS:
+        _check_business_report(runs[0], path.stem)
     # the customer-value notebook really computed something: its HTML has the figures
     html = (runs[0] / "01_customer_value" / "01_customer_value.html").read_text(encoding="utf-8")
     assert html.count("data:image/png") >= 5 and "champions" in html
@@ -65,6 +70,41 @@ def test_make_report_on_the_small_demo_and_a_second_run(tmp_path, capsys):
     assert main(["report", "--config", str(one), "--out", str(out)]) == 0
     assert len(complete_runs(out)) == 2 and runs[0] in complete_runs(out)
     assert (out / "latest").resolve() == complete_runs(out)[-1].resolve()
+
+
+_CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
+_TOO_PRECISE = re.compile(r"^[-+]?(?:[A-Z]{3} )?[\d,]*\.\d{" + str(MAX_DECIMALS + 1) + r",}%?$")
+
+
+def _check_business_report(run_dir: Path, name: str) -> None:
+    """What a business reader gets from one notebook: the headline box first and holding
+    numbers, the action lists on disk (CSV and Excel, documented columns, ids as text), and
+    tables with no over-precise number and no cut-off text."""
+    page = (run_dir / name / f"{name}.nocode.html").read_text(encoding="utf-8")
+    body = page[page.index("<body"):]
+    head = body.find('class="mining-headline"')
+    assert head > 0, f"{name}: no headline box"
+    first_section = body.find("<h2")
+    assert first_section == -1 or head < first_section, f"{name}: headline box is not first"
+    box = body[head:body.index("</div></div>", head)]
+    assert re.search(r"\d", box), f"{name}: the headline box holds no number"
+    for cell in _CELL.findall(body):
+        text = re.sub(r"<[^>]+>", "", cell).strip()
+        assert not _TOO_PRECISE.match(text), f"{name}: table cell {text!r} has too many decimals"
+        assert not text.endswith(("...", "…")), f"{name}: table cell {text!r} is cut off"
+    record = json.loads((run_dir / name / "run.json").read_text())
+    assert record["findings"] and len(record["findings"]["headline"]) >= 3, name
+    lists = record["lists"]
+    assert lists and lists["lists"], f"{name}: no action list saved"
+    documented = pd.read_csv(run_dir / name / "lists" / "columns.csv")
+    for item in lists["lists"]:
+        table = pd.read_csv(run_dir / name / item["csv"], dtype=str)
+        assert len(table) == item["rows"], (name, item["name"])
+        cols = documented.loc[documented["list"] == item["name"], "column"].tolist()
+        assert list(table.columns) == cols, (name, item["name"])
+        assert documented["meaning"].notna().all()
+    book = openpyxl.load_workbook(run_dir / name / lists["xlsx"], read_only=True)
+    assert set(book.sheetnames) == {i["name"][:31] for i in lists["lists"]} | {"columns"}
 
 
 @pytest.mark.slow

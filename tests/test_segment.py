@@ -357,7 +357,9 @@ def test_description_by_hand():
     # orders and spend, a little less than 1.41 on recency (one recency differs); group 1 is -0.71
     # on orders and mean order value, a little less than 0.71 on recency
     assert p.loc[0, "name"] == "frequent high spenders"  # toys: 90% of spend, but 83% overall
-    assert p.loc[1, "name"] == "occasional bargain hunters (food lovers)"  # 90% vs 17%
+    # group 1: every customer ordered once ("one-time", issue 18) and its total spend (-0.71)
+    # is more extreme than any price signal, so it spends little rather than hunts bargains
+    assert p.loc[1, "name"] == "one-time low spenders (food lovers)"  # 90% vs 17%
     # the tree separates them with one readable rule each; integer columns read as integers
     assert d.fidelity == 1.0
     assert len(d.rules) == 2

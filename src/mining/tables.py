@@ -107,13 +107,14 @@ def _cell(value: Any, kind: str, currency: str, decimals: int) -> str:
 
 def formatted(df: pd.DataFrame, *, currency: str = "EUR", decimals: int = MAX_DECIMALS,
               money: Sequence[Any] = (), percent: Sequence[Any] = (), count: Sequence[Any] = (),
-              text: Sequence[Any] = ()) -> pd.DataFrame:
+              text: Sequence[Any] = (), number: Sequence[Any] = ()) -> pd.DataFrame:
     """``df`` with every cell written as text the report way (same index and columns)."""
     if not isinstance(df, pd.DataFrame):
         raise ParameterError(f"formatted expects a DataFrame. Got {type(df).__name__} instead.")
     if not 0 <= decimals <= MAX_DECIMALS + 1:
         raise ParameterError(f"decimals must be 0..{MAX_DECIMALS + 1}. Got {decimals!r}.")
-    kinds = _kinds(df, {"money": money, "percent": percent, "count": count, "text": text})
+    kinds = _kinds(df, {"money": money, "percent": percent, "count": count, "text": text,
+                        "number": number})
     out = pd.DataFrame(index=df.index)
     for c in df.columns:
         out[c] = [_cell(v, kinds[c], currency, decimals) for v in df[c]]
@@ -177,7 +178,8 @@ class ReportTable:
 def show_table(df: pd.DataFrame, *, max_rows: int = 20, currency: str = "EUR",
                decimals: int = MAX_DECIMALS, caption: str = "", more_in: str = "",
                index: bool = True, money: Sequence[Any] = (), percent: Sequence[Any] = (),
-               count: Sequence[Any] = (), text: Sequence[Any] = ()) -> ReportTable:
+               count: Sequence[Any] = (), text: Sequence[Any] = (),
+               number: Sequence[Any] = ()) -> ReportTable:
     """``df`` as a report table: the first ``max_rows`` rows, each column written by its kind.
 
     Parameters
@@ -193,15 +195,15 @@ def show_table(df: pd.DataFrame, *, max_rows: int = 20, currency: str = "EUR",
         A caption above the table; where the full list is (e.g. the CSV's name).
     index : bool, default True
         Show the index (e.g. ``customer_id``).
-    money, percent, count, text : column names
+    money, percent, count, text, number : column names
         Say the kind of these columns instead of reading it from their names.
     """
     if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
         raise ParameterError(f"show_table: max_rows must be a whole number >= 1. Got {max_rows!r}.")
-    overrides = {"money": money, "percent": percent, "count": count, "text": text}
+    overrides = {"money": money, "percent": percent, "count": count, "text": text,
+                 "number": number}
     head = df.head(max_rows)
-    cells = formatted(head, currency=currency, decimals=decimals, money=money, percent=percent,
-                      count=count, text=text)
+    cells = formatted(head, currency=currency, decimals=decimals, **overrides)
     return ReportTable(cells, _kinds(head, overrides), n_total=len(df), caption=caption,
                        more_in=more_in, index=index)
 

@@ -29,9 +29,14 @@ Layers::
     evaluate / gains_table / calibration_table / permutation_importance_table
     retention_list(proba, value, contact_cost, success_rate)     whom to call, and what it returns
     retention_summary(retention)                  contacts, their cost and the expected return
-    planted_churn / planted_vs_found              labels and scores against planted truth (demo)
+    planted_churn / planted_vs_found / planted_table   labels and scores against planted truth (demo)
     labels_vs_planted                             labels against planted churn (cross table)
     default_cutoff / label_summary / results_in_words   the notebook's date rule and sentences
+    findings / baseline_verdict                   the key findings for the report's top; model vs
+                                                  recency baseline in one sentence
+    retention_actions / retention_columns         the call list to take away, columns documented
+    profit_curve / confusion_at_cut / campaign_backtest   the campaign at the chosen cut
+    report_effort(thorough)                       CV folds and importance sizes: report or thorough
 
 One vocabulary: the cutoff date is ``as_of`` (``cutoff=``, ``train_cutoff=`` and
 ``test_cutoff=`` still work for one release, with a ``DeprecationWarning``); randomness is
@@ -60,6 +65,19 @@ from mining.churn._evaluate import (
     gains_table,
     permutation_importance_table,
 )
+from mining.churn._findings import (
+    BASELINE,
+    Effort,
+    baseline_verdict,
+    campaign_backtest,
+    confusion_at_cut,
+    findings,
+    profit_curve,
+    report_effort,
+    retention_actions,
+    retention_columns,
+    scorecard,
+)
 from mining.churn._labels import (
     churn_labels,
     contractual_training_set,
@@ -75,7 +93,7 @@ from mining.churn._models import (
     make_model,
     out_of_time_validation,
 )
-from mining.churn._planted import planted_churn, planted_vs_found
+from mining.churn._planted import planted_churn, planted_table, planted_vs_found
 from mining.churn._retention import retention_list, retention_summary
 from mining.churn._summaries import (
     default_cutoff,
@@ -85,27 +103,39 @@ from mining.churn._summaries import (
 )
 
 __all__ = [
+    "BASELINE",
     "MODEL_NAMES",
+    "Effort",
     "ModelComparison",
+    "baseline_verdict",
     "calibrated_model",
     "calibration_table",
+    "campaign_backtest",
+    "confusion_at_cut",
     "churn_labels",
     "churn_probability",
     "compare_models",
     "contractual_training_set",
     "default_cutoff",
     "evaluate",
+    "findings",
     "gains_table",
     "label_summary",
     "labels_vs_planted",
     "make_model",
     "out_of_time_validation",
     "permutation_importance_table",
+    "profit_curve",
     "planted_churn",
+    "planted_table",
     "planted_vs_found",
+    "report_effort",
     "results_in_words",
+    "retention_actions",
+    "retention_columns",
     "retention_list",
     "retention_summary",
+    "scorecard",
     "scoring_set",
     "training_set",
 ]

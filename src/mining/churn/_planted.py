@@ -9,8 +9,9 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from mining.errors import InsufficientDataError, ParameterError
+from mining.findings import format_value
 
-__all__ = ["planted_churn", "planted_vs_found"]
+__all__ = ["planted_churn", "planted_table", "planted_vs_found"]
 
 
 def planted_churn(labels: pd.DataFrame, churn_dates: pd.Series) -> pd.Series:
@@ -88,3 +89,64 @@ def planted_vs_found(labels: pd.DataFrame, churn_dates: pd.Series, *,
             if label.loc[common].nunique() == 2:
                 rows[f"roc_auc_vs_label[{col}]"] = float(roc_auc_score(label.loc[common], p))
     return pd.Series(rows, name="value").to_frame()
+
+
+_MEASURES = {
+    "customers": ("Labelled customers", "count", "customers active before the cutoff"),
+    "planted_churn_rate": ("Planted churn rate", "percent",
+                           "share the simulator made churn before the end of the label window"),
+    "label_churn_rate": ("Label churn rate", "percent",
+                         "share with no order in the label window (what the models predict)"),
+    "agreement": ("Labels agreeing with the planted truth", "percent",
+                  "slow buyers without an order in the window are the usual disagreement"),
+    "label_recall": ("Planted churners labelled churned", "percent",
+                     "recall of the transaction label"),
+    "label_precision": ("Labelled churners who were planted churners", "percent",
+                        "the rest are living customers who happened not to buy"),
+}
+
+
+def planted_table(labels: pd.DataFrame, churn_dates: pd.Series, *,
+                  proba: pd.Series | pd.DataFrame | dict[str, Any] | None = None) -> pd.DataFrame:
+    """:func:`planted_vs_found` as a table a reader can scan: one row per measure, the value
+    written as the report writes it, and what it means.
+
+    ``proba`` is a Series or DataFrame of model scores, or a dict ``{"cross-validated": cv.proba,
+    "out of time": oot.proba}`` whose keys are added to the model names. Returns a DataFrame
+    indexed by ``measure`` with the text columns ``value`` and ``meaning``; a model's row gives
+    its ROC AUC against the planted churn (2 decimals; ``meaning`` has 3) and against the
+    labels.
+
+    >>> labels = pd.DataFrame({"churned": [True, False, True],
+    ...                        "horizon_end": pd.to_datetime(["2025-04-01"] * 3)},
+    ...                       index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> dates = pd.Series(pd.to_datetime(["2025-02-01", None, "2025-03-01"]), index=["a", "b", "c"])
+    >>> t = planted_table(labels, dates, proba=pd.Series({"a": .9, "b": .1, "c": .6}, name="m"))
+    >>> t.loc["ROC AUC against planted churn: m", "value"]
+    '1.00'
+    """
+    scores: pd.DataFrame | None = None
+    if isinstance(proba, dict):
+        parts = []
+        for key, p in proba.items():
+            frame = p.to_frame() if isinstance(p, pd.Series) else pd.DataFrame(p)
+            frame = frame.copy()
+            frame.index = frame.index.astype("string")
+            parts.append(frame.add_suffix(f" ({key})"))
+        scores = pd.concat(parts, axis=1) if parts else None
+    elif proba is not None:
+        scores = proba.to_frame() if isinstance(proba, pd.Series) else proba
+    found = planted_vs_found(labels, churn_dates, proba=scores)["value"]
+    rows = []
+    for key, (name, kind, meaning) in _MEASURES.items():
+        rows.append({"measure": name, "value": format_value(found[key], kind),
+                     "meaning": meaning})
+    for key, v in found.items():
+        if not str(key).startswith("roc_auc_vs_planted["):
+            continue
+        model = str(key)[len("roc_auc_vs_planted["):-1]
+        vs_label = found.get(f"roc_auc_vs_label[{model}]", np.nan)
+        rows.append({"measure": f"ROC AUC against planted churn: {model}",
+                     "value": f"{v:.2f}",
+                     "meaning": f"{v:.3f} (0.5 = chance); against the labels {vs_label:.3f}"})
+    return pd.DataFrame(rows).set_index("measure")

@@ -25,6 +25,10 @@ robust SDs; orders: a check above 6 robust SDs; weeks: ``z_threshold``); :func:`
 applies the same three rules to any score. ``planted_vs_found`` measures recall and precision
 against the demo's planted anomalies. The notebook's further steps are public too:
 ``customer_spend_breaks``, ``sales_breaks``, ``silent_churn``, ``example_series``, ``planted_view``.
+The report's findings (``findings``: headline figures, verdict, what to do), its small tables
+(``main_reason_table``, ``order_check_table``, ``seasonal_table``, ``planted_scorecard``,
+``planted_by_kind``) and its review lists with documented columns (``customer_flag_list``,
+``order_flag_list``, ``silent_churn_list``) come from ``_findings``.
 
 Every result is a dataclass holding its tables with the threshold, the rule in words and the
 settings (``random_state``: ``None``, an int or a ``numpy.random.Generator``, default 0, seeds
@@ -60,6 +64,21 @@ from mining.deviation._explain import (
     robust_location_scale,
     robust_zscores,
 )
+from mining.deviation._findings import (
+    FEATURE_LABEL,
+    FEATURE_MEANING,
+    ORDER_CHECK_MEANING,
+    customer_flag_list,
+    findings,
+    main_reason_table,
+    order_check_table,
+    order_flag_list,
+    planted_by_kind,
+    planted_scorecard,
+    seasonal_table,
+    series_status_table,
+    silent_churn_list,
+)
 from mining.deviation._orders import ORDER_CHECKS, OrderDeviations, order_deviations
 from mining.deviation._planted import planted_vs_found
 from mining.deviation._series import (
@@ -88,13 +107,17 @@ __all__ = [
     "CustomerDeviations",
     "DEFAULT_CUT",
     "DEFAULT_FEATURES",
+    "FEATURE_LABEL",
+    "FEATURE_MEANING",
     "METHODS",
     "ORDER_CHECKS",
+    "ORDER_CHECK_MEANING",
     "OrderDeviations",
     "SeriesDeviations",
     "Z_CAP",
     "break_counts",
     "customer_behaviour",
+    "customer_flag_list",
     "customer_spend_breaks",
     "customer_deviations",
     "detect_customers",
@@ -102,9 +125,15 @@ __all__ = [
     "example_series",
     "flag_mask",
     "flag_table",
+    "findings",
     "flagged_weeks_of",
+    "main_reason_table",
     "main_reasons",
+    "order_check_table",
     "order_deviations",
+    "order_flag_list",
+    "planted_by_kind",
+    "planted_scorecard",
     "planted_vs_found",
     "planted_view",
     "reason_text",
@@ -113,8 +142,11 @@ __all__ = [
     "robust_zscores",
     "sales_breaks",
     "seasonal_index",
+    "seasonal_table",
+    "series_status_table",
     "series_deviations",
     "silent_churn",
+    "silent_churn_list",
     "top_scored",
     "top_series",
     "weekly_series",

@@ -17,6 +17,10 @@ plot_calibration              predicted probability against observed churn rate 
 plot_permutation_importance   horizontal bars of the drop in ROC AUC, with std error bars
 plot_churn_by_stage           churn rate per lifecycle stage, customer counts on the bars
 plot_retention_curve          cumulative expected campaign return down the retention list
+plot_profit_curve             expected campaign return against the share contacted, the chosen
+                              cut marked (the threshold view of SPSS Modeler / PyCaret)
+plot_confusion_matrix         contacted / not contacted against churned / stayed at the chosen
+                              cut, counts and row shares
 ============================  ====================================================================
 """
 
@@ -35,7 +39,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from mining.churn import calibration_table, churn_labels, gains_table
+from mining.churn import calibration_table, churn_labels, gains_table, profit_curve
 from mining.errors import ParameterError, check_date
 from mining.params import RandomState, check_random_state, renamed_parameter
 from mining.plots._common import finish_axes, need_table, new_ax
@@ -43,11 +47,13 @@ from mining.plots._common import finish_axes, need_table, new_ax
 __all__ = [
     "plot_calibration",
     "plot_churn_by_stage",
+    "plot_confusion_matrix",
     "plot_gains",
     "plot_label_timeline",
     "plot_lift",
     "plot_permutation_importance",
     "plot_precision_recall",
+    "plot_profit_curve",
     "plot_retention_curve",
     "plot_roc",
 ]
@@ -132,7 +138,7 @@ def plot_label_timeline(
     ax.set_title(f"Churn label: no order in [{cut:%Y-%m-%d}, {end:%Y-%m-%d})")
     ax.plot([], [], "o", color=_CHURN, label="orders of a churner")
     ax.plot([], [], "o", color=_STAY, label="orders of a stayer")
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     fig.autofmt_xdate()
     return fig
 
@@ -167,7 +173,7 @@ def plot_precision_recall(y_true: Any, proba: Any, *, ax: Axes | None = None) ->
     ax.set_ylabel("precision (share of flagged who churn)")
     ax.set_ylim(0, 1.02)
     ax.set_title("Precision-recall curves")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="lower left", fontsize=8)  # the curves run along the top
     return fig
 
 
@@ -200,7 +206,7 @@ def plot_lift(y_true: Any, proba: Any, *, n_bins: int = 10, ax: Axes | None = No
     ax.set_xlabel("score bin (1 = highest churn scores)")
     ax.set_ylabel("lift (x overall churn rate)")
     ax.set_title("Lift by bin")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
@@ -269,4 +275,84 @@ def plot_retention_curve(retention: pd.DataFrame, *, ax: Axes | None = None) -> 
     ax.set_xlabel("customers contacted (ranked by expected loss)")
     ax.set_ylabel("cumulative expected return (money)")
     ax.set_title("Retention campaign: expected return")
+    return fig
+
+
+def _money_axis(ax: Axes, currency: str) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(v: float, _pos: Any) -> str:
+        # one unit for every tick, chosen from the axis range (no "EUR 5,000" beside "EUR 10k")
+        span = max(abs(x) for x in ax.get_ylim())
+        a = abs(v)
+        text = (f"{a / 1e6:,.1f}M" if span >= 2e6 else f"{a / 1e3:,.0f}k" if span >= 2e4
+                else f"{a:,.0f}")
+        return f"{'-' if v < 0 else ''}{currency} {text}"
+
+    ax.yaxis.set_major_formatter(FuncFormatter(fmt))
+
+
+def plot_profit_curve(retention: pd.DataFrame, *, currency: str = "EUR",
+                      ax: Axes | None = None) -> Figure:
+    """Expected net campaign return against the share of customers contacted (highest expected
+    loss first), the recommended cut marked: the threshold/profit view of a retention model.
+
+    ``retention`` is the table of :func:`mining.churn.retention_list`; the curve is
+    :func:`mining.churn.profit_curve`. Contacting more than the cut costs more than it saves.
+    """
+    need_table(retention, ["cumulative_return", "contact", "expected_loss"],
+               "plot_profit_curve needs the table of mining.churn.retention_list.")
+    curve = profit_curve(retention, points=400)
+    fig, ax = new_ax(ax, (7, 4.2))
+    ax.plot(curve["share_contacted"], curve["campaign_return"], color="tab:green", lw=2.2,
+            label="expected net return")
+    ax.axhline(0, color="0.5", lw=0.8)
+    chosen = curve[curve["chosen"]]
+    if len(chosen) and int(chosen["n_contacted"].iloc[0]) > 0:
+        x = float(chosen["share_contacted"].iloc[0])
+        y = float(chosen["campaign_return"].iloc[0])
+        n = int(chosen["n_contacted"].iloc[0])
+        ax.axvline(x, color="k", ls="--", lw=1)
+        ax.plot([x], [y], "o", color="k", ms=7, zorder=3)
+        right = x < 0.6
+        ax.annotate(f"chosen cut: contact {n:,} ({x:.0%})\nreturn {currency} {y:,.0f}",
+                    xy=(x, y), xytext=(12 if right else -12, -28), textcoords="offset points",
+                    ha="left" if right else "right", va="top", fontsize=11,
+                    bbox={"boxstyle": "round", "fc": "white", "ec": "0.6"})
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+    _money_axis(ax, currency)
+    ax.set_xlabel("share of customers contacted (highest expected loss first)", fontsize=11)
+    ax.set_ylabel("expected net campaign return", fontsize=11)
+    ax.set_title("Retention campaign: expected return by share contacted", fontsize=12)
+    ax.tick_params(labelsize=10)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_confusion_matrix(table: pd.DataFrame, *, title: str = "", ax: Axes | None = None
+                          ) -> Figure:
+    """The confusion matrix of a contact decision (table of
+    :func:`mining.churn.confusion_at_cut`): counts, and each cell's share of its outcome row."""
+    need_table(table, ["contacted", "not contacted"],
+               "plot_confusion_matrix needs the table of mining.churn.confusion_at_cut.")
+    t = table.drop(index="All", columns="All", errors="ignore")
+    t = t.loc[[r for r in ("churned", "stayed") if r in t.index], ["contacted", "not contacted"]]
+    values = t.to_numpy(dtype=float)
+    fig, ax = new_ax(ax, (5.2, 4))
+    ax.imshow(values, cmap="Blues", vmin=0, vmax=max(values.max(), 1))
+    rows = values.sum(axis=1, keepdims=True)
+    share = np.divide(values, rows, out=np.zeros_like(values), where=rows > 0)
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            dark = values[i, j] > 0.6 * values.max()
+            ax.text(j, i, f"{values[i, j]:,.0f}\n{share[i, j]:.0%} of {t.index[i]}",
+                    ha="center", va="center", fontsize=10,
+                    color="white" if dark else "black")
+    ax.set_xticks([0, 1])
+    ax.set_xticklabels(["contacted", "not contacted"])
+    ax.set_yticks(range(len(t)))
+    ax.set_yticklabels([f"{r}\n(actual)" for r in t.index])
+    ax.set_xlabel("decision at the chosen cut")
+    ax.set_title(title or "Confusion matrix at the chosen cut")
     return fig

@@ -10,6 +10,7 @@ plot_score_distribution    histogram of the combined (or any) score, the thresho
 plot_deviation_map         customers in a 2-D projection (PCA of the robust z-scores),
                            flagged ones in red, planted ones circled when given
 plot_customer_reasons      one customer's robust z-score per feature (the reason codes)
+plot_flag_reasons          the flagged customers by main reason (bars, readable small)
 plot_series_flags          one weekly series with its expected level and flagged weeks
                            (spikes, dips, sustained drop)
 =========================  ===============================================================
@@ -26,13 +27,19 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
 
-from mining.deviation import CustomerDeviations, OrderDeviations, SeriesDeviations
+from mining.deviation import (
+    CustomerDeviations,
+    OrderDeviations,
+    SeriesDeviations,
+    main_reason_table,
+)
 from mining.errors import ParameterError
 from mining.plots._common import new_ax
 
 __all__ = [
     "plot_customer_reasons",
     "plot_deviation_map",
+    "plot_flag_reasons",
     "plot_score_distribution",
     "plot_series_flags",
 ]
@@ -74,7 +81,7 @@ def plot_score_distribution(result: CustomerDeviations | OrderDeviations | pd.Se
         n = int((s > thr).sum())
         ax.axvline(thr, color=_FLAG, ls="--", lw=1.5,
                    label=f"threshold {thr:.2f}: {n:,} flagged ({n / max(len(s), 1):.1%})")
-        ax.legend(loc="upper right", fontsize=9)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     ax.set_xlabel("anomaly score (robust SD above the typical row)")
     ax.set_ylabel("count" + (" (log scale)" if log else ""))
     ax.set_title("Score distribution and the threshold")
@@ -115,14 +122,46 @@ def plot_deviation_map(result: CustomerDeviations, *, planted: Iterable[Any] | N
         ax.scatter(P.loc[ids, "x"], P.loc[ids, "y"], s=80, facecolors="none",
                    edgecolors="black", lw=1.0, label=f"planted ({len(ids)})")
     top = result.scores[result.scores["flagged"]].head(int(label_top)).index
-    for cid in top:
-        if cid in P.index:
-            ax.annotate(str(cid), (P.at[cid, "x"], P.at[cid, "y"]), fontsize=8,
-                        xytext=(4, 4), textcoords="offset points")
+    texts = [ax.text(P.at[cid, "x"], P.at[cid, "y"], str(cid), fontsize=8)
+             for cid in top if cid in P.index]
+    if len(texts) > 1:  # move the ids apart so none overprints another
+        from adjustText import adjust_text
+
+        marks = P.loc[flagged]
+        adjust_text(texts, x=marks["x"].to_numpy(), y=marks["y"].to_numpy(), ax=ax,
+                    expand=(1.3, 1.6), arrowprops={"arrowstyle": "-", "color": "0.5",
+                                                    "lw": 0.5})
     ax.set_xlabel(xlab)
     ax.set_ylabel(ylab)
     ax.set_title("Customers in 2-D (PCA of robust z-scores)")
-    ax.legend(loc="best", fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    return fig
+
+
+def plot_flag_reasons(result: CustomerDeviations, *, ax: Axes | None = None) -> Figure:
+    """The flagged customers by their main reason: one bar per reason, most common on top,
+    each with its count (the result at a glance; large type so it reads as a thumbnail)."""
+    if not isinstance(result, CustomerDeviations):
+        raise ParameterError("plot_flag_reasons expects a CustomerDeviations. "
+                             f"Got {type(result).__name__} instead.")
+    flags = result.flags
+    t = main_reason_table(flags).iloc[::-1] if len(flags) else None
+    fig, ax = new_ax(ax, (7.0, 0.6 * (len(t) if t is not None else 1) + 2.0))
+    if t is None:
+        ax.text(0.5, 0.5, "no customer flagged", ha="center", va="center", fontsize=14,
+                transform=ax.transAxes)
+        ax.axis("off")
+        ax.set_title("Why customers were flagged")
+        return fig
+    bars = ax.barh(t["label"], t["customers"], color=_FLAG)
+    ax.bar_label(bars, labels=[f"{c}" for c in t["customers"]], padding=3, fontsize=12)
+    ax.tick_params(axis="y", labelsize=12)
+    ax.set_xlabel("flagged customers", fontsize=11)
+    ax.margins(x=0.15)
+    ax.set_title(f"Why {len(flags):,} of {len(result.scores):,} customers were flagged",
+                 fontsize=13)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     return fig
 
 
@@ -188,6 +227,6 @@ def plot_series_flags(result: SeriesDeviations, entity: Any, *, title: str | Non
                  + ("" if status == "ok" else f" ({status})"))
     ax.set_xlabel("week")
     ax.set_ylabel(what)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     fig.autofmt_xdate()
     return fig

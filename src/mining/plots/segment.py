@@ -13,21 +13,23 @@ plot_segment_heatmap          standardized segment means (segment x feature) as 
 plot_snake                    the same as lines: the snake plot
 plot_segment_sizes            share of customers vs share of revenue per segment
 plot_description_tree         the depth-3 decision tree behind the description rules
+plot_silhouette               each customer's silhouette, grouped by segment (sampled)
 plot_stability                distribution of bootstrap adjusted Rand indices
 ============================  ====================================================================
 """
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
-from sklearn.tree import plot_tree
 
 from mining.errors import ParameterError
 from mining.plots._common import new_ax
@@ -39,6 +41,7 @@ __all__ = [
     "plot_segment_heatmap",
     "plot_segment_map",
     "plot_segment_sizes",
+    "plot_silhouette",
     "plot_snake",
     "plot_stability",
 ]
@@ -208,7 +211,8 @@ def plot_segment_map(
     ax.set_ylabel(f"second principal component ({ev[1]:.0%} of variance)" if n_comp == 2
                   else "(only one feature: no second component)")
     ax.set_title("Customers in two dimensions (PCA), coloured by segment")
-    ax.legend(fontsize=8, markerscale=2, loc="best")
+    ax.legend(fontsize=8, markerscale=2, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              frameon=False)
     return fig
 
 
@@ -257,7 +261,7 @@ def plot_snake(
     ax.set_xticks(x, S.columns, rotation=45, ha="right")
     ax.set_ylabel("segment mean vs overall (standard deviations)")
     ax.set_title("Snake plot of segment profiles")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
@@ -282,30 +286,153 @@ def plot_segment_sizes(
     fig, ax = new_ax(ax, (max(6.0, 1.2 * len(P) + 2), 4.5))
     x = np.arange(len(P))
     w = 0.4
-    ax.bar(x - w / 2, 100 * P["share_customers"], w, label="share of customers", color="tab:blue")
+    bars = [ax.bar(x - w / 2, 100 * P["share_customers"], w, label="share of customers",
+                   color="tab:blue")]
     if P["share_revenue"].notna().any():
-        ax.bar(x + w / 2, 100 * P["share_revenue"].fillna(0), w, label="share of revenue",
-               color="tab:orange")
+        bars.append(ax.bar(x + w / 2, 100 * P["share_revenue"].fillna(0), w,
+                           label="share of revenue", color="tab:orange"))
+    for group in bars:
+        ax.bar_label(group, fmt="%.0f%%", fontsize=8, padding=2)
+    ax.margins(y=0.12)
     names = P["name"] if "name" in P else pd.Series(P.index.astype(str), index=P.index)
     ax.set_xticks(x, [f"{s}: {n}" for s, n in zip(P.index, names, strict=True)], rotation=30,
                   ha="right")
     ax.set_ylabel("percent")
     ax.set_title("Segment size and revenue")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
+def _num(v: float) -> str:
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}".rstrip("0").rstrip(".")
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _split_text(feature: str, threshold: float) -> str:
+    """'feature <= t' as read aloud; counts (n_...) split at x.5 read 'n_orders <= 4'."""
+    if feature.startswith("n_") and abs(threshold % 1 - 0.5) < 1e-9:
+        return f"{feature} <= {int(np.floor(threshold))}"
+    return f"{feature} <= {_num(threshold)}"
+
+
 def plot_description_tree(
-    description: CustomerSegmenter | SegmentDescription, *, ax: Axes | None = None
+    description: CustomerSegmenter | SegmentDescription, *, ax: Axes | None = None,
+    max_depth: int | None = None,
 ) -> Figure:
-    """The decision tree whose leaves are the description rules (raw feature units)."""
+    """The decision tree whose leaves are the description rules (raw feature units).
+
+    Drawn for reading: each split as one condition ("yes" to the left), each leaf with the
+    segment it predicts, its share of all customers and the share of the leaf in that segment;
+    leaves are coloured by segment and get their own column, so no box overlaps another.
+
+    Parameters
+    ----------
+    description : CustomerSegmenter or SegmentDescription
+    ax : Axes, optional
+    max_depth : int, optional
+        Draw only this many levels (deeper branches end in a box with their majority segment).
+    """
     d = _description(description, "plot_description_tree")
-    fig, ax = new_ax(ax, (14, 7))
+    t = d.tree.tree_
     names = d.names
-    classes = [_label(int(c), names) for c in d.tree.classes_]
-    plot_tree(d.tree, feature_names=d.features, class_names=classes, filled=True,
-              impurity=False, proportion=True, rounded=True, fontsize=7, ax=ax)
-    ax.set_title(f"Description tree (rules reproduce {d.fidelity:.0%} of the segments)")
+    classes = [int(c) for c in d.tree.classes_]
+    colors = _colors(sorted(set(classes)))
+    total = float(t.weighted_n_node_samples[0])
+    limit = max_depth if max_depth is not None else int(d.tree.get_depth())
+
+    def is_leaf(node: int, depth: int) -> bool:
+        return t.children_left[node] == t.children_right[node] or depth >= limit
+
+    # leaves left to right; a parent sits above the middle of its children
+    pos: dict[int, tuple[float, int]] = {}
+    edges: list[tuple[int, int, str]] = []
+    counter = [0]
+
+    def place(node: int, depth: int) -> float:
+        if is_leaf(node, depth):
+            x = float(counter[0])
+            counter[0] += 1
+        else:
+            left, right = int(t.children_left[node]), int(t.children_right[node])
+            x = (place(left, depth + 1) + place(right, depth + 1)) / 2
+            edges.extend([(node, left, "yes"), (node, right, "no")])
+        pos[node] = (x, depth)
+        return x
+
+    place(0, 0)
+    n_leaves = counter[0]
+    depth = max(dp for _, dp in pos.values())
+    fig, ax = new_ax(ax, (max(8.0, 2.2 * n_leaves), 1.5 * (depth + 1) + 0.8))
+    for a, b, word in edges:
+        (xa, ya), (xb, yb) = pos[a], pos[b]
+        ax.plot([xa, xb], [-ya, -yb], color="0.5", linewidth=1, zorder=1)
+        ax.text((xa + xb) / 2, -(ya + yb) / 2, word, fontsize=7, color="0.3", ha="center",
+                va="center", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"),
+                zorder=2)
+    for node, (x, dp) in pos.items():
+        share = t.weighted_n_node_samples[node] / total
+        share = f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
+        counts = t.value[node][0]
+        if is_leaf(node, dp):
+            seg = classes[int(np.argmax(counts))]
+            purity = float(counts.max() / counts.sum()) if counts.sum() > 0 else 0.0
+            name = "\n".join(textwrap.wrap(str(names.get(seg, seg)), 18))
+            text = f"{seg}: {name}\n{share} of customers\n{purity:.0%} of them in it"
+            rgb = np.asarray(matplotlib.colors.to_rgb(colors[seg]))
+            fc = tuple(0.4 * rgb + 0.6)  # a light, opaque tint: the edges stay behind the box
+        else:
+            text = (f"{_split_text(d.features[t.feature[node]], float(t.threshold[node]))}"
+                    f"\n{share} of customers")
+            fc = "white"
+        ax.text(x, -dp, text, ha="center", va="center", fontsize=8, zorder=3,
+                bbox=dict(boxstyle="round,pad=0.4", fc=fc, ec="0.4"))
+    ax.set_xlim(-0.6, n_leaves - 0.4)
+    ax.set_ylim(-depth - 0.6, 0.6)
+    ax.axis("off")
+    ax.set_title(f"Description tree (rules reproduce {d.fidelity:.0%} of the segments; "
+                 "left = yes)")
+    return fig
+
+
+def plot_silhouette(silhouettes: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
+    """Silhouette plot: each sampled customer's silhouette, grouped by segment and sorted.
+
+    ``silhouettes`` is :func:`mining.segment.silhouette_by_segment`. A segment whose band is
+    wide and right of the dashed mean is compact and well separated; customers below 0 sit
+    closer to another segment than to their own.
+    """
+    need = {"segment", "segment_name", "silhouette"}
+    if not isinstance(silhouettes, pd.DataFrame) or not need <= set(silhouettes.columns):
+        raise ParameterError("plot_silhouette expects the table of "
+                             "segment.silhouette_by_segment (segment, segment_name, silhouette).")
+    S = silhouettes.sort_values(["segment", "silhouette"], ascending=[True, True])
+    segs = sorted(int(s) for s in S["segment"].unique())
+    colors = _colors(segs)
+    fig, ax = new_ax(ax, (8, 0.9 * len(segs) + 2.5))
+    y0, gap = 0, max(5, int(0.02 * len(S)))
+    ticks, labels = [], []
+    for s in segs:
+        vals = S.loc[S["segment"] == s, "silhouette"].to_numpy()
+        y = np.arange(y0, y0 + len(vals))
+        ax.fill_betweenx(y, 0, vals, color=colors[s], alpha=0.8, linewidth=0)
+        name = S.loc[S["segment"] == s, "segment_name"].iloc[0]
+        ticks.append(y0 + len(vals) / 2)
+        labels.append(f"{s}: {name}\n(mean {vals.mean():.2f})")
+        y0 += len(vals) + gap
+    mean = float(S["silhouette"].mean())
+    ax.axvline(mean, color="tab:red", linestyle="--", label=f"mean {mean:.2f}")
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_yticks(ticks, labels, fontsize=8)
+    ax.set_xlabel("silhouette (-1..1; higher = closer to its own segment than to the next)")
+    ax.set_title(f"Silhouette per segment ({len(S):,} customers sampled)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.set_xlim(min(-0.1, float(S["silhouette"].min()) - 0.02), 1.0)
+    ax.invert_yaxis()  # segment 0 on top, as in the tables
     return fig
 
 
@@ -324,5 +451,5 @@ def plot_stability(result: Stability, *, ax: Axes | None = None) -> Figure:
     ax.set_xlabel("adjusted Rand index between two resamples (1 = same segments)")
     ax.set_ylabel("pairs of resamples")
     ax.set_title("Bootstrap stability of the segments")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig

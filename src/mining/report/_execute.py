@@ -42,6 +42,10 @@ from mining.secrets import PASSWORD_ENV, redact, split_password
 
 __all__ = ["KERNEL_MPLBACKEND", "run_notebook"]
 
+#: set by the runner when notebooks run side by side: the native threads each kernel may use
+#: (OpenMP/BLAS), so that two kernels on two cores do not each start one thread per core
+KERNEL_THREADS_ENV = "MINING_KERNEL_THREADS"
+
 #: headless, and unlike "Agg" it still puts every figure into the notebook as an inline PNG
 KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
 
@@ -97,6 +101,9 @@ def _kernel_env(password: str | None, out: Path, output_env: str) -> dict[str, s
     of a URL, the database password (``MINING_DB_PASSWORD``). Given to that kernel only, so
     notebooks run side by side without touching the runner's environment."""
     env = {"MPLBACKEND": KERNEL_MPLBACKEND, "MINING_UNATTENDED": "1", output_env: str(out)}
+    threads = os.environ.get(KERNEL_THREADS_ENV)
+    if threads and "OMP_NUM_THREADS" not in os.environ:
+        env["OMP_NUM_THREADS"] = threads  # side by side: each kernel its share of the cores
     if password:
         env[PASSWORD_ENV] = password
     return env

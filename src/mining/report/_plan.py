@@ -31,6 +31,7 @@ from mining.report._common import (
 )
 from mining.report._config import _entry_name_problem, find_default_config, load_config
 from mining.report._execute import (
+    KERNEL_THREADS_ENV,
     _check_kernel,
     _Interrupted,
     _kernel_environment,
@@ -240,6 +241,7 @@ def _execute_locked(
     try:
         _open_data_once(plan, summaries)
         if jobs > 1 and sum(item.skip is None for item in plan) > 1:
+            os.environ[KERNEL_THREADS_ENV] = str(max(1, default_jobs() // jobs))
             _run_parallel(plan, results, run_dir=run_dir, jobs=jobs, kernel_name=kernel_name,
                           progress=progress, fail_fast=fail_fast, echo=echo, meta=meta,
                           git_info=git_info, profile=profile)
@@ -259,11 +261,13 @@ def _execute_locked(
             echo("interrupted")
         meta["interrupted"] = True
         _restore_env(CACHE_ENV, previous_cache)
+        os.environ.pop(KERNEL_THREADS_ENV, None)
         shutil.rmtree(cache, ignore_errors=True)
         with contextlib.suppress(OSError):
             finish()
         raise
     _restore_env(CACHE_ENV, previous_cache)
+    os.environ.pop(KERNEL_THREADS_ENV, None)
     shutil.rmtree(cache, ignore_errors=True)
     return finish()
 

@@ -27,13 +27,18 @@ Public surface
 ``assign``              put new customers into the segments of a fitted segmenter
                         (also the method ``CustomerSegmenter.assign``)
 ``derive_features``     add the ratio features units_per_line and mean_unit_price to a table
+``findings``            the report's headline: segments, the most valuable one, stability and
+                        agreement with another algorithm, a verdict in words (``Findings``)
+``k_summary``, ``silhouette_by_segment``, ``planted_names``, ``membership_list``
+                        the k table as shown, per-customer silhouettes, each planted group's
+                        found segment, the membership list (with its column meanings)
 ``SparkKMeans``         k-means on Spark MLlib (``CustomerSegmenter(engine="spark")``);
 ``kmeans_spark``        the whole segmentation with its clustering in Spark (spark extra)
 
 Modules: ``_features`` (feature columns, checks, the preprocessing pipeline, ``LogSkewed``),
 ``_choose_k`` (the clustering algorithms, the criteria per k and the vote), ``_describe``
 (profiles, names, the description tree), ``_stability`` (bootstrap), ``_estimator``
-(``CustomerSegmenter``, ``assign``) and ``_spark`` (the Spark backend, imported only when used).
+(``CustomerSegmenter``, ``assign``), ``_findings`` (the report's findings and lists) and ``_spark`` (the Spark backend, imported only when used).
 
 Notes
 -----
@@ -79,6 +84,7 @@ from mining.segment._choose_k import WARD_MAX_CUSTOMERS as WARD_MAX_CUSTOMERS
 from mining.segment._describe import FOCUS_LIFT as FOCUS_LIFT
 from mining.segment._describe import FOCUS_SHARE as FOCUS_SHARE
 from mining.segment._describe import NAME_Z as NAME_Z
+from mining.segment._describe import ONE_TIME_SHARE as ONE_TIME_SHARE
 from mining.segment._describe import TREE_MAX_CUSTOMERS as TREE_MAX_CUSTOMERS
 from mining.segment._describe import SegmentDescription, describe_segments, name_segments
 from mining.segment._estimator import CustomerSegmenter, assign
@@ -92,6 +98,19 @@ from mining.segment._features import (
 from mining.segment._features import NOISE as NOISE
 from mining.segment._features import SHARE_PREFIX as SHARE_PREFIX
 from mining.segment._features import SKEW_THRESHOLD as SKEW_THRESHOLD
+from mining.segment._findings import AGREE_ARI as AGREE_ARI
+from mining.segment._findings import MEMBERSHIP_COLUMNS as MEMBERSHIP_COLUMNS
+from mining.segment._findings import SILHOUETTE_SAMPLE as SILHOUETTE_SAMPLE
+from mining.segment._findings import STABLE_ARI as STABLE_ARI
+from mining.segment._findings import (
+    feature_columns,
+    findings,
+    k_summary,
+    membership_list,
+    planted_names,
+    ratio_table,
+    silhouette_by_segment,
+)
 from mining.segment._stability import Stability, stability
 from mining.segment._truth import (
     LabelAgreement,
@@ -119,12 +138,19 @@ __all__ = [
     "choose_k",
     "derive_features",
     "describe_segments",
+    "feature_columns",
+    "findings",
+    "k_summary",
     "kmeans_spark",
     "label_agreement",
+    "membership_list",
     "name_segments",
     "pick_k",
+    "planted_names",
     "planted_vs_found",
     "profile_in_words",
+    "ratio_table",
+    "silhouette_by_segment",
     "stability",
 ]
 

@@ -103,24 +103,31 @@ FOCUS_SHARE = 0.30
 FOCUS_LIFT = 1.5
 
 
+#: A segment where at least this share of the customers (60%) placed exactly one order is named
+#: "one-time" (instead of "occasional").
+ONE_TIME_SHARE = 0.6
+
+
 def _noun(z: dict[str, float]) -> str | None:
     total, mean_order = z.get("monetary_total"), z.get("monetary_mean_order")
     price = z.get("mean_unit_price")
-    if price is not None and np.isfinite(price):
-        if price <= -NAME_Z:
-            return "bargain hunters"
-        if price >= NAME_Z:
-            return "big-ticket buyers"
+    price = price if price is not None and np.isfinite(price) else None
+    total = total if total is not None and np.isfinite(total) else None
+    # the price level and the total spend compete: the more extreme of the two names the segment
+    # (champions buy dearer products but above all spend much; one-timers spend little)
+    candidates = []
+    if price is not None and abs(price) >= NAME_Z:
+        candidates.append((abs(price), "big-ticket buyers" if price > 0 else "bargain hunters"))
+    if total is not None and abs(total) >= NAME_Z:
+        candidates.append((abs(total), "high spenders" if total > 0 else "low spenders"))
+    if candidates:
+        return max(candidates, key=lambda t: t[0])[1]
     if total is None and mean_order is None:
         return None if price is None else "mid spenders"
-    if total is not None and total >= NAME_Z:
-        return "high spenders"
     if mean_order is not None and mean_order <= -NAME_Z:
         return "bargain hunters"
     if mean_order is not None and mean_order >= NAME_Z:
         return "big-ticket buyers"
-    if total is not None and total <= -NAME_Z:
-        return "low spenders"
     return "mid spenders"
 
 
@@ -152,10 +159,13 @@ class _NameParts:
         return False
 
 
-def _name_parts(z: dict[str, float], focus: str | None) -> _NameParts:
+def _name_parts(z: dict[str, float], focus: str | None, one_time: float = 0.0) -> _NameParts:
     words = []
     for col, high, low in _ADJECTIVES:
         v = z.get(col)
+        if col == "n_orders" and one_time >= ONE_TIME_SHARE:
+            words.append((math.inf, col, "one-time"))  # the defining trait comes first
+            continue
         if v is None or not np.isfinite(v):
             continue
         if v >= NAME_Z and high:
@@ -181,6 +191,8 @@ def name_segments(
     z: pd.DataFrame,
     focus: Mapping[int, str | None] | None = None,
     sizes: Mapping[int, int] | pd.Series | None = None,
+    *,
+    one_time: Mapping[int, float] | pd.Series | None = None,
 ) -> dict[int, str]:
     """Readable unique segment names from standardized segment means (the naming rule).
 
@@ -194,6 +206,9 @@ def name_segments(
     sizes : mapping or Series of segment -> number of customers, optional
         When only a number can tell two names apart the larger segment keeps the plain name.
         Default: equal sizes (the lower segment number keeps it).
+    one_time : mapping or Series of segment -> share of customers with exactly one order, optional
+        A segment where at least ``ONE_TIME_SHARE`` (60%) of the customers ordered once is
+        "one-time" rather than "occasional", and that word comes first. Default: none.
 
     Returns
     -------
@@ -209,13 +224,15 @@ def name_segments(
     """
     focus = {} if focus is None else focus
     sizes = {} if sizes is None else sizes
+    one_time = {} if one_time is None else one_time
     parts: dict[int, _NameParts] = {}
     names: dict[int, str] = {}
     for seg in z.index:
         if seg == NOISE:
             names[seg] = "unassigned (noise)"
             continue
-        parts[seg] = _name_parts({k: float(v) for k, v in z.loc[seg].items()}, focus.get(seg))
+        parts[seg] = _name_parts({k: float(v) for k, v in z.loc[seg].items()}, focus.get(seg),
+                                 float(one_time.get(seg, 0.0)))
     # largest segment first: it keeps the plain name when only a number can tell names apart
     order = sorted(parts, key=lambda s: (-int(sizes.get(s, 0)), s))
     for _ in range(len(_ADJECTIVES)):
@@ -342,18 +359,22 @@ def describe_segments(
     **Naming rule.** Names read the standardized segment means z (as in ``standardized``: log1p
     of skewed columns, then standard deviations from the average customer). The adjective is the
     most extreme of ``recency_days`` (z >= 0.5 "lapsed", z <= -0.5 "active"), ``tenure_days``
-    ("loyal" / "new"), ``n_orders`` ("frequent" / "occasional"), ``spend_trend`` ("growing" /
-    "fading") and ``units_per_line`` (z >= 0.5 "bulk"). The noun comes from price and money:
-    ``mean_unit_price`` z <= -0.5 "bargain hunters", z >= 0.5 "big-ticket buyers"; else
-    ``monetary_total`` z >= 0.5 "high spenders", else ``monetary_mean_order`` z <= -0.5
-    "bargain hunters", z >= 0.5 "big-ticket buyers", else ``monetary_total`` z <= -0.5 "low
-    spenders", else "mid spenders". Without money columns the
+    ("loyal" / "new"), ``n_orders`` ("frequent" / "occasional"; "one-time", always first, when at
+    least 60% of the segment ordered exactly once), ``spend_trend`` ("growing" / "fading") and
+    ``units_per_line`` (z >= 0.5 "bulk"). The noun comes from money: the more extreme of
+    ``mean_unit_price`` (z <= -0.5 "bargain hunters", z >= 0.5 "big-ticket buyers") and
+    ``monetary_total`` (z >= 0.5 "high spenders", z <= -0.5 "low spenders"); when neither
+    reaches 0.5, ``monetary_mean_order`` z <= -0.5 "bargain hunters", z >= 0.5 "big-ticket
+    buyers", else "mid spenders". Without money columns the
     noun names the two most extreme other features ("customers with high basket_size_mean and
     low share_toys"). A category that takes at least 30% of the segment's spend and at least 1.5
     times its overall share is the segment's focus, added as "(toys lovers)". Names are made
     unique: segments whose names clash add their next most extreme adjective, in the order above
     ("lapsed occasional bargain hunters"), and as a last resort a number (the largest keeps the
-    plain name). Noise (-1) is "unassigned (noise)".
+    plain name). Noise (-1) is "unassigned (noise)". On the default demo the five planted
+    segments come out as "frequent high spenders" (champions), "frequent mid spenders"
+    (regulars), "bulk bargain hunters", "big-ticket buyers" and "one-time low spenders"
+    (one-timers).
 
     **Rules.** A ``DecisionTreeClassifier(max_depth=max_depth)`` learns the segment from the raw
     feature values (missing values filled with the median; above ``TREE_MAX_CUSTOMERS``
@@ -423,7 +444,9 @@ def describe_segments(
             focus[seg] = cand.index[0][len(SHARE_PREFIX):] if len(cand) else None
     profile["top_categories"] = pd.Series(top_txt, dtype=object).reindex(profile.index).fillna("")
 
-    names = name_segments(z_all, focus, sizes)
+    one_time = (X["n_orders"].eq(1).groupby(lab.to_numpy()).mean() if "n_orders" in X.columns
+                else None)
+    names = name_segments(z_all, focus, sizes, one_time=one_time)
     profile.insert(0, "name", pd.Series(names).reindex(profile.index))
 
     # description tree on raw units
