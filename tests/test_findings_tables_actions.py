@@ -73,10 +73,12 @@ def test_summary_table_replaces_describe():
 
 
 def test_action_lists_write_csv_and_excel_with_ids_as_text(tmp_path):
-    table = pd.DataFrame({"churn_probability": [0.91, 0.5], "value_at_risk": [120.5, 30.0]},
+    table = pd.DataFrame({"churn_probability": [0.91, 0.5], "value_at_risk": [120.5, 30.0],
+                          "reason": pd.array(["rule a -> b", pd.NA], dtype="string")},
                          index=pd.Index(["007", "012"], name="customer_id"))
     cols = {"customer_id": "customer id (text)", "churn_probability": "P(churn) in 180 days",
-            "value_at_risk": "future value lost if the customer churns, EUR"}
+            "value_at_risk": "future value lost if the customer churns, EUR",
+            "reason": "why (empty: none)"}
     saved = save_action_lists([ActionList("retention", table, "call these", cols)],
                               notebook="05_churn", output_dir=tmp_path)
     back = read_action_list(saved.csv["retention"])

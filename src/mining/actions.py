@@ -158,8 +158,7 @@ def _write_excel(path: Path, frames: dict[str, pd.DataFrame], lists: Sequence[Ac
             ws.freeze_panes(1, 0)
             for j, c in enumerate(df.columns):
                 kind = "text" if isinstance(df[c].dtype, pd.StringDtype) else column_kind(df, c)
-                sample = df[c].head(200).astype(str)
-                width = max([len(str(c))] + [len(v) for v in sample])
+                width = max([len(str(c))] + [len(str(v)) for v in df[c].head(200)])
                 ws.set_column(j, j, min(60, max(8, width + 2)), formats.get(kind))
         about.to_excel(writer, sheet_name="columns", index=False)
         ws = writer.sheets["columns"]
