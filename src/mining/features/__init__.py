@@ -150,6 +150,18 @@ def _add_ratios(out: pd.DataFrame, when: pd.Timestamp) -> None:
     out["tenure_days"] = _days(when - out["first_purchase"])
 
 
+def _with_shares(out: pd.DataFrame, by_cat: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with the ``share_<category>`` columns (alphabetical) from spend per customer and
+    category column (``customer_id``, ``col``, ``amount``); every engine."""
+    spend = by_cat.groupby(["customer_id", "col"])["amount"].sum().unstack(fill_value=0.0)
+    spend.index = spend.index.astype("string")
+    spend = spend.reindex(index=out.index, columns=sorted(spend.columns), fill_value=0.0)
+    shares = spend_shares(spend.to_numpy(dtype="float64"), out["monetary_total"])
+    share_df = pd.DataFrame(shares, index=out.index, columns=list(spend.columns))
+    share_df.columns.name = None
+    return pd.concat([out, share_df], axis=1)
+
+
 def _days(delta: pd.Series | pd.Index) -> np.ndarray:
     """Time differences as float days (shared by every engine, package-internal)."""
     return np.asarray(delta / _DAY, dtype="float64")
@@ -320,13 +332,7 @@ def _customer_table(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, recent_days:
             "col": [category_column_name(c) for c in cats.to_numpy()[keep]],
             "amount": lines["amount"].to_numpy()[keep],
         })
-        spend = by_cat.groupby(["customer_id", "col"])["amount"].sum().unstack(fill_value=0.0)
-        spend.index = spend.index.astype("string")
-        spend = spend.reindex(index=out.index, columns=sorted(spend.columns), fill_value=0.0)
-        shares = spend_shares(spend.to_numpy(dtype="float64"), out["monetary_total"])
-        share_df = pd.DataFrame(shares, index=out.index, columns=list(spend.columns))
-        share_df.columns.name = None
-        out = pd.concat([out, share_df], axis=1)
+        out = _with_shares(out, by_cat)
 
     out.attrs = {"as_of": when, "recent_days": float(recent_days)}
     return out

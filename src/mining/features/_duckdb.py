@@ -19,8 +19,8 @@ from mining.features import (
     _add_ratios,
     _check_window,
     _days,
+    _with_shares,
     category_column_name,
-    spend_shares,
     spend_trend,
 )
 
@@ -134,12 +134,6 @@ def customer_table_duckdb(tx: pd.DataFrame | str, *, as_of: str | pd.Timestamp,
     out = out[list(FEATURE_COLUMNS)]
     if by_cat is not None:
         by_cat["col"] = [category_column_name(c) for c in by_cat["category"]]
-        spend = by_cat.groupby(["customer_id", "col"])["amount"].sum().unstack(fill_value=0.0)
-        spend.index = spend.index.astype("string")
-        spend = spend.reindex(index=out.index, columns=sorted(spend.columns), fill_value=0.0)
-        shares = spend_shares(spend.to_numpy(dtype="float64"), out["monetary_total"])
-        share_df = pd.DataFrame(shares, index=out.index, columns=list(spend.columns))
-        share_df.columns.name = None
-        out = pd.concat([out, share_df], axis=1)
+        out = _with_shares(out, by_cat)
     out.attrs = {"as_of": when, "recent_days": float(recent_days)}
     return out
