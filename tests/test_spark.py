@@ -67,7 +67,7 @@ def S(spark):
 
 
 def test_engine_choice_and_dispatch():
-    assert ENGINES == ("pandas", "spark")
+    assert ENGINES == ("pandas", "spark", "duckdb")
     assert check_engine("pandas", "f") == "pandas"
     assert use_engine("pandas", len, sum)([3, 4]) == 2
     assert use_engine("spark", len, sum)([3, 4]) == 7
