@@ -58,11 +58,7 @@ def findings(rules: pd.DataFrame, *, comparison: Any = None, planted: pd.DataFra
         chosen = comparison.chosen
         ch = comparison.test_hit_rate(chosen)
         pop = comparison.test_hit_rate("popularity")
-        if chosen != "popularity":
-            head.append(Headline(f"Offer hit rate, '{chosen}' (test period)", ch, "percent",
-                                 "the strategy comparison table"))
-        head.append(Headline("Hit rate of plain popularity (test period)", pop, "percent",
-                             "the strategy comparison table"))
+        head.extend(comparison.headlines("Offer hit rate"))
         details.extend(comparison.sentences())
         diff = (ch - pop) * 100
         rules_rate = comparison.test_hit_rate("rules") if "rules" in comparison.table.index \

@@ -41,6 +41,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from mining.errors import InsufficientDataError, ParameterError, check_param
+from mining.findings import Headline
 
 __all__ = [
     "STRATEGIES",
@@ -445,6 +446,19 @@ class StrategyComparison:
 
     def best_on_test(self) -> str:
         return str(self.table["test_hit_rate"].idxmax())
+
+    def headlines(self, what: str = "Hit rate") -> list[Headline]:
+        """The headline figures of the comparison: the chosen strategy's test-period hit rate
+        (when it is not popularity), then plain popularity's; ``what`` names the figure."""
+        chosen = self.chosen
+        out = []
+        if chosen != "popularity":
+            out.append(Headline(f"{what}, '{chosen}' (test period)", self.test_hit_rate(chosen),
+                                "percent", "the strategy comparison table"))
+        out.append(Headline("Hit rate of plain popularity (test period)",
+                            self.test_hit_rate("popularity"), "percent",
+                            "the strategy comparison table"))
+        return out
 
     def sentences(self) -> list[str]:
         """The verdict in words: the chosen default against popularity on the test period, the

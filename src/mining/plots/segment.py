@@ -33,7 +33,13 @@ from sklearn.decomposition import PCA
 
 from mining.errors import ParameterError
 from mining.plots._common import new_ax
-from mining.segment import CustomerSegmenter, KSelection, SegmentDescription, Stability
+from mining.segment import (
+    CustomerSegmenter,
+    KSelection,
+    SegmentDescription,
+    Stability,
+    short_number,
+)
 
 __all__ = [
     "plot_description_tree",
@@ -303,21 +309,11 @@ def plot_segment_sizes(
     return fig
 
 
-def _num(v: float) -> str:
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    if abs(v) >= 100:
-        return f"{v:.0f}"
-    if abs(v) >= 10:
-        return f"{v:.1f}".rstrip("0").rstrip(".")
-    return f"{v:.2f}".rstrip("0").rstrip(".")
-
-
 def _split_text(feature: str, threshold: float) -> str:
     """'feature <= t' as read aloud; counts (n_...) split at x.5 read 'n_orders <= 4'."""
     if feature.startswith("n_") and abs(threshold % 1 - 0.5) < 1e-9:
         return f"{feature} <= {int(np.floor(threshold))}"
-    return f"{feature} <= {_num(threshold)}"
+    return f"{feature} <= {short_number(threshold)}"
 
 
 def plot_description_tree(

@@ -86,7 +86,12 @@ from mining.segment._describe import FOCUS_SHARE as FOCUS_SHARE
 from mining.segment._describe import NAME_Z as NAME_Z
 from mining.segment._describe import ONE_TIME_SHARE as ONE_TIME_SHARE
 from mining.segment._describe import TREE_MAX_CUSTOMERS as TREE_MAX_CUSTOMERS
-from mining.segment._describe import SegmentDescription, describe_segments, name_segments
+from mining.segment._describe import (
+    SegmentDescription,
+    describe_segments,
+    name_segments,
+    short_number,
+)
 from mining.segment._estimator import CustomerSegmenter, assign
 from mining.segment._features import (
     DEFAULT_FEATURES,
@@ -132,6 +137,7 @@ __all__ = [
     "LabelAgreement",
     "LogSkewed",
     "SegmentDescription",
+    "short_number",
     "SparkKMeans",
     "Stability",
     "assign",

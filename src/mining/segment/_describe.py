@@ -266,7 +266,9 @@ def _standardized_means(num: pd.DataFrame, labels: np.ndarray, cols: list[str]) 
     return out
 
 
-def _fmt(v: float) -> str:
+def short_number(v: float) -> str:
+    """A number as a tree or rule label writes it: thousands separators from 1,000, no
+    trailing zeros (``12.5``, ``0.25``, ``1,234``)."""
     if abs(v) >= 1000:
         return f"{v:,.0f}"
     if abs(v) >= 100:
@@ -285,10 +287,10 @@ def _condition(col: str, lo: float | None, hi: float | None, integer: bool) -> s
             a, b = math.floor(lo) + 1, math.floor(hi)
             return f"{col} = {a}" if a == b else f"{a} <= {col} <= {b}"
     else:
-        lo_txt = None if lo is None else f"{col} > {_fmt(lo)}"
-        hi_txt = None if hi is None else f"{col} <= {_fmt(hi)}"
+        lo_txt = None if lo is None else f"{col} > {short_number(lo)}"
+        hi_txt = None if hi is None else f"{col} <= {short_number(hi)}"
         if lo is not None and hi is not None:
-            return f"{_fmt(lo)} < {col} <= {_fmt(hi)}"
+            return f"{short_number(lo)} < {col} <= {short_number(hi)}"
     return lo_txt or hi_txt or ""
 
 

@@ -62,11 +62,7 @@ def findings(shown: pd.DataFrame, *, comparison: Any = None,
         chosen = comparison.chosen
         ch = comparison.test_hit_rate(chosen)
         pop = comparison.test_hit_rate("popularity")
-        if chosen != "popularity":
-            head.append(Headline(f"Hit rate, '{chosen}' (test period)", ch, "percent",
-                                 "the strategy comparison table"))
-        head.append(Headline("Hit rate of plain popularity (test period)", pop, "percent",
-                             "the strategy comparison table"))
+        head.extend(comparison.headlines("Hit rate"))
         details.extend(comparison.sentences())
         diff = (ch - pop) * 100
         seq = comparison.test_hit_rate("sequential rules") \
