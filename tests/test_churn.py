@@ -426,6 +426,27 @@ def test_out_of_time_validation(tx):
                                      horizon_days=90, models=["logistic"])
 
 
+
+def test_rescore_out_of_time_equals_a_new_out_of_time_run(tx):
+    """Other models on the same split give what out_of_time_validation gives for them."""
+    first = churn.out_of_time_validation(tx, train_as_of="2024-07-01", test_as_of=CUTOFF,
+                                         horizon_days=90, models=["recency_baseline"])
+    cal = {"logistic recalibrated": churn.calibrated_model("logistic", random_state=3)}
+    again = churn.rescore_out_of_time(first, cal, random_state=3)
+    fresh = churn.out_of_time_validation(tx, train_as_of="2024-07-01", test_as_of=CUTOFF,
+                                         horizon_days=90, models=cal, random_state=3)
+    cols = [c for c in fresh.table.columns if c != "fit_seconds"]
+    pd.testing.assert_frame_equal(again.table[cols], fresh.table[cols])
+    pd.testing.assert_frame_equal(again.proba, fresh.proba)
+    assert again.y_true.equals(fresh.y_true) and again.X_test.equals(fresh.X_test)
+    assert again.info["train_as_of"] == pd.Timestamp("2024-07-01")
+    assert again.info["random_state"] == 3
+    X, y = churn.training_set(tx, as_of=CUTOFF, horizon_days=90)
+    cv = churn.compare_models(X, y, models=["recency_baseline"], cv=2)
+    with pytest.raises(ParameterError, match="'previous' parameter of rescore_out_of_time"):
+        churn.rescore_out_of_time(cv, ["logistic"])
+
+
 # ---------------------------------------------------------------- evaluation
 
 

@@ -26,6 +26,7 @@ Layers::
     calibrated_model(name)                        the same, recalibrated: probabilities for money
     compare_models(X, y, cv=5)                    stratified CV, out-of-fold scorecard
     out_of_time_validation(tx, train_as_of, test_as_of, ...)   train earlier, test later
+    rescore_out_of_time(oot, models)   other models on the same out-of-time split
     evaluate / gains_table / calibration_table / permutation_importance_table
     retention_list(proba, value, contact_cost, success_rate)     whom to call, and what it returns
     retention_summary(retention)                  contacts, their cost and the expected return
@@ -92,6 +93,7 @@ from mining.churn._models import (
     compare_models,
     make_model,
     out_of_time_validation,
+    rescore_out_of_time,
 )
 from mining.churn._planted import planted_churn, planted_table, planted_vs_found
 from mining.churn._retention import retention_list, retention_summary
@@ -126,6 +128,7 @@ __all__ = [
     "out_of_time_validation",
     "permutation_importance_table",
     "profit_curve",
+    "rescore_out_of_time",
     "planted_churn",
     "planted_table",
     "planted_vs_found",
