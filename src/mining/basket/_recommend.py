@@ -151,6 +151,15 @@ def _incidence(sets: Iterable[frozenset], vocab: dict[str, int]) -> sp.csr_matri
                          shape=(n, len(vocab)))
 
 
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """0-based position of each element in its run of equal values (``groups`` sorted, e.g.
+    the customer row of each recommendation, best first)."""
+    if len(groups) == 0:
+        return np.array([], dtype=np.int64)
+    start = np.r_[0, np.flatnonzero(groups[1:] != groups[:-1]) + 1]
+    return np.arange(len(groups)) - np.repeat(start, np.diff(np.r_[start, len(groups)]))
+
+
 def _score_all(rules: pd.DataFrame, hist: sp.csr_matrix, vocab: dict[str, int], k: int,
                exclude_bought: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(customer row, rule row, item code) of the top-k recommendations, best first per row."""
@@ -187,9 +196,7 @@ def _score_all(rules: pd.DataFrame, hist: sp.csr_matrix, vocab: dict[str, int], 
     cust, rule_rep, item, conf, lift = (x[first] for x in (cust, rule_rep, item, conf, lift))
     order = np.lexsort((item, -lift, -conf, cust))
     cust, rule_rep, item = cust[order], rule_rep[order], item[order]
-    start = np.r_[0, np.flatnonzero(cust[1:] != cust[:-1]) + 1]
-    rank = np.arange(len(cust)) - np.repeat(start, np.diff(np.r_[start, len(cust)]))
-    top = rank < k
+    top = _rank_within(cust) < k
     return cust[top], rule_rep[top], item[top]
 
 
@@ -271,12 +278,8 @@ def _recommend_all(rules: pd.DataFrame, tx: pd.DataFrame, labels: pd.Series, as_
         bar.update(1)
     texts = [_rule_text(a, c) for a, c in zip(rules["antecedents"], rules["consequents"],
                                               strict=True)]
-    rank = np.ones(len(cust), dtype=np.int64)
-    if len(cust):
-        start = np.r_[0, np.flatnonzero(cust[1:] != cust[:-1]) + 1]
-        rank = np.arange(len(cust)) - np.repeat(start, np.diff(np.r_[start, len(cust)])) + 1
     out = pd.DataFrame({
-        "rank": rank,
+        "rank": _rank_within(cust) + 1,
         "item": np.asarray(names, dtype=object)[item],
         "confidence": rules["confidence"].to_numpy(dtype=float)[rule],
         "lift": rules["lift"].to_numpy(dtype=float)[rule],
@@ -302,10 +305,7 @@ def _popular(past: pd.DataFrame, lab: pd.Series, customers: pd.Index, k: int,
     if exclude_bought and len(cust):
         owned = np.asarray(hist[cust, item]).ravel().astype(bool)
         cust, item = cust[~owned], item[~owned]
-    start = np.r_[0, np.flatnonzero(cust[1:] != cust[:-1]) + 1] if len(cust) else np.array([], int)
-    rank = (np.arange(len(cust)) - np.repeat(start, np.diff(np.r_[start, len(cust)]))
-            if len(cust) else np.array([], int))
-    top = rank < k
+    top = _rank_within(cust) < k
     return pd.DataFrame({"item": np.asarray(names, dtype=object)[item[top]]},
                         index=pd.Index(customers[cust[top]], name="customer_id"))
 

@@ -384,6 +384,19 @@ def history_counts(cust: np.ndarray, order: np.ndarray, item: np.ndarray,
     return m
 
 
+def _past_counts(past: pd.DataFrame, labels: pd.Series, customers: pd.Index,
+                 names: list[str]) -> tuple[dict[str, int], sp.csr_matrix, np.ndarray]:
+    """What the strategies learn from the order lines ``past`` (items named by ``labels``): the
+    code of each of ``names``, the customers x items order counts (:func:`history_counts`) and
+    each item's popularity (share of the orders holding it)."""
+    vocab = {n: i for i, n in enumerate(names)}
+    counts = history_counts(past["customer_id"].astype("string").to_numpy(),
+                            past["order_id"].to_numpy(), labels.to_numpy(), customers, vocab)
+    pop = (pd.DataFrame({"o": past["order_id"].to_numpy(), "i": labels.to_numpy()})
+           .drop_duplicates()["i"].value_counts().reindex(names, fill_value=0).to_numpy(float))
+    return vocab, counts, pop / max(past["order_id"].nunique(), 1)
+
+
 def evaluate_codes(recs: Recs, target: sp.csr_matrix, k: int) -> dict[str, float]:
     """Hit rate, precision and recall at k of ``recs`` against ``target`` (customers x items,
     True for a purchase in the judged period)."""
@@ -573,12 +586,7 @@ def _basket_period(tx: pd.DataFrame, labels: pd.Series, period: Period, *, k: in
     lab_past = labels.loc[before].astype(str)
     customers = pd.Index(pd.unique(past["customer_id"].astype("string")), name="customer_id")
     names = sorted(set(lab_past.unique()))
-    vocab = {n: i for i, n in enumerate(names)}
-    counts = history_counts(past["customer_id"].astype("string").to_numpy(),
-                            past["order_id"].to_numpy(), lab_past.to_numpy(), customers, vocab)
-    pop = (pd.DataFrame({"o": past["order_id"].to_numpy(), "i": lab_past.to_numpy()})
-           .drop_duplicates()["i"].value_counts().reindex(names, fill_value=0).to_numpy(float))
-    pop = pop / max(past["order_id"].nunique(), 1)
+    vocab, counts, pop = _past_counts(past, lab_past, customers, names)
     # customers judged: bought before and bought at least one new item inside the period
     fut = pd.DataFrame({"c": tx.loc[inside, "customer_id"].astype("string").to_numpy(),
                         "i": labels.loc[inside].astype(str).to_numpy()}).drop_duplicates()
@@ -734,12 +742,7 @@ def cross_sell_offers(
     rule_items = {x for col in ("antecedents", "consequents") for s in rules[col]
                   for x in flat_items(s)} if len(rules) else set()
     names = sorted(set(lab.unique()) | rule_items)
-    vocab = {n: i for i, n in enumerate(names)}
-    counts = history_counts(past["customer_id"].astype("string").to_numpy(),
-                            past["order_id"].to_numpy(), lab.to_numpy(), customers, vocab)
-    pop = (pd.DataFrame({"o": past["order_id"].to_numpy(), "i": lab.to_numpy()})
-           .drop_duplicates()["i"].value_counts().reindex(names, fill_value=0).to_numpy(float))
-    pop = pop / max(past["order_id"].nunique(), 1)
+    vocab, counts, pop = _past_counts(past, lab, customers, names)
     enc = encode_rules(rules, vocab)
     recs = recommend_codes(strategy, counts, pop, enc, k, exclude_bought=exclude_bought,
                            labels=names)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mining.errors import BudgetError, MiningError
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED", "EXIT_USAGE", "EXIT_WRITE",
-    "FLAGS", "add_label_arguments", "budget_error", "cannot_write", "positive_float",
+    "FLAGS", "add_label_arguments", "budget_error", "cannot_write", "number_type", "positive_float",
     "positive_int", "share", "use_names",
 ]
 
@@ -42,47 +42,50 @@ def cannot_write(path: str, exc: OSError) -> MiningError:
     return MiningError(f"Cannot write {path}: {exc.strerror}. Check the folder exists.")
 
 
-def positive_int(name: str) -> Callable[[str], int]:
-    """argparse type: an int >= 1, with an error naming the option."""
-    def parse(text: str) -> int:
+def number_type(convert: Callable[[str], Any], ok: Callable[[Any], bool], not_a_number: str,
+                out_of_range: str) -> Callable[[str], Any]:
+    """An argparse type: ``convert(text)`` when ``ok`` accepts it, else an ``ArgumentTypeError``.
+
+    ``not_a_number`` (``convert`` failed) and ``out_of_range`` (``ok`` refused) are the messages,
+    with ``{text}`` standing for what was typed (``{text!r}`` quoted).
+
+    >>> parse = number_type(int, lambda v: v >= 1, "not whole: {text!r}", "too small: {text}")
+    >>> parse("3")
+    3
+    >>> parse("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: too small: 0
+    """
+    def parse(text: str) -> Any:
         try:
-            value = int(text)
+            value = convert(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number like 3, not {text!r}"
-                                             ) from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, not {text!r}")
+            raise argparse.ArgumentTypeError(not_a_number.format(text=text)) from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(out_of_range.format(text=text))
         return value
     return parse
+
+
+def positive_int(name: str) -> Callable[[str], int]:
+    """argparse type: an int >= 1, with an error naming the option."""
+    return number_type(int, lambda v: v >= 1,
+                       f"{name} must be a whole number like 3, not {{text!r}}",
+                       f"{name} must be at least 1, not {{text!r}}")
 
 
 def positive_float(name: str) -> Callable[[str], float]:
     """argparse type: a number > 0 (seconds), with an error naming the option."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if not value > 0 or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"{name} must be a number of seconds > 0, "
-                                             f"not {text!r}")
-        return value
-    return parse
+    message = f"{name} must be a number of seconds > 0, not {{text!r}}"
+    return number_type(float, lambda v: 0 < v < float("inf"), message, message)
 
 
 def share(name: str) -> Callable[[str], float]:
     """argparse type: a share in (0, 1], with an error naming the option."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number like 0.01, not {text!r}"
-                                             ) from None
-        if not 0 < value <= 1:
-            raise argparse.ArgumentTypeError(
-                f"{name} must be a share in (0, 1] (0.01 = 1%), not {text!r}")
-        return value
-    return parse
+    return number_type(float, lambda v: 0 < v <= 1,
+                       f"{name} must be a number like 0.01, not {{text!r}}",
+                       f"{name} must be a share in (0, 1] (0.01 = 1%), not {{text!r}}")
 
 
 def add_label_arguments(parser: argparse.ArgumentParser) -> None:

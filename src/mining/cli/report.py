@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from mining.cli._args import number_type
 from mining.cli.run import (
     add_execution_options,
     echo,
@@ -22,17 +23,8 @@ __all__ = ["add_parser", "positive_jobs", "positive_runs", "run"]
 
 def _whole_number(what: str, hint: str = "") -> Any:
     """An argparse type: a whole number >= 1 of ``what``; ``hint`` is added to the error."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {what}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number of {what} >= 1{hint}, got {text}")
-        return value
-
-    return parse
+    return number_type(int, lambda v: v >= 1, f"{{text!r}} is not a whole number of {what}",
+                       f"must be a whole number of {what} >= 1{hint}, got {{text}}")
 
 
 #: argparse type of ``--keep``: a whole number of runs >= 1

@@ -12,7 +12,7 @@ import logging
 import sys
 from typing import Any
 
-from mining.cli._args import EXIT_FAILED, EXIT_OK, EXIT_WRITE
+from mining.cli._args import EXIT_FAILED, EXIT_OK, EXIT_WRITE, number_type
 from mining.secrets import redact
 
 __all__ = ["add_execution_options", "add_parser", "echo", "parameters", "positive_seconds",
@@ -31,16 +31,10 @@ def parameters(pairs: list[list[str]] | None) -> dict[str, str]:
     return {name: value for name, value in (pairs or [])}
 
 
-def positive_seconds(text: str) -> float:
-    """argparse type of ``--timeout``: seconds > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(
-            f"must be a positive number of seconds per cell (e.g. 600), got {text}")
-    return value
+#: argparse type of ``--timeout``: seconds > 0.
+positive_seconds = number_type(
+    float, lambda v: 0 < v < float("inf"), "{text!r} is not a number of seconds",
+    "must be a positive number of seconds per cell (e.g. 600), got {text}")
 
 
 def add_execution_options(parser: argparse.ArgumentParser, *, out_help: str) -> None:

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from mining.deviation._explain import Z_CAP
-from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.errors import InsufficientDataError, ParameterError, check_param
+from mining.features import check_transactions
 from mining.params import check_as_of
 
 __all__ = [
@@ -49,18 +50,8 @@ _VALUES = ("amount", "quantity", "orders")
 
 
 def _check_tx(tx: object, needed: list[str], owner: str) -> pd.DataFrame:
-    if not isinstance(tx, pd.DataFrame):
-        raise ParameterError(f"{owner} expects the transactions as a pandas DataFrame. "
-                             f"Got {type(tx).__name__} instead.")
-    missing = [c for c in needed if c not in tx.columns]
-    if missing:
-        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
-    if not pd.api.types.is_datetime64_dtype(tx["timestamp"].dtype) or isinstance(
-            tx["timestamp"].dtype, pd.DatetimeTZDtype):
-        raise SchemaError([f"column 'timestamp' must be naive datetime64 (got "
-                           f"{tx['timestamp'].dtype}); run mining.schema.validate_transactions "
-                           "first"])
-    return tx
+    """The transactions with the ``needed`` columns and a naive ``timestamp`` column."""
+    return check_transactions(tx, needed, owner, naive_timestamp=True)
 
 
 def weekly_series(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, by: str = "customer",

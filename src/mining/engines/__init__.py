@@ -30,42 +30,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mining.engines.session import (
-    DAY_US,
-    MASTER_ENV,
-    QUICK_START_CONFIG,
-    collect,
-    get_session,
-    is_spark_df,
-    micros_ceil,
-    read_transactions_spark,
-    session_conf,
-    spark_session,
-    timestamp_micros,
-    to_spark,
-    utc,
-)
+from mining.engines import session
+from mining.engines.session import *  # noqa: F403 - re-exports exactly session.__all__
 from mining.errors import ParameterError, check_param
 
-__all__ = [
-    "DAY_US",
-    "ENGINES",
-    "MASTER_ENV",
-    "QUICK_START_CONFIG",
-    "check_engine",
-    "collect",
-    "get_session",
-    "is_spark_df",
-    "micros_ceil",
-    "read_transactions_spark",
-    "session_conf",
-    "spark_available",
-    "spark_session",
-    "timestamp_micros",
-    "to_spark",
-    "use_engine",
-    "utc",
-]
+# the dispatch defined here, then the Spark session helpers of mining.engines.session
+__all__ = ["ENGINES", "check_engine", "spark_available", "use_engine", *session.__all__]
 
 #: Engines understood by ``engine=``.
 ENGINES: tuple[str, ...] = ("pandas", "spark", "duckdb")

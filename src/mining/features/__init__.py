@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import numbers
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ from mining.errors import InsufficientDataError, ParameterError, SchemaError, ch
 from mining.params import check_as_of
 
 __all__ = ["BUYING_COLUMNS", "FEATURE_COLUMNS", "SHARE_PREFIX", "buying_patterns",
-           "category_column_name", "customer_table"]
+           "category_column_name", "check_transactions", "customer_table"]
 
 #: Columns of :func:`customer_table` before the ``share_<category>`` columns, in order.
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -236,25 +237,43 @@ def customer_table(
     return build(tx, as_of=as_of, recent_days=recent_days, categories=categories)
 
 
+def check_transactions(tx: object, needed: Sequence[str], owner: str, *,
+                       naive_timestamp: bool = False) -> pd.DataFrame:
+    """``tx`` if it is a pandas DataFrame with every column in ``needed``, else an error naming
+    ``owner``: ``ParameterError`` for another type, one ``SchemaError`` listing every missing
+    column. With ``naive_timestamp`` the ``timestamp`` column must also be naive ``datetime64``
+    (as :func:`mining.schema.validate_transactions` leaves it).
+
+    >>> tx = pd.DataFrame({"customer_id": ["a"], "timestamp": pd.to_datetime(["2024-01-01"])})
+    >>> check_transactions(tx, ["customer_id", "timestamp"], "my_function").shape
+    (1, 2)
+    >>> check_transactions(tx, ["order_id"], "my_function")
+    Traceback (most recent call last):
+    ...
+    mining.errors.SchemaError: The transactions table has 1 problem:
+      - column 'order_id' is missing (needed by my_function)
+    See data/README.md for the expected columns, or pass columns={...} to map yours.
+    """
+    if not isinstance(tx, pd.DataFrame):
+        raise ParameterError(f"{owner} expects the transactions as a pandas DataFrame. "
+                             f"Got {type(tx).__name__} instead.")
+    missing = [c for c in needed if c not in tx.columns]
+    if missing:
+        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
+    if naive_timestamp:
+        ts_dtype = tx["timestamp"].dtype
+        if not pd.api.types.is_datetime64_dtype(ts_dtype) or isinstance(ts_dtype,
+                                                                         pd.DatetimeTZDtype):
+            raise SchemaError([f"column 'timestamp' must be naive datetime64 (got {ts_dtype}); "
+                               "run mining.schema.validate_transactions first"])
+    return tx
+
+
 def _customer_table(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, recent_days: float,
                     categories: bool) -> pd.DataFrame:
     """The pandas engine of :func:`customer_table`."""
     owner = "customer_table"
-    if not isinstance(tx, pd.DataFrame):
-        raise ParameterError(
-            f"{owner} expects the transactions as a pandas DataFrame. "
-            f"Got {type(tx).__name__} instead."
-        )
-    missing = [c for c in _REQUIRED if c not in tx.columns]
-    if missing:
-        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
-    ts_dtype = tx["timestamp"].dtype
-    if not pd.api.types.is_datetime64_dtype(ts_dtype) or isinstance(ts_dtype,
-                                                                     pd.DatetimeTZDtype):
-        raise SchemaError([
-            f"column 'timestamp' must be naive datetime64 (got {ts_dtype}); "
-            "run mining.schema.validate_transactions first"
-        ])
+    check_transactions(tx, _REQUIRED, owner, naive_timestamp=True)
     when = _check_window(as_of, recent_days, categories, owner)
 
     use_cat = bool(categories) and "category" in tx.columns

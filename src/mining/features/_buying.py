@@ -48,7 +48,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mining.errors import InsufficientDataError, ParameterError, SchemaError
+from mining.errors import InsufficientDataError
+from mining.features import check_transactions  # defined before this module is imported
 from mining.params import check_as_of
 
 __all__ = ["BUYING_COLUMNS", "buying_patterns"]
@@ -123,12 +124,7 @@ def buying_patterns(tx: pd.DataFrame, *, as_of: str | pd.Timestamp) -> pd.DataFr
         Indexed by ``customer_id`` (string, sorted), the columns :data:`BUYING_COLUMNS` (see
         the module docstring). Without a ``category`` column the category measures are NaN.
     """
-    if not isinstance(tx, pd.DataFrame):
-        raise ParameterError(f"{_OWNER} expects the transactions as a pandas DataFrame. "
-                             f"Got {type(tx).__name__} instead.")
-    missing = [c for c in _NEEDED if c not in tx.columns]
-    if missing:
-        raise SchemaError([f"column {c!r} is missing (needed by {_OWNER})" for c in missing])
+    check_transactions(tx, _NEEDED, _OWNER)
     when = check_as_of(as_of, _OWNER)
     lines = _lines(tx, when)
     by_customer = lines.groupby("customer_id", sort=True)

@@ -11,9 +11,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from mining.errors import ParameterError, SchemaError
+from mining.errors import InsufficientDataError, ParameterError, SchemaError
 
-__all__ = ["as_frame", "finish_axes", "need_columns", "need_table", "new_ax", "short"]
+__all__ = ["as_frame", "finish_axes", "need_columns", "need_result", "need_table", "new_ax",
+           "short"]
 
 
 def new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -50,6 +51,19 @@ def need_table(obj: object, cols: Iterable[str], message: str) -> pd.DataFrame:
     if not isinstance(obj, pd.DataFrame) or not set(cols) <= set(obj.columns):
         raise ParameterError(message)
     return obj
+
+
+def need_result(obj: object, cls: type, owner: str, maker: str, unit: str) -> pd.DataFrame:
+    """The ``table`` of ``obj``, an instance of ``cls`` made by ``maker`` (e.g.
+    ``clv.period_purchases``): a ParameterError for anything else, an InsufficientDataError when
+    the table has no ``unit`` ("rows", "days")."""
+    if not isinstance(obj, cls):
+        raise ParameterError(f"{owner} expects the result of {maker}. "
+                             f"Got {type(obj).__name__} instead.")
+    table = obj.table
+    if len(table) == 0:
+        raise InsufficientDataError(f"{owner}: the table has no {unit}.")
+    return table
 
 
 def finish_axes(ax: Axes, *, xlabel: str, ylabel: str, title: str, limit: float | None = None,

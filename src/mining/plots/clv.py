@@ -38,7 +38,7 @@ from mining.clv import (
     PeriodPurchases,
 )
 from mining.errors import InsufficientDataError, ParameterError
-from mining.plots._common import as_frame, need_columns, new_ax
+from mining.plots._common import as_frame, need_columns, need_result, new_ax
 
 __all__ = [
     "plot_clv_transitions",
@@ -196,13 +196,8 @@ def plot_cumulative_purchases(cum: CumulativePurchases, *, ax: Axes | None = Non
     data; right of it (the holdout) the lines are a test: the gap at the right end, written in
     the legend, is how far the model is off.
     """
-    owner = "plot_cumulative_purchases"
-    if not isinstance(cum, CumulativePurchases):
-        raise ParameterError(f"{owner} expects the result of clv.cumulative_purchases. "
-                             f"Got {type(cum).__name__} instead.")
-    t = cum.table
-    if len(t) == 0:
-        raise InsufficientDataError(f"{owner}: the table has no days.")
+    t = need_result(cum, CumulativePurchases, "plot_cumulative_purchases",
+                    "clv.cumulative_purchases", "days")
     fig, ax = new_ax(ax, (7.0, 4.2))
     name = COUNT_MODELS.get(cum.model, cum.model)
     ax.plot(t.index, t["actual"].to_numpy(float), color="tab:blue", lw=2, label="actual")
@@ -227,13 +222,8 @@ def plot_cumulative_purchases(cum: CumulativePurchases, *, ax: Axes | None = Non
 def plot_period_purchases(period: PeriodPurchases, *, ax: Axes | None = None) -> Figure:
     """Bars of the customers with 0, 1, 2, ... repeat purchases in the calibration period:
     actual beside what the model expects (:func:`mining.clv.period_purchases`)."""
-    owner = "plot_period_purchases"
-    if not isinstance(period, PeriodPurchases):
-        raise ParameterError(f"{owner} expects the result of clv.period_purchases. "
-                             f"Got {type(period).__name__} instead.")
-    t = period.table
-    if len(t) == 0:
-        raise InsufficientDataError(f"{owner}: the table has no rows.")
+    t = need_result(period, PeriodPurchases, "plot_period_purchases", "clv.period_purchases",
+                    "rows")
     fig, ax = new_ax(ax, (6.5, 4.0))
     pos = np.arange(len(t))
     w = 0.4

@@ -263,46 +263,33 @@ def _cluster(
     ward_tree: np.ndarray | None = None,
     engine: str = "pandas",
 ) -> tuple[Any, np.ndarray]:
-    """Fit one clustering on the transformed matrix; return (model or None, raw labels)."""
+    """Fit one clustering on the transformed matrix; return (model or None, raw labels).
+
+    Native threads are limited to this machine's share while it runs (:func:`_threads`)."""
     with _threads(len(Z)):
-        return _cluster_now(Z, algorithm=algorithm, n_clusters=n_clusters,
-                            random_state=random_state, min_cluster_size=min_cluster_size,
-                            ward_tree=ward_tree, engine=engine)
-
-
-def _cluster_now(
-    Z: np.ndarray,
-    *,
-    algorithm: str,
-    n_clusters: int | None,
-    random_state: int | None,
-    min_cluster_size: int | None = None,
-    ward_tree: np.ndarray | None = None,
-    engine: str = "pandas",
-) -> tuple[Any, np.ndarray]:
-    if algorithm == "kmeans":  # the only algorithm with a Spark backend (checked in _prepare)
-        kmeans = use_engine(engine, KMeans, "mining.segment._spark:SparkKMeans",
-                            owner="CustomerSegmenter")
-        model = kmeans(n_clusters=n_clusters, n_init=10, random_state=random_state).fit(Z)
+        if algorithm == "kmeans":  # the only algorithm with a Spark backend (checked in _prepare)
+            kmeans = use_engine(engine, KMeans, "mining.segment._spark:SparkKMeans",
+                                owner="CustomerSegmenter")
+            model = kmeans(n_clusters=n_clusters, n_init=10, random_state=random_state).fit(Z)
+            return model, model.labels_
+        if algorithm == "minibatch_kmeans":
+            model = MiniBatchKMeans(
+                n_clusters=n_clusters, n_init=3, batch_size=4096, random_state=random_state
+            ).fit(Z)
+            return model, model.labels_
+        if algorithm == "gmm":
+            model = GaussianMixture(
+                n_components=n_clusters, covariance_type="full", n_init=3, reg_covar=1e-3,
+                random_state=random_state,
+            ).fit(Z)
+            return model, model.predict(Z)
+        if algorithm == "ward":
+            tree = ward_tree if ward_tree is not None else linkage(Z, method="ward")
+            return None, fcluster(tree, t=n_clusters, criterion="maxclust") - 1
+        # hdbscan
+        mcs = min_cluster_size or _default_min_cluster_size(len(Z))
+        model = HDBSCAN(min_cluster_size=mcs, copy=True).fit(Z)
         return model, model.labels_
-    if algorithm == "minibatch_kmeans":
-        model = MiniBatchKMeans(
-            n_clusters=n_clusters, n_init=3, batch_size=4096, random_state=random_state
-        ).fit(Z)
-        return model, model.labels_
-    if algorithm == "gmm":
-        model = GaussianMixture(
-            n_components=n_clusters, covariance_type="full", n_init=3, reg_covar=1e-3,
-            random_state=random_state,
-        ).fit(Z)
-        return model, model.predict(Z)
-    if algorithm == "ward":
-        tree = ward_tree if ward_tree is not None else linkage(Z, method="ward")
-        return None, fcluster(tree, t=n_clusters, criterion="maxclust") - 1
-    # hdbscan
-    mcs = min_cluster_size or _default_min_cluster_size(len(Z))
-    model = HDBSCAN(min_cluster_size=mcs, copy=True).fit(Z)
-    return model, model.labels_
 
 
 def _size_order(labels: np.ndarray, Z: np.ndarray) -> dict[int, int]:

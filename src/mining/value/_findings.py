@@ -68,6 +68,20 @@ ACTION_COLUMNS: dict[str, str] = {
 }
 
 
+def _check_tables(rfm: object, abc: object, matrix: object, owner: str,
+                  rfm_column: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The RFM, ABC and CLV-matrix tables checked for what ``owner`` reads: ``rfm_segment`` and
+    ``rfm_column``; ``abc_class`` and ``revenue``; the four CLV-matrix columns."""
+    rfm = _check_frame(rfm, owner, "RFM table (from rfm_scores)")
+    abc = _check_frame(abc, owner, "ABC table (from abc_classes)")
+    matrix = _check_frame(matrix, owner, "CLV matrix (from clv_matrix)")
+    _need(rfm, ["rfm_segment", rfm_column], owner, what="RFM")
+    _need(abc, ["abc_class", "revenue"], owner, what="ABC")
+    _need(matrix, ["current_value", "future_value", "clv", "clv_class"], owner,
+          what="CLV matrix")
+    return rfm, abc, matrix
+
+
 def customer_actions(rfm: pd.DataFrame, abc: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:
     """One row per customer for the team to act on: RFM segment, ABC class, CLV and treatment.
 
@@ -93,14 +107,7 @@ def customer_actions(rfm: pd.DataFrame, abc: pd.DataFrame, matrix: pd.DataFrame)
     >>> t.index.tolist(), t["clv_class"].tolist()
     (['007', '012', '100'], ['platinum', 'lead', 'lead'])
     """
-    owner = "customer_actions"
-    rfm = _check_frame(rfm, owner, "RFM table (from rfm_scores)")
-    abc = _check_frame(abc, owner, "ABC table (from abc_classes)")
-    matrix = _check_frame(matrix, owner, "CLV matrix (from clv_matrix)")
-    _need(rfm, ["rfm_segment", "rfm_code"], owner, what="RFM")
-    _need(abc, ["abc_class", "revenue"], owner, what="ABC")
-    _need(matrix, ["current_value", "future_value", "clv", "clv_class"], owner,
-          what="CLV matrix")
+    rfm, abc, matrix = _check_tables(rfm, abc, matrix, "customer_actions", "rfm_code")
     idx = _customer_index(matrix)
     r = rfm.set_axis(_customer_index(rfm)).reindex(idx)
     a = abc.set_axis(_customer_index(abc)).reindex(idx)
@@ -156,13 +163,7 @@ def findings(rfm: pd.DataFrame, abc: pd.DataFrame, matrix: pd.DataFrame, *,
     mining.findings.Findings
     """
     owner = "findings"
-    rfm = _check_frame(rfm, owner, "RFM table (from rfm_scores)")
-    abc = _check_frame(abc, owner, "ABC table (from abc_classes)")
-    matrix = _check_frame(matrix, owner, "CLV matrix (from clv_matrix)")
-    _need(rfm, ["rfm_segment", "monetary_total"], owner, what="RFM")
-    _need(abc, ["abc_class", "revenue"], owner, what="ABC")
-    _need(matrix, ["current_value", "future_value", "clv", "clv_class"], owner,
-          what="CLV matrix")
+    rfm, abc, matrix = _check_tables(rfm, abc, matrix, owner, "monetary_total")
     check_param(isinstance(top, numbers.Real) and not isinstance(top, bool) and 0 < top < 1,
                 "top", owner, "a number in (0, 1)", top)
     n = len(abc)
