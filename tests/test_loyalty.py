@@ -186,3 +186,94 @@ def test_the_type_names_match_the_simulator():
     from mining.simulate import LOYALTY_TYPE_NAMES
 
     assert tuple(loyalty.LOYALTY_TYPES) == LOYALTY_TYPE_NAMES
+
+
+def test_recovery_tables_state_agreement_against_chance(demo, types, drivers):
+    """Default demo: behaviour 83% (chance 50%, kappa 0.67), attitude 83% (0.50, 0.65), the four
+    types 69% (0.26, 0.58); the planted driver order is found exactly (rank correlation 1)."""
+    rec = loyalty.type_recovery(types, demo.truth.loyalty_types)
+    assert rec.index.tolist() == ["behaviour", "attitude", "loyalty type"]
+    ag = loyalty.type_agreement(types, demo.truth.loyalty_types)
+    assert rec.loc["loyalty type", "accuracy"] == pytest.approx(ag["accuracy"])
+    assert rec.loc["loyalty type", "kappa"] == pytest.approx(ag["kappa"])
+    assert (rec["accuracy"] > rec["chance"] + 0.25).all()  # measured +0.33, +0.33, +0.43
+    assert (rec["kappa"] >= 0.5).all()
+    # a side agrees at least as often as the four types (a type is right only if both sides are)
+    assert rec.loc["behaviour", "accuracy"] >= rec.loc["loyalty type", "accuracy"]
+    table = loyalty.type_crosstab(types, demo.truth.loyalty_types)
+    assert table.index.tolist() == table.columns.tolist() == list(loyalty.LOYALTY_TYPES)
+    assert table.to_numpy().sum() == len(types)
+    assert np.trace(table.to_numpy()) / len(types) == pytest.approx(ag["accuracy"])
+    dr = loyalty.driver_recovery(drivers, demo.truth.driver_weights)
+    assert dr.index[0] == "product_quality" and dr["found_rank"].iloc[0] == 1
+    assert dr.attrs["top_found_first"] and dr.attrs["rank_correlation"] == pytest.approx(1.0)
+    assert dr["planted_rank"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_recovery_tables_on_hand_made_labels():
+    found = pd.Series(["loyal", "loyal", "latent", "disloyal"], index=["a", "b", "c", "d"])
+    planted = pd.Series(["loyal", "spurious", "latent", "latent"], index=["a", "b", "c", "d"])
+    rec = loyalty.type_recovery(found, planted)
+    # behaviour: high high low low vs high high low low -> 4/4; attitude: hh h l vs h l h h -> 2/4
+    assert rec.loc["behaviour", "accuracy"] == 1.0
+    assert rec.loc["attitude", "accuracy"] == 0.5
+    assert rec.loc["loyalty type", "accuracy"] == 0.5
+    # chance of the types: loyal 2/4 x 1/4 + latent 1/4 x 2/4 = 0.25
+    assert rec.loc["loyalty type", "chance"] == pytest.approx(0.25)
+    assert rec.loc["loyalty type", "kappa"] == pytest.approx((0.5 - 0.25) / 0.75)
+    assert loyalty.type_crosstab(found, planted).loc["loyal", "spurious"] == 1
+    with pytest.raises(ParameterError, match="not loyalty types"):
+        loyalty.type_recovery(found.replace("loyal", "fan"), planted)
+    drivers = pd.DataFrame({"importance": [0.5, 0.3, 0.2]}, index=["b", "a", "c"])
+    dr = loyalty.driver_recovery(drivers, pd.Series({"a": 0.6, "b": 0.3, "c": 0.1}))
+    assert dr.index.tolist() == ["a", "b", "c"]
+    assert dr["found_rank"].tolist() == [2, 1, 3]
+    assert not dr.attrs["top_found_first"]
+    assert dr.attrs["rank_correlation"] == pytest.approx(0.5)
+    with pytest.raises(ParameterError, match="planted weights"):
+        loyalty.driver_recovery(drivers, [0.6, 0.3])
+
+
+def test_action_lists_are_documented_and_ordered(types, features, drivers):
+    actions = loyalty.customer_actions(types, features)
+    assert len(actions) == len(types) and actions.index.name == "customer_id"
+    assert set(["customer_id", *actions.columns]) == set(loyalty.ACTION_COLUMNS)
+    order = actions["loyalty_type"].drop_duplicates().tolist()
+    assert order == ["spurious", "latent", "loyal", "disloyal"]
+    first = actions[actions["loyalty_type"] == "spurious"]["behavioural_score"]
+    assert first.is_monotonic_decreasing
+    assert (actions["n_orders"] == features.loc[actions.index, "n_orders"]).all()
+    ipa = loyalty.importance_performance(drivers)
+    drv = loyalty.driver_actions(ipa, drivers)
+    assert set(["attribute", *drv.columns]) == set(loyalty.DRIVER_COLUMNS)
+    assert drv["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert drv.loc["delivery", "quadrant"] == "concentrate here"
+
+
+def test_nps_per_group_and_the_two_satisfaction_measures(demo, types):
+    nps = loyalty.net_promoter_score(demo.survey, groups=types["loyalty_type"])
+    assert nps.index.tolist() == [*loyalty.LOYALTY_TYPES, "all"]
+    assert nps.index.name == "loyalty_type"
+    assert nps.loc["all"].equals(loyalty.net_promoter_score(demo.survey).loc["all"])
+    assert nps.loc["loyal", "nps"] > nps.loc["all", "nps"] > nps.loc["disloyal", "nps"]
+    assert nps.loc[list(loyalty.LOYALTY_TYPES), "n_customers"].sum() == len(types)
+    with pytest.raises(ParameterError, match="'groups'"):
+        loyalty.net_promoter_score(demo.survey, groups=["loyal"])
+    both = loyalty.compare_satisfaction_measures(demo.transactions, demo.survey,
+                                                 as_of="2025-07-01")
+    assert both.index.tolist() == ["cumulative", "transactional"]
+    assert (both["auc"] > 0.55).all()  # measured 0.63 and 0.63
+    link = loyalty.retention_link(demo.transactions, demo.survey, as_of="2025-07-01", how="last")
+    assert both.loc["transactional", "auc"] == pytest.approx(link.attrs["auc"])
+
+
+def test_link_cutoff_and_cut_points_given_as_text(demo, features):
+    assert loyalty.link_cutoff("2026-01-01", horizon_days=180) == (
+        pd.Timestamp("2025-07-05"), "180 days before the analysis date 2026-01-01")
+    assert loyalty.link_cutoff("2026-01-01", "2025-03-01")[0] == pd.Timestamp("2025-03-01")
+    with pytest.raises(ParameterError, match="'horizon_days'"):
+        loyalty.link_cutoff("2026-01-01", horizon_days=0)
+    text = loyalty.loyalty_types(features, demo.survey, behaviour_cut="60", attitude_cut="7")
+    assert text.attrs["behaviour_cut"] == 60.0 and text.attrs["attitude_cut"] == 7.0
+    with pytest.raises(ParameterError, match="'behaviour_cut'"):
+        loyalty.loyalty_types(features, demo.survey, behaviour_cut="sixty")

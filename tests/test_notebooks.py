@@ -121,5 +121,5 @@ def test_dataset_without_dates_skips_what_it_cannot_support(tmp_path, capsys):
     skipped = [r for r in summary["notebooks"] if r["status"] == "skipped"]
     assert {r["name"] for r in skipped} == {"01_customer_value", "02_segmentation",
                                             "04_sequences", "05_churn", "06_deviation",
-                                            "07_lifetime_value"}
+                                            "07_lifetime_value", "08_loyalty_satisfaction"}
     assert all("cosmetics" in r["skip_reason"] for r in skipped)

@@ -122,3 +122,28 @@ def test_inputs_cache_reads_each_data_once_and_misses_on_change(tmp_path, monkey
         p.write_bytes(b"not a pickle")
     assert len(open_inputs(dataset="demo", size="small", seed=0).transactions) == \
         len(first.transactions)
+
+
+def test_the_slowest_notebook_of_the_last_complete_run_starts_first(tmp_path):
+    from mining.report._plan import _Planned, start_order
+    from mining.report._runs import previous_durations
+
+    out = tmp_path / "reports"
+    assert previous_durations(out) == {}
+    old = out / "20261201-100000Z-demo"
+    new = out / "20261201-110000Z-demo"
+    broken = out / "20261201-120000Z-demo"
+    for folder, seconds, extra in ((old, {"a": 1.0, "b": 50.0, "c": 2.0}, {}),
+                                   (new, {"a": 3.0, "b": 9.0, "c": 30.0}, {}),
+                                   (broken, {"a": 99.0}, {"interrupted": True})):
+        folder.mkdir(parents=True)
+        (folder / "run.json").write_text(json.dumps({
+            "finished": f"2026-12-01T{folder.name[9:11]}:00:00+00:00", **extra,
+            "notebooks": [{"name": n, "status": "ok", "duration_s": s}
+                          for n, s in seconds.items()]}), encoding="utf-8")
+    # the newest complete run counts (not the interrupted one after it, not the older one)
+    assert previous_durations(out) == {"a": 3.0, "b": 9.0, "c": 30.0}
+    items = [_Planned(name=n, notebook=tmp_path / f"{n}.ipynb", title=n, parameters={},
+                      skip=None, timeout=60.0) for n in ("a", "b", "c", "d")]
+    assert [i.name for i in start_order(items, previous_durations(out))] == ["d", "c", "b", "a"]
+    assert [i.name for i in start_order(items, {})] == ["a", "b", "c", "d"]

@@ -10,9 +10,18 @@ import pandas as pd
 import pytest
 
 from mining import datasets
-from mining.errors import ParameterError, SchemaError
+from mining.errors import InsufficientDataError, ParameterError, SchemaError
 from mining.simulate import END, LOYALTY_TYPE_NAMES, START, simulate_shop
-from mining.survey import RATING_ATTRIBUTES, SCALES, SURVEY_COLUMNS, load_survey, validate_survey
+from mining.survey import (
+    RATING_ATTRIBUTES,
+    SCALES,
+    SURVEY_COLUMNS,
+    load_survey,
+    rating_columns,
+    survey_for,
+    survey_summary,
+    validate_survey,
+)
 
 
 def shop_digest(shop) -> str:
@@ -213,3 +222,34 @@ def test_load_survey_reads_files_and_maps_columns(tmp_path, suffix):
         load_survey(path, columns={"Kunde": "client"})
     with pytest.raises(SchemaError, match="does not have"):
         load_survey(path, columns={"Customer": "customer_id"})
+
+
+def test_survey_for_reads_the_users_file_or_the_datas_own(tmp_path):
+    from mining.inputs import open_inputs
+
+    demo = open_inputs(dataset="demo", size="small", seed=0)
+    assert survey_for(demo, "") is demo.survey
+    own = tmp_path / "answers.csv"
+    demo.survey.head(20).to_csv(own, index=False)
+    mine = survey_for(demo, str(own))
+    assert len(mine) == 20 and mine["customer_id"].isin(demo.transactions["customer_id"]).all()
+    stranger = tmp_path / "stranger.csv"
+    _answers().to_csv(stranger, index=False)  # customers C1..C3 never bought in the demo
+    with pytest.raises(SchemaError, match="not in the transactions"):
+        survey_for(demo, str(stranger))
+    tx = tmp_path / "tx.csv"
+    demo.transactions.head(200).to_csv(tx, index=False)
+    source = open_inputs(source=str(tx))
+    assert source.survey is None and source.capabilities["survey"] is False
+    with pytest.raises(InsufficientDataError, match="no customer survey.*survey_source"):
+        survey_for(source, "")
+
+
+def test_survey_summary_and_rating_columns():
+    sv = validate_survey(_answers(customer_id=["C1", "C1", "C2"]))
+    assert survey_summary(sv, n_customers=4) == (
+        "survey: 3 answers of 2 customers (50% of 4 customers), 2025-03-01 .. 2025-03-05; "
+        "1 customer answered more than once")
+    assert rating_columns(sv) == ["satisfaction", "recommend", "delivery"]
+    with pytest.raises(ParameterError, match="survey_summary"):
+        survey_summary(pd.DataFrame({"x": [1]}))

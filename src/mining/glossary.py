@@ -55,7 +55,10 @@ GLOSSARY: list[tuple[str, str, str, str]] = [
     ("probability alive", "客户存活概率", "chance that a customer who has gone quiet will still "
      "buy again (BG/NBD)", "07_lifetime_value"),
     ("loyalty", "客户忠诚", "repeat purchase (behaviour) and preference (attitude); "
-     "disloyal, spurious, latent, true loyalty", "05_churn"),
+     "disloyal, spurious, latent, true loyalty", "05_churn, 08_loyalty_satisfaction"),
+    ("loyalty types", "客户忠诚类型", "behavioural x attitudinal loyalty: no loyalty 不忠诚, "
+     "spurious 虚假忠诚, latent 潜在忠诚, loyalty 忠诚; each with its own treatment",
+     "08_loyalty_satisfaction"),
     ("analysis date (as_of)", "截止日期", "the cutoff date of an analysis: only purchases "
      "before it count (leakage-safe); churn labels look at the window after it. The package "
      "names it as_of", "01_customer_value, 05_churn, 06_deviation"),
@@ -88,6 +91,15 @@ GLOSSARY: list[tuple[str, str, str, str]] = [
     ("importance-performance analysis", "重要性-绩效分析 (IPA)", "each attribute placed by "
      "importance x performance: concentrate here, keep up the good work, low priority, possible "
      "overkill", "08_loyalty_satisfaction"),
+    ("relative weight", "相对权重", "an attribute's share of the explained variance R^2 of "
+     "overall satisfaction (Johnson 2000); robust when the ratings are correlated",
+     "08_loyalty_satisfaction"),
+    ("halo effect", "晕轮效应", "a customer who likes the firm rates every attribute higher, so "
+     "attribute ratings are correlated", "08_loyalty_satisfaction"),
+    ("Cohen's kappa", "科恩卡帕系数", "agreement of two labelings beyond chance: (accuracy - "
+     "chance) / (1 - chance); 0 = chance, 1 = perfect", "08_loyalty_satisfaction"),
+    ("non-response bias", "无应答偏差", "who answers a survey is not random (frequent buyers "
+     "answer more often), so survey shares describe the respondents", "08_loyalty_satisfaction"),
     ("ACSI", "美国顾客满意度指数", "American Customer Satisfaction Index model: expectations, "
      "perceived quality and value drive satisfaction, which drives complaints and loyalty",
      "08_loyalty_satisfaction"),

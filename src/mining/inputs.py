@@ -309,6 +309,7 @@ def _source_capabilities(tx: pd.DataFrame) -> dict[str, bool]:
         "customers": False,
         "truth": False,
         "customer_table": False,
+        "survey": False,  # a transactions source has no survey (mining.survey.survey_for reads one)
     }
 
 

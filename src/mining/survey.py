@@ -38,11 +38,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from mining.errors import ParameterError, SchemaError
+from mining.errors import InsufficientDataError, ParameterError, SchemaError
 
 __all__ = [
     "ATTITUDE_COLUMNS",
@@ -50,6 +51,9 @@ __all__ = [
     "SCALES",
     "SURVEY_COLUMNS",
     "load_survey",
+    "rating_columns",
+    "survey_for",
+    "survey_summary",
     "validate_survey",
 ]
 
@@ -88,6 +92,15 @@ def _examples(values: pd.Series) -> str:
 def _text(s: pd.Series) -> pd.Series:
     out = s.astype("string").str.strip()
     return out.mask(out == "")
+
+
+def _unreadable(problems: list[str], col: str, raw: pd.Series, text: pd.Series,
+                parsed: pd.Series, what: str, hint: str) -> None:
+    """Add a problem for the rows of ``col`` whose ``text`` is given but did not parse."""
+    bad = text.notna() & parsed.isna()
+    if bad.any():
+        problems.append(f"column {col!r}: {_rows(bad, raw.index)} are not {what}, e.g. "
+                        f"{_examples(raw[bad])}. {hint}")
 
 
 def validate_survey(df: pd.DataFrame, *, customers: Iterable[object] | None = None,
@@ -155,12 +168,9 @@ def validate_survey(df: pd.DataFrame, *, customers: Iterable[object] | None = No
     else:
         text = _text(raw_date)
         when = pd.to_datetime(text, format=date_format, errors="coerce")
-        bad = text.notna() & when.isna()
-        if bad.any():
-            problems.append(
-                f"column 'survey_date': {_rows(bad, out.index)} are not dates, e.g. "
-                f"{_examples(raw_date[bad])}. Write dates as 2025-06-30 or pass date_format="
-                "'%d.%m.%Y' (your format) to load_survey.")
+        _unreadable(problems, "survey_date", raw_date, text, when, "dates",
+                    "Write dates as 2025-06-30 or pass date_format='%d.%m.%Y' (your format) to "
+                    "load_survey.")
     empty = when.isna() & (raw_date.isna() | (raw_date.astype("string").str.strip() == ""))
     if empty.any():
         problems.append(f"column 'survey_date': {_rows(empty, out.index)} are empty; every answer "
@@ -179,12 +189,9 @@ def validate_survey(df: pd.DataFrame, *, customers: Iterable[object] | None = No
         else:
             text = _text(s)
             num = pd.to_numeric(text, errors="coerce").astype("float64")
-            bad = text.notna() & num.isna()
-            if bad.any():
-                problems.append(
-                    f"column {col!r}: {_rows(bad, out.index)} are not numbers, e.g. "
-                    f"{_examples(s[bad])}. Ratings are numbers {lo}-{hi}; recode answer texts "
-                    "(e.g. 'very good') to their scale points, and leave skipped questions empty.")
+            _unreadable(problems, col, s, text, num, "numbers",
+                        f"Ratings are numbers {lo}-{hi}; recode answer texts (e.g. 'very good') "
+                        "to their scale points, and leave skipped questions empty.")
         outside = num.notna() & ((num < lo) | (num > hi) | (num != np.round(num)))
         if outside.any():
             problems.append(
@@ -239,3 +246,58 @@ def load_survey(source: str | os.PathLike[str] | pd.DataFrame, *,
                                  f"which are not survey columns; choose from {list(SURVEY_COLUMNS)}.")
         raw = raw.rename(columns=dict(columns))
     return validate_survey(raw, customers=customers, date_format=date_format)
+
+
+def survey_for(data: Any, survey_source: str | os.PathLike[str] | pd.DataFrame | None = "",
+               **options: Any) -> pd.DataFrame:
+    """The survey that goes with ``data`` (a :class:`mining.inputs.Inputs`): your own
+    ``survey_source`` read with :func:`load_survey` (its customers checked against the
+    transactions' ``customer_id``; ``options`` as there), or else the data's own survey (the demo
+    has one).
+
+    Raises
+    ------
+    InsufficientDataError
+        No ``survey_source`` and the data carry no survey: the message says how to bring one.
+    SchemaError
+        ``survey_source`` breaks the contract (see :func:`validate_survey`).
+    """
+    given = isinstance(survey_source, pd.DataFrame) or (
+        survey_source is not None and str(survey_source).strip() != "")
+    if given:
+        tx = getattr(data, "transactions", None)
+        customers = None if tx is None else tx["customer_id"].unique()
+        return load_survey(survey_source, customers=customers, **options)  # type: ignore[arg-type]
+    own = getattr(data, "survey", None)
+    if own is None:
+        name = getattr(data, "name", "the data")
+        raise InsufficientDataError(
+            f"{name} has no customer survey (satisfaction and loyalty answers), so loyalty types "
+            "and satisfaction drivers cannot be computed. Bring your own survey keyed by "
+            "customer_id (the contract is in data/README.md): survey_source=FILE here, "
+            "`-p survey_source FILE` in a report.")
+    return own
+
+
+def survey_summary(survey: pd.DataFrame, *, n_customers: int | None = None) -> str:
+    """The survey in one line: answers, customers (and their share of ``n_customers``, e.g. the
+    customers who bought), the dates, and how many customers answered more than once."""
+    if not isinstance(survey, pd.DataFrame) or not {"customer_id", "survey_date"} <= set(
+            survey.columns):
+        raise ParameterError("survey_summary expects a survey in the contract (customer_id, "
+                             "survey_date, ...); read your file with load_survey.")
+    per = survey["customer_id"].value_counts()
+    share = f" ({len(per) / n_customers:.0%} of {n_customers:,} customers)" if n_customers else ""
+    when = (f", {survey['survey_date'].min():%Y-%m-%d} .. {survey['survey_date'].max():%Y-%m-%d}"
+            if len(survey) else "")
+    again = int((per >= 2).sum())
+    return (f"survey: {len(survey):,} answers of {len(per):,} customers{share}{when}; "
+            f"{again:,} customer{'s' if again != 1 else ''} answered more than once")
+
+
+def rating_columns(survey: pd.DataFrame) -> list[str]:
+    """The contract's rating columns (:data:`SCALES`: satisfaction, intent, recommend and the
+    attribute ratings) that ``survey`` has, in contract order; e.g. to show them as whole
+    numbers (``show_table(survey, count=rating_columns(survey))``: ``price`` is a rating here,
+    not money)."""
+    return [c for c in SURVEY_COLUMNS if c in SCALES and c in getattr(survey, "columns", [])]

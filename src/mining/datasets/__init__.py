@@ -61,7 +61,7 @@ CAPABILITY_REASONS: dict[str, str] = {
     "truth": "no planted truth (real data): the planted-vs-found checks need the demo",
     "customer_table": "no customer table",
     "survey": "no customer survey (satisfaction and loyalty answers): only the demo has one; "
-              "bring your own with mining.survey.load_survey",
+              "bring your own with -p survey_source FILE (contract: data/README.md)",
 }
 
 _REAL_EXTRA: dict[str, dict[str, object]] = {

@@ -14,6 +14,7 @@ submodule           figures for
 ``plots.churn``     ROC/PR, gains, lift, calibration, retention
 ``plots.deviation`` score distribution, 2-D deviation map, reasons, weekly series flags
 ``plots.clv``       BG/NBD holdout check, frequency-recency maps, P(alive), CLV moves
+``plots.loyalty``   loyalty-type matrix, satisfaction drivers, importance-performance quadrant
 ==================  ==========================================================
 
 Importing ``mining.plots`` is cheap: a submodule (and matplotlib, scikit-learn...) is imported
@@ -28,7 +29,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-SUBMODULES = ("value", "segment", "basket", "sequence", "churn", "deviation", "clv")
+SUBMODULES = ("value", "segment", "basket", "sequence", "churn", "deviation", "clv", "loyalty")
 
 
 def _names(module: str) -> list[str]:

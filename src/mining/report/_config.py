@@ -16,7 +16,7 @@ import yaml
 
 from mining.errors import MiningError
 from mining.report._common import _suggest
-from mining.report._params import _resolve_source
+from mining.report._params import PATH_PARAMETERS, _resolve_source
 
 __all__ = ["DEFAULT_CONFIG", "ConfigError", "find_default_config", "load_config"]
 
@@ -71,14 +71,15 @@ def _check_timeout(path: Path, where: str, value: Any) -> float:
 
 
 def _parameter_map(path: Path, where: str, value: Any, base: Path) -> dict[str, Any]:
-    """``parameter: value`` pairs of the config; a relative ``source`` that exists from the
-    config's folder ``base`` becomes absolute."""
+    """``parameter: value`` pairs of the config; a relative ``source`` or ``survey_source`` that
+    exists from the config's folder ``base`` becomes absolute."""
     value = value or {}
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: {where} must be a mapping of parameter: value.")
     params = {str(k): v for k, v in value.items()}
-    if "source" in params:
-        params["source"] = _resolve_source(params["source"], base)
+    for name in PATH_PARAMETERS:
+        if name in params:
+            params[name] = _resolve_source(params[name], base)
     return params
 
 

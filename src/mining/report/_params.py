@@ -316,8 +316,13 @@ def _default_values(declared: Mapping[str, Mapping[str, str]]) -> dict[str, Any]
     return values
 
 
+#: Parameters naming a file of the user's: a relative path is read from where it was given.
+PATH_PARAMETERS: tuple[str, ...] = ("source", "survey_source")
+
+
 def _resolve_source(value: Any, base: Path) -> Any:
-    """A relative ``source`` path that exists relative to ``base`` becomes absolute."""
+    """A relative ``source`` (or ``survey_source``) path that exists relative to ``base``
+    becomes absolute."""
     if isinstance(value, str) and value and "://" not in value:
         p = Path(value).expanduser()
         if not p.is_absolute() and (base / p).exists():
@@ -330,8 +335,9 @@ def _prepare(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(passed parameters checked and converted, final values of every declared parameter)."""
     passed = check_parameters(notebook, parameters)
-    if "source" in passed:
-        passed["source"] = _resolve_source(passed["source"], Path.cwd())
+    for name in PATH_PARAMETERS:
+        if name in passed:
+            passed[name] = _resolve_source(passed[name], Path.cwd())
     final = _default_values(declared_parameters(notebook))
     final.update(passed)
     return passed, final

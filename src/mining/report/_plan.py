@@ -56,6 +56,7 @@ from mining.report._runs import (
     clean_stale_partials,
     finalise_run_dir,
     make_run_dir,
+    previous_durations,
     prune_runs,
     run_label,
     run_lock,
@@ -82,7 +83,13 @@ def _check_dataset_name(params: Mapping[str, Any]) -> None:
 
 def _unsupported(params: dict[str, Any], requires: list[str]) -> str | None:
     """Why a built-in dataset cannot serve a notebook that ``requires`` these capabilities
-    (``None``: it can, or the notebook reads the user's own ``source``)."""
+    (``None``: it can, or the notebook reads the user's own ``source``). A ``survey`` is met by
+    the notebook's ``survey_source`` parameter; a ``source`` alone never carries one."""
+    if "survey" in requires and params.get("survey_source"):
+        requires = [r for r in requires if r != "survey"]  # the user's own survey file
+    if "survey" in requires and params.get("source"):
+        return ("your source has no customer survey (satisfaction and loyalty answers): pass "
+                "one with -p survey_source FILE (the contract is in data/README.md)")
     if not requires or params.get("source") or not params.get("dataset"):
         return None
     from mining import datasets
@@ -244,7 +251,8 @@ def _execute_locked(
             os.environ[KERNEL_THREADS_ENV] = str(max(1, default_jobs() // jobs))
             _run_parallel(plan, results, run_dir=run_dir, jobs=jobs, kernel_name=kernel_name,
                           progress=progress, fail_fast=fail_fast, echo=echo, meta=meta,
-                          git_info=git_info, profile=profile)
+                          git_info=git_info, profile=profile,
+                          previous=previous_durations(out))
         else:
             _run_in_order(plan, results, run_dir=run_dir, kernel_name=kernel_name,
                           progress=progress, fail_fast=fail_fast, echo=echo, meta=meta,
@@ -382,20 +390,30 @@ def _mark_interrupted(result: NotebookResult, error: NotebookError) -> None:
                 _write_json(Path(path), result.record)
 
 
+def start_order(items: list[_Planned], previous: Mapping[str, float]) -> list[_Planned]:
+    """``items`` slowest first by ``previous`` (seconds per name; unknown names count as the
+    slowest), ties in the given order."""
+    return sorted(items, key=lambda item: -previous.get(item.name, float("inf")))
+
+
 def _run_parallel(plan: list[_Planned], results: list[NotebookResult], *, run_dir: Path,
                   jobs: int, kernel_name: str, progress: bool, fail_fast: bool,
                   echo: Echo | None, meta: dict[str, Any], git_info: Any,
-                  profile: bool) -> None:
+                  profile: bool, previous: Mapping[str, float] | None = None) -> None:
     """Up to ``jobs`` notebooks at once (each its own kernel process and environment); the line
     ``[i/n] name ... ok (12.3 s)`` as each one ends; results in the plan's order. A failure never
     stops the others (``fail_fast``: notebooks not started yet are skipped). Ctrl-C or SIGTERM
-    kill the running kernels, record those notebooks as interrupted and re-raise."""
+    kill the running kernels, record those notebooks as interrupted and re-raise.
+
+    They start slowest first by ``previous`` (name -> seconds in the last complete run;
+    notebooks it does not know first, then in the plan's order), so that the longest one does
+    not start last and hold up the end of the run; with no history, in the plan's order."""
     from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
     n = len(plan)
     order = {item.name: i for i, item in enumerate(plan, start=1)}
     by_name: dict[str, NotebookResult] = {}
-    waiting = [item for item in plan if not item.skip]
+    waiting = start_order([item for item in plan if not item.skip], previous or {})
     for item in plan:
         if item.skip:
             by_name[item.name] = _skipped(item, item.skip)

@@ -269,6 +269,25 @@ def complete_runs(out: str | os.PathLike[str]) -> list[Path]:
     return [p for _, _, complete, p in _run_folders(Path(out)) if complete]
 
 
+def previous_durations(out: str | os.PathLike[str]) -> dict[str, float]:
+    """Seconds each notebook took in the newest complete run in ``out`` (name -> duration_s of
+    its run.json; empty when there is none or it cannot be read). The runner starts the
+    slowest notebooks first with it, so a long one does not start last and hold up the end."""
+    runs = complete_runs(out)
+    if not runs:
+        return {}
+    try:
+        data = json.loads((runs[-1] / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, float] = {}
+    for nb in data.get("notebooks", []) if isinstance(data, dict) else []:
+        if isinstance(nb, dict) and isinstance(nb.get("name"), str) \
+                and isinstance(nb.get("duration_s"), int | float) and nb.get("status") == "ok":
+            found[nb["name"]] = float(nb["duration_s"])
+    return found
+
+
 def prune_runs(out: str | os.PathLike[str], keep: int, *,
                protect: tuple[Path, ...] | list[Path] = ()) -> list[Path]:
     """Delete all but the newest ``keep`` complete runs in ``out``; return what was deleted.
