@@ -28,7 +28,7 @@ from typing import Any
 
 from mining.errors import ParameterError
 
-__all__ = ["KINDS", "MIME_TYPE", "Findings", "Headline", "format_value"]
+__all__ = ["KINDS", "MIME_TYPE", "Evidence", "Findings", "Headline", "format_value"]
 
 #: The kinds of number a headline figure (or table column) can be, and how each is written.
 KINDS = ("money", "percent", "count", "number", "ratio", "days", "text")
@@ -184,3 +184,16 @@ class Findings:
             "text/html": self._repr_html_(),
             MIME_TYPE: json.loads(json.dumps(self.to_dict(), default=str)),
         }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One table an analysis hands to the report as evidence (e.g. planted vs found), with its
+    ``caption`` and the columns whose kind its names do not tell (``percent``, ``money``,
+    ``count``; see :func:`mining.tables.column_kind`). Shown by :func:`mining.tables.show_tables`."""
+
+    caption: str
+    table: Any  # a pandas DataFrame (this module does not import pandas)
+    percent: tuple[str, ...] = ()
+    money: tuple[str, ...] = ()
+    count: tuple[str, ...] = ()

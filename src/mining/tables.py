@@ -23,16 +23,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mining.errors import ParameterError
-from mining.findings import format_value
+from mining.findings import Evidence, format_value
 
-__all__ = ["MAX_DECIMALS", "column_kind", "formatted", "show_table", "summary_table"]
+__all__ = ["MAX_DECIMALS", "NO_TRUTH", "Tables", "column_kind", "formatted", "show_table", "show_tables",
+           "summary_table"]
 
 #: No number cell a report shows has more decimals than this.
 MAX_DECIMALS = 2
@@ -175,6 +176,41 @@ class ReportTable:
                 f"<tbody>{''.join(rows)}</tbody></table>{note}")
 
 
+@dataclass
+class Tables:
+    """Several report tables shown as one output, or ``message`` when there are none (e.g.
+    "No planted truth: this is real data."). ``data`` keeps the unformatted frames by name for
+    later cells (findings, plots).
+
+    >>> import pandas as pd
+    >>> t = Tables([show_table(pd.DataFrame({"n_customers": [3]}), caption="A", index=False)],
+    ...            data={"a": pd.DataFrame({"n_customers": [3]})})
+    >>> print(t)
+    A
+    n_customers
+              3
+    >>> print(Tables([], message="No planted truth: this is real data."))
+    No planted truth: this is real data.
+    """
+
+    tables: list[ReportTable]
+    message: str = ""
+    data: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.tables)
+
+    def __repr__(self) -> str:
+        if not self.tables:
+            return self.message
+        return "\n\n".join(repr(t) for t in self.tables)
+
+    def _repr_html_(self) -> str:
+        if not self.tables:
+            return f"<p>{html.escape(self.message)}</p>"
+        return "".join(t._repr_html_() for t in self.tables)
+
+
 def show_table(df: pd.DataFrame, *, max_rows: int = 20, currency: str = "EUR",
                decimals: int = MAX_DECIMALS, caption: str = "", more_in: str = "",
                index: bool = True, money: Sequence[Any] = (), percent: Sequence[Any] = (),
@@ -206,6 +242,28 @@ def show_table(df: pd.DataFrame, *, max_rows: int = 20, currency: str = "EUR",
     cells = formatted(head, currency=currency, decimals=decimals, **overrides)
     return ReportTable(cells, _kinds(head, overrides), n_total=len(df), caption=caption,
                        more_in=more_in, index=index)
+
+
+#: What :func:`show_tables` says when an analysis has no planted-vs-found evidence.
+NO_TRUTH = "No planted truth for these data (only the demo data have it): nothing to check against."
+
+
+def show_tables(evidence: Sequence[Evidence] | None, *, message: str = NO_TRUTH,
+                currency: str = "EUR", max_rows: int = 20) -> Tables:
+    """Each :class:`~mining.findings.Evidence` as a report table (:func:`show_table`), all in
+    one output; ``message`` when there is none (``evidence`` empty or None; by default
+    :data:`NO_TRUTH`, as the planted-vs-found evidence of real data is empty). ``data`` of the
+    result holds the frames by caption."""
+    items = list(evidence or [])
+    bad = [type(e).__name__ for e in items if not isinstance(e, Evidence)]
+    if bad:
+        raise ParameterError(f"show_tables: give mining.findings.Evidence items. Got {bad}.")
+    return Tables([show_table(e.table, caption=e.caption, currency=currency, max_rows=max_rows,
+                              percent=[c for c in e.percent if c in e.table.columns],
+                              money=[c for c in e.money if c in e.table.columns],
+                              count=[c for c in e.count if c in e.table.columns])
+                   for e in items],
+                  message=message, data={e.caption: e.table for e in items})
 
 
 def summary_table(df: pd.DataFrame, columns: Sequence[Any] | None = None, *,

@@ -26,12 +26,15 @@ Layers::
     calibrated_model(name)                        the same, recalibrated: probabilities for money
     compare_models(X, y, cv=5)                    stratified CV, out-of-fold scorecard
     out_of_time_validation(tx, train_as_of, test_as_of, ...)   train earlier, test later
-    rescore_out_of_time(oot, models)   other models on the same out-of-time split
+    rescore_out_of_time(oot, models)              other models on the same out-of-time split
     evaluate / gains_table / calibration_table / permutation_importance_table
     retention_list(proba, value, contact_cost, success_rate)     whom to call, and what it returns
     retention_summary(retention)                  contacts, their cost and the expected return
+    retention_plan(model, tx, as_of, ...)         today's campaign: scores, value at risk, call list
+    retention_at(proba, tx, as_of, ...)           the retention list with CLV at that date
     planted_churn / planted_vs_found / planted_table   labels and scores against planted truth (demo)
     labels_vs_planted                             labels against planted churn (cross table)
+    planted_evidence(labels, truth, proba)        both planted-vs-found tables for the report
     default_cutoff / label_summary / results_in_words   the notebook's date rule and sentences
     findings / baseline_verdict                   the key findings for the report's top; model vs
                                                   recency baseline in one sentence
@@ -60,6 +63,7 @@ True
 
 from __future__ import annotations
 
+from mining.churn._campaign import RetentionPlan, planted_evidence, retention_at, retention_plan
 from mining.churn._evaluate import (
     calibration_table,
     evaluate,
@@ -109,6 +113,7 @@ __all__ = [
     "MODEL_NAMES",
     "Effort",
     "ModelComparison",
+    "RetentionPlan",
     "baseline_verdict",
     "calibrated_model",
     "calibration_table",
@@ -128,15 +133,18 @@ __all__ = [
     "out_of_time_validation",
     "permutation_importance_table",
     "profit_curve",
-    "rescore_out_of_time",
     "planted_churn",
+    "planted_evidence",
     "planted_table",
     "planted_vs_found",
     "report_effort",
+    "rescore_out_of_time",
     "results_in_words",
     "retention_actions",
+    "retention_at",
     "retention_columns",
     "retention_list",
+    "retention_plan",
     "retention_summary",
     "scorecard",
     "scoring_set",

@@ -96,12 +96,14 @@ from mining.clv._checks import (
 )
 from mining.clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
 from mining.clv._summaries import (
+    PLANTED_CHURN,
     CalibrationPeriod,
     calibration_period,
     fits_in_words,
     heuristic_agreement,
     p_alive_vs_planted_churn,
     parameter_table,
+    planted_evidence,
     top_customers,
     transitions_in_words,
     units_per_month,
@@ -111,6 +113,7 @@ from mining.clv._summary import TIME_UNITS, calibration_summary
 __all__ = [
     "ACTION_COLUMNS",
     "COUNT_MODELS",
+    "PLANTED_CHURN",
     "AliveCheck",
     "CountModelComparison",
     "CumulativePurchases",
@@ -142,6 +145,7 @@ __all__ = [
     "lifetime_value",
     "load_cdnow_sample",
     "p_alive_vs_planted_churn",
+    "planted_evidence",
     "parameter_table",
     "top_customers",
     "transitions_in_words",

@@ -14,9 +14,11 @@ from mining.clv._bgnbd import BetaGeoModel, fit_bgnbd
 from mining.clv._gamma_gamma import GammaGammaModel
 from mining.clv._summary import TIME_UNITS
 from mining.errors import check_date
+from mining.findings import Evidence
 
-__all__ = ["CalibrationPeriod", "calibration_period", "fits_in_words", "heuristic_agreement",
-           "parameter_table", "p_alive_vs_planted_churn", "top_customers",
+__all__ = ["PLANTED_CHURN", "CalibrationPeriod", "calibration_period", "fits_in_words",
+           "heuristic_agreement", "parameter_table", "p_alive_vs_planted_churn", "planted_evidence",
+           "top_customers",
            "transitions_in_words", "units_per_month"]
 
 
@@ -163,3 +165,23 @@ def p_alive_vs_planted_churn(ltv: pd.DataFrame, summary: pd.DataFrame, churn_dat
     found = pd.DataFrame({f"p_alive ({count_model})": ltv["p_alive"], f"p_alive ({other})": p_other,
                           "future_value": ltv["future_value"]})
     return found.groupby(churned).mean()
+
+
+#: Caption of the P(alive) evidence of :func:`planted_evidence` (its key in ``Tables.data``).
+PLANTED_CHURN = "Planted churners (True) against the others (False): mean values"
+
+
+def planted_evidence(ltv: pd.DataFrame, summary: pd.DataFrame, truth: Any, *, before: Any,
+                     count_model: str = "bgnbd",
+                     clv_class: pd.Series | None = None) -> list[Evidence]:
+    """What the demo planted against what the models found: the planted segments against the
+    found ``clv_class`` (when given), then :func:`p_alive_vs_planted_churn` (caption
+    :data:`PLANTED_CHURN`). Empty for real data (``truth`` None or without ``churn_dates``)."""
+    from mining.value import segments_evidence
+
+    churn_dates = getattr(truth, "churn_dates", None)
+    out = segments_evidence({"CLV class": clv_class}, truth) if clv_class is not None else []
+    if churn_dates is not None:
+        out.append(Evidence(PLANTED_CHURN, p_alive_vs_planted_churn(
+            ltv, summary, churn_dates, before=before, count_model=count_model)))
+    return out

@@ -27,7 +27,7 @@ against the demo's planted anomalies. The notebook's further steps are public to
 ``customer_spend_breaks``, ``sales_breaks``, ``silent_churn``, ``example_series``, ``planted_view``.
 The report's findings (``findings``: headline figures, verdict, what to do), its small tables
 (``main_reason_table``, ``order_check_table``, ``seasonal_table``, ``planted_scorecard``,
-``planted_by_kind``) and its review lists with documented columns (``customer_flag_list``,
+``planted_by_kind``, both in ``planted_evidence`` for the report) and its review lists with documented columns (``customer_flag_list``,
 ``order_flag_list``, ``silent_churn_list``) come from ``_findings``.
 
 Every result is a dataclass holding its tables with the threshold, the rule in words and the
@@ -74,6 +74,7 @@ from mining.deviation._findings import (
     order_check_table,
     order_flag_list,
     planted_by_kind,
+    planted_evidence,
     planted_scorecard,
     seasonal_table,
     series_status_table,
@@ -133,6 +134,7 @@ __all__ = [
     "order_deviations",
     "order_flag_list",
     "planted_by_kind",
+    "planted_evidence",
     "planted_scorecard",
     "planted_vs_found",
     "planted_view",

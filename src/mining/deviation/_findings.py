@@ -18,11 +18,11 @@ from mining.deviation._orders import OrderDeviations
 from mining.deviation._planted import planted_vs_found
 from mining.deviation._series import SeriesDeviations
 from mining.errors import ParameterError
-from mining.findings import Findings, Headline
+from mining.findings import Evidence, Findings, Headline
 
 __all__ = ["FEATURE_LABEL", "FEATURE_MEANING", "ORDER_CHECK_MEANING", "customer_flag_list", "findings",
            "main_reason_table", "order_check_table", "order_flag_list", "planted_by_kind",
-           "planted_scorecard", "seasonal_table", "series_status_table",
+           "planted_evidence", "planted_scorecard", "seasonal_table", "series_status_table",
            "silent_churn_list"]
 
 #: What a customer feature means when it is the main reason of a flag.
@@ -418,3 +418,27 @@ def findings(customers: CustomerDeviations, orders: OrderDeviations | None = Non
             details.append(head + f"; precision {prec:.2f}: most order flags are planted ones.")
     return Findings(title="Deviation detection", headline=headline[:5], verdict=verdict,
                     recommendation=recommendation, details=details, currency=currency)
+
+
+def planted_evidence(customers: CustomerDeviations, orders: OrderDeviations | None, truth: Any, *,
+                     top_share: float = 0.01) -> list[Evidence]:
+    """What the detectors flagged against what the demo planted (``truth.anomalous_customers``,
+    ``truth.anomalous_orders``): the scorecard and the kinds found, for the default cut and the
+    ``top_share`` highest customer scores, then for the orders. Empty for real data."""
+    from mining.deviation._summaries import top_scored
+
+    planted_c = getattr(truth, "anomalous_customers", None)
+    if planted_c is None:
+        return []
+    sets = {"default cut": customers.flags.index,
+            f"top {top_share:.0%} of scores": top_scored(customers.scores, share=top_share)}
+    out = [Evidence("Customers: planted vs flagged", planted_scorecard(sets, planted_c)),
+           Evidence("Customers: planted kinds found", planted_by_kind(sets, planted_c))]
+    planted_o = getattr(truth, "anomalous_orders", None)
+    if orders is not None and planted_o is not None:
+        order_sets = {"default cut": orders.flags.index}
+        out += [Evidence("Orders: planted vs flagged",
+                         planted_scorecard(order_sets, planted_o, id_column="order_id")),
+                Evidence("Orders: planted kinds found",
+                         planted_by_kind(order_sets, planted_o, id_column="order_id"))]
+    return out

@@ -58,6 +58,7 @@ __all__ = [
     "rfm_score_to_segment",
     "rfm_scores",
     "rfm_segment_summary",
+    "segments_evidence",
 ]
 
 #: The 11 RFM segments, from best to worst.
@@ -792,4 +793,5 @@ from mining.value._findings import (  # noqa: E402 - after the shared helpers
     abc_summary,
     customer_actions,
     findings,
+    segments_evidence,
 )

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mining.errors import check_param
-from mining.findings import Findings, Headline
+from mining.findings import Evidence, Findings, Headline
 from mining.value import (  # the shared checks and tables of this package
     CLV_CLASSES,
     CLV_TREATMENTS,
@@ -19,7 +19,7 @@ from mining.value import (  # the shared checks and tables of this package
     pareto_share,
 )
 
-__all__ = ["ACTION_COLUMNS", "abc_summary", "customer_actions", "findings"]
+__all__ = ["ACTION_COLUMNS", "abc_summary", "customer_actions", "findings", "segments_evidence"]
 
 
 #: The meaning of every column of :func:`customer_actions` (the action list of notebook 01).
@@ -246,3 +246,31 @@ def findings(rfm: pd.DataFrame, abc: pd.DataFrame, matrix: pd.DataFrame, *,
         ],
         verdict=verdict, recommendation=rec, details=details, currency=currency,
     )
+
+
+def segments_evidence(found: dict[str, pd.Series], truth: object) -> list[Evidence]:
+    """The demo's planted segments (``truth.segments``) against each found labelling in
+    ``found`` (what it is -> labels by customer id, e.g. ``{"RFM segment": rfm["rfm_segment"]}``):
+    the share of each planted segment in each found group (rows sum to 1; customers labelled in
+    both). Empty for real data (no truth).
+
+    >>> class Truth:
+    ...     segments = pd.Series(["p", "q", "q", None], index=[1, 2, 3, 4])
+    >>> ev = segments_evidence({"class": pd.Series(["x", "y", "y", "y"], index=[1, 2, 3, 4])},
+    ...                        Truth())
+    >>> ev[0].caption, ev[0].table.to_dict("index")
+    ('Planted segment (rows) x found class (share of the row)', {'p': {'x': 1.0, 'y': 0.0}, 'q': {'x': 0.0, 'y': 1.0}})
+    >>> segments_evidence({"class": pd.Series(["x"], index=[1])}, None)
+    []
+    """
+    planted = getattr(truth, "segments", None)
+    if planted is None:
+        return []
+    out = []
+    for what, labels in found.items():
+        ref = planted.reindex(labels.index)
+        known = ref.notna() & labels.notna()
+        shares = pd.crosstab(ref[known].rename("planted"), labels[known], normalize="index")
+        out.append(Evidence(f"Planted segment (rows) x found {what} (share of the row)", shares,
+                            percent=tuple(str(c) for c in shares.columns)))
+    return out
