@@ -71,3 +71,13 @@ def test_planted_evidence_on_demo_and_on_real_data(demo):
 def test_show_tables_refuses_what_is_not_evidence():
     with pytest.raises(Exception, match="Evidence"):
         show_tables([pd.DataFrame({"a": [1]})])
+
+
+def test_the_call_list_as_an_action_list_documents_every_column(demo):
+    _, tx, end, _, model = demo
+    plan = churn.retention_plan(model, tx, as_of=end, contact_cost=2.0, success_rate=0.2)
+    lst = plan.action_list(horizon_days=90)
+    assert lst.name == "retention_call_list" and lst.table is plan.call_list
+    assert f"{end:%Y-%m-%d}" in lst.description
+    saved = lst.check()  # every saved column documented, ids as text
+    assert list(saved.columns) == ["customer_id", *plan.call_list.columns]

@@ -60,3 +60,19 @@ def test_deviation_planted_evidence(demo):
         ev[0].table, deviation.planted_scorecard(sets, truth.anomalous_customers))
     assert len(deviation.planted_evidence(res, None, truth)) == 2
     assert deviation.planted_evidence(res, orders, None) == []
+
+
+def test_deviation_action_lists(demo):
+    tx, cut = demo.transactions, demo.as_of
+    res = deviation.detect_customers(tx, as_of=cut)
+    orders = deviation.order_deviations(tx, as_of=cut)
+    spend = deviation.customer_spend_breaks(tx, as_of=cut, values=res.values, min_orders=4)
+    silent = deviation.silent_churn(spend, res.values, as_of=cut)
+    lists = deviation.action_lists(res, orders, silent)
+    assert [a.name for a in lists] == ["flagged_customers", "flagged_orders", "silent_churn"]
+    table, columns = deviation.customer_flag_list(res, orders=orders)
+    pd.testing.assert_frame_equal(lists[0].table, table)
+    assert lists[0].columns == columns
+    for a in lists:
+        a.check()  # every column documented
+    assert [a.name for a in deviation.action_lists(res)] == ["flagged_customers"]

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import html
 import os
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from mining.errors import ParameterError
+from mining.findings import ActionList
 from mining.tables import column_kind
 
 __all__ = ["ENV_OUTPUT_DIR", "ActionList", "SavedLists", "read_action_list", "save_action_lists"]
@@ -34,56 +34,8 @@ ENV_OUTPUT_DIR = "MINING_OUTPUT_DIR"
 #: MIME type under which a notebook output carries the saved lists as JSON (read by the runner).
 MIME_TYPE = "application/vnd.mining.lists+json"
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
 _EXCEL_FORMATS = {"money": "#,##0.00", "percent": "0.0%", "count": "#,##0", "number": "0.00",
                   "date": "yyyy-mm-dd"}
-
-
-@dataclass
-class ActionList:
-    """One list: ``name`` (file stem, lower case), the ``table`` (its index, e.g.
-    ``customer_id``, becomes the first column), what it is for (``description``) and the meaning
-    of each column (``columns``; every column of the saved table must be documented)."""
-
-    name: str
-    table: pd.DataFrame
-    description: str
-    columns: Mapping[str, str] = field(default_factory=dict)
-
-    def frame(self) -> pd.DataFrame:
-        """The table as saved: the index as column(s), id columns as text."""
-        df = self.table
-        if not isinstance(df, pd.DataFrame):
-            raise ParameterError(f"Action list {self.name!r}: the table must be a DataFrame. "
-                                 f"Got {type(df).__name__} instead.")
-        named = [n for n in df.index.names if n is not None]
-        if named:
-            df = df.reset_index()
-        for c in df.columns:
-            if str(c).endswith("_id") or str(c) in ("customer_id", "order_id", "product_id"):
-                df[c] = df[c].astype("string")
-            elif df[c].dtype == object:
-                df[c] = df[c].map(_text_of)
-        return df
-
-    def check(self) -> pd.DataFrame:
-        if not _NAME.match(self.name):
-            raise ParameterError(f"Action list name {self.name!r}: use lower-case letters, digits, "
-                                 "'_' or '-' (it becomes a file name).")
-        df = self.frame()
-        missing = [str(c) for c in df.columns if str(c) not in self.columns]
-        if missing:
-            raise ParameterError(f"Action list {self.name!r}: document the columns {missing} "
-                                 "in `columns` (column -> meaning).")
-        return df
-
-
-def _text_of(v: Any) -> Any:
-    if isinstance(v, frozenset | set):
-        return ", ".join(sorted(map(str, v)))
-    if isinstance(v, list | tuple):
-        return ", ".join(map(str, v))
-    return v
 
 
 @dataclass

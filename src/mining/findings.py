@@ -23,12 +23,14 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mining.errors import ParameterError
 
-__all__ = ["KINDS", "MIME_TYPE", "Evidence", "Findings", "Headline", "format_value"]
+__all__ = ["KINDS", "MIME_TYPE", "ActionList", "Evidence", "Findings", "Headline", "format_value"]
 
 #: The kinds of number a headline figure (or table column) can be, and how each is written.
 KINDS = ("money", "percent", "count", "number", "ratio", "days", "text")
@@ -197,3 +199,56 @@ class Evidence:
     percent: tuple[str, ...] = ()
     money: tuple[str, ...] = ()
     count: tuple[str, ...] = ()
+
+
+#: An action list's name: it becomes a file name.
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
+
+
+@dataclass
+class ActionList:
+    """One list: ``name`` (file stem, lower case), the ``table`` (its index, e.g.
+    ``customer_id``, becomes the first column), what it is for (``description``) and the meaning
+    of each column (``columns``; every column of the saved table must be documented)."""
+
+    name: str
+    table: Any  # a pandas DataFrame
+    description: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def frame(self) -> Any:
+        """The table as saved (a DataFrame): the index as column(s), id columns as text."""
+        import pandas as pd
+
+        df = self.table
+        if not isinstance(df, pd.DataFrame):
+            raise ParameterError(f"Action list {self.name!r}: the table must be a DataFrame. "
+                                 f"Got {type(df).__name__} instead.")
+        named = [n for n in df.index.names if n is not None]
+        if named:
+            df = df.reset_index()
+        for c in df.columns:
+            if str(c).endswith("_id") or str(c) in ("customer_id", "order_id", "product_id"):
+                df[c] = df[c].astype("string")
+            elif df[c].dtype == object:
+                df[c] = df[c].map(_text_of)
+        return df
+
+    def check(self) -> Any:
+        if not _NAME.match(self.name):
+            raise ParameterError(f"Action list name {self.name!r}: use lower-case letters, digits, "
+                                 "'_' or '-' (it becomes a file name).")
+        df = self.frame()
+        missing = [str(c) for c in df.columns if str(c) not in self.columns]
+        if missing:
+            raise ParameterError(f"Action list {self.name!r}: document the columns {missing} "
+                                 "in `columns` (column -> meaning).")
+        return df
+
+
+def _text_of(v: Any) -> Any:
+    if isinstance(v, frozenset | set):
+        return ", ".join(sorted(map(str, v)))
+    if isinstance(v, list | tuple):
+        return ", ".join(map(str, v))
+    return v

@@ -13,13 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from mining.churn._findings import retention_actions
+from mining.churn._findings import retention_actions, retention_columns
 from mining.churn._labels import scoring_set
 from mining.churn._models import churn_probability
 from mining.churn._planted import planted_table
 from mining.churn._retention import retention_list, retention_summary
 from mining.churn._summaries import labels_vs_planted
-from mining.findings import Evidence
+from mining.findings import ActionList, Evidence
 
 __all__ = ["RetentionPlan", "planted_evidence", "retention_at", "retention_plan"]
 
@@ -48,6 +48,14 @@ class RetentionPlan:
     call_list: pd.DataFrame
     campaign: pd.Series
     currency: str = "EUR"
+
+    def action_list(self, *, horizon_days: int) -> ActionList:
+        """The call list for :func:`mining.actions.save_action_lists` (``retention_call_list``,
+        columns documented by :func:`~mining.churn.retention_columns`)."""
+        return ActionList("retention_call_list", self.call_list,
+                          f"every customer scored as of {self.as_of:%Y-%m-%d}, largest expected "
+                          "loss first; contact = yes marks whom to call",
+                          retention_columns(horizon_days=horizon_days, currency=self.currency))
 
     def __str__(self) -> str:
         c, cur = self.campaign, self.currency

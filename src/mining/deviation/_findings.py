@@ -18,11 +18,11 @@ from mining.deviation._orders import OrderDeviations
 from mining.deviation._planted import planted_vs_found
 from mining.deviation._series import SeriesDeviations
 from mining.errors import ParameterError
-from mining.findings import Evidence, Findings, Headline
+from mining.findings import ActionList, Evidence, Findings, Headline
 
-__all__ = ["FEATURE_LABEL", "FEATURE_MEANING", "ORDER_CHECK_MEANING", "customer_flag_list", "findings",
-           "main_reason_table", "order_check_table", "order_flag_list", "planted_by_kind",
-           "planted_evidence", "planted_scorecard", "seasonal_table", "series_status_table",
+__all__ = ["FEATURE_LABEL", "FEATURE_MEANING", "ORDER_CHECK_MEANING", "action_lists",
+           "customer_flag_list", "findings", "main_reason_table", "order_check_table",
+           "order_flag_list", "planted_by_kind", "planted_evidence", "planted_scorecard", "seasonal_table", "series_status_table",
            "silent_churn_list"]
 
 #: What a customer feature means when it is the main reason of a flag.
@@ -441,4 +441,24 @@ def planted_evidence(customers: CustomerDeviations, orders: OrderDeviations | No
                          planted_scorecard(order_sets, planted_o, id_column="order_id")),
                 Evidence("Orders: planted kinds found",
                          planted_by_kind(order_sets, planted_o, id_column="order_id"))]
+    return out
+
+
+def action_lists(customers: CustomerDeviations, orders: OrderDeviations | None = None,
+                 silent: pd.DataFrame | None = None, *, currency: str = "EUR") -> list[ActionList]:
+    """The review lists of notebook 06 for :func:`mining.actions.save_action_lists`:
+    ``flagged_customers`` (:func:`customer_flag_list`), ``flagged_orders``
+    (:func:`order_flag_list`, with ``orders``) and ``silent_churn`` (:func:`silent_churn_list`,
+    with ``silent``)."""
+    table, columns = customer_flag_list(customers, orders=orders, currency=currency)
+    out = [ActionList("flagged_customers", table, "unusual customers to review, most unusual "
+                      "first, with score and reasons", columns)]
+    if orders is not None:
+        table, columns = order_flag_list(orders, currency=currency)
+        out.append(ActionList("flagged_orders", table, "unusual orders to review (bulk, price "
+                              "errors, giant baskets), with reasons", columns))
+    if silent is not None:
+        table, columns = silent_churn_list(silent)
+        out.append(ActionList("silent_churn", table, "regular customers whose spending fell away "
+                              "in the last 26 weeks (for the retention team)", columns))
     return out
