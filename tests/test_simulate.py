@@ -159,3 +159,44 @@ def test_default_size_is_about_220k_lines():
     assert 190_000 <= n <= 260_000
     assert np.isclose(shop.truth.segments.value_counts(normalize=True)["champions"], 0.12,
                       atol=0.02)
+
+
+# -- what the fast generator relies on: cheaper calls that draw exactly the same numbers ---------
+
+@pytest.mark.parametrize("lam", [0.0, 0.1, 0.2, 1.0, 2.0, 9.99, 11.0])
+def test_a_sized_poisson_draw_is_that_many_single_draws(lam):
+    one, many = np.random.default_rng(7), np.random.default_rng(7)
+    singles = [one.poisson(lam) for _ in range(25)]
+    assert many.poisson(lam, 25).tolist() == singles
+    assert one.random() == many.random()  # and the stream goes on at the same place
+
+
+def test_a_poisson_draw_with_mean_zero_draws_nothing():
+    rng = np.random.default_rng(7)
+    state = rng.bit_generator.state
+    assert rng.poisson(0.0) == 0 and rng.bit_generator.state == state
+
+
+def test_the_k_smallest_keys_are_those_of_the_partition_even_on_ties():
+    from mining.simulate._orders import _k_smallest
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        keys = rng.integers(0, 40, 150).astype(float)  # many ties
+        keys[rng.integers(0, 150, 5)] = np.inf
+        k = int(rng.integers(1, 41))
+        assert _k_smallest(keys, k) == sorted(keys.argpartition(k - 1)[:k].tolist())
+        floats = rng.gumbel(size=150)
+        assert _k_smallest(floats, k) == sorted(floats.argpartition(k - 1)[:k].tolist())
+
+
+@pytest.mark.parametrize("n_ids", [5, 9, 10, 11, 105])
+def test_order_ids_past_the_digits_sort_as_text(n_ids):
+    from mining.simulate._lines import _text_order
+
+    ids = [f"O{r + 1:01d}" for r in range(n_ids)]
+    where = _text_order(n_ids, digits=1)
+    if n_ids < 10:
+        assert where is None  # one digit each: text order is number order
+    else:
+        assert [ids[r] for r in np.argsort(where)] == sorted(ids)

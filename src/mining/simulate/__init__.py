@@ -31,7 +31,6 @@ shop, byte for byte.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -310,108 +309,8 @@ def _signup_days(rng: np.random.Generator, n: int, span_days: int) -> np.ndarray
     return np.floor(x * span_days).astype(int)
 
 
-class _Shop:
-    """Stateful generator; one instance per call of :func:`simulate_shop`."""
-
-    def __init__(self, n_customers: int, rng: np.random.Generator) -> None:
-        self.rng = rng
-        self.n = n_customers
-        self.products = catalogue()
-        self.name_to_idx = {n: i for i, n in enumerate(self.products["product_name"])}
-        self.prices = self.products["unit_price"].to_numpy()
-        self.durable = self.prices >= _DURABLE_PRICE
-        self.categories = self.products["category"].to_numpy()
-        self.seg_names = list(SEGMENTS)
-        self.rules = [
-            ([self.name_to_idx[a] for a in ante], [self.name_to_idx[c] for c in cons], conf, ins)
-            for ante, cons, conf, ins in _RULES
-        ]
-        self.seqs = [
-            (self.name_to_idx[f], self.name_to_idx[t], lo, hi, p) for f, t, lo, hi, p in _SEQUENCES
-        ]
-        self.log_p = {s: np.log(self._pick_weights(s)) for s in self.seg_names}
-        days = pd.date_range(START, END, freq="D", inclusive="left")
-        self.day_factor = _MONTH_FACTOR[days.month - 1] * np.where(days.day_of_week >= 5, 1.2, 1.0)
-        self.n_days = (END - START).days
-        self.orders: list[dict[str, Any]] = []  # customer, time (s since START), items{idx: qty}
-
-    def _pick_weights(self, seg: str) -> np.ndarray:
-        prof = SEGMENTS[seg]
-        cat_median = self.products.groupby("category")["unit_price"].transform("median").to_numpy()
-        rel_price = self.prices / cat_median
-        w = self.products["popularity"].to_numpy() * rel_price ** prof["price_taste"]
-        w = w * np.where(np.isin(self.categories, prof["favourite"]), 2.5, 1.0)
-        return w / w.sum()
-
-    def _basket(self, seg: str, size_scale: float = 1.0,
-                bought: set[int] | None = None) -> dict[int, float]:
-        prof = SEGMENTS[seg]
-        k = 1 + self.rng.poisson(max(prof["lines_per_order"] * size_scale - 1.0, 0.0))
-        k = min(k, 40)
-        # weighted sampling without replacement: the k largest log-weights plus Gumbel noise
-        keys = self.log_p[seg] + self.rng.gumbel(size=self.log_p[seg].size)
-        if bought:  # a durable good (a machine, a toy, a lead) is bought once per customer
-            owned = [i for i in bought if self.durable[i]]
-            keys[owned] = -np.inf
-        idx = np.argpartition(-keys, k - 1)[:k]
-        return {int(i): 1.0 + self.rng.poisson(prof["units_extra"]) for i in np.sort(idx)}
-
-    def _plant_rules(self, items: dict[int, float], seg: str) -> None:
-        extra = SEGMENTS[seg]["units_extra"]
-        for ante, _, _, insert_p in self.rules:
-            if self.rng.random() < insert_p:
-                for a in ante:
-                    items.setdefault(a, 1.0 + self.rng.poisson(extra))
-        for ante, cons, conf, _ in self.rules:
-            if all(a in items for a in ante) and self.rng.random() < conf:
-                for c in cons:
-                    items.setdefault(c, 1.0 + self.rng.poisson(extra))
-
-    def _order_time(self, day: int) -> int:
-        """Seconds since START of an order placed on day ``day`` (days since START), 7:00-23:00."""
-        return day * 86400 + int(self.rng.integers(7 * 3600, 23 * 3600))
-
-    def customer_orders(self, cid: int, seg: str, signup: int, churn: int | None) -> None:
-        """Orders of one customer; ``signup`` and ``churn`` are days since START."""
-        prof = SEGMENTS[seg]
-        stop = self.n_days if churn is None else min(churn, self.n_days)
-        rate = self.rng.gamma(4.0, prof["orders_per_year"] / 4.0) / 365.25  # orders per day
-        # candidate days of a Poisson process at the peak rate, thinned by season and decline
-        peak = rate * _MONTH_FACTOR.max() * 1.2
-        span = stop - signup
-        n_cand = self.rng.poisson(peak * span) if span > 0 else 0
-        cand = np.sort(self.rng.random(n_cand) * span)
-        day = signup + cand.astype(int)
-        f = self.day_factor[np.minimum(day, self.n_days - 1)]
-        if churn is not None:
-            f = np.where(churn - day < 120, f * 0.35, f)  # decline stage before churn
-        keep = self.rng.random(n_cand) < rate * f / peak
-        events: list[tuple[int, int, int]] = [(signup, 0, -1)]  # (day, kind, payload)
-        events += [(int(d), 0, -1) for d in day[keep]]
-        heapq.heapify(events)
-        bought: set[int] = set()
-        while events:
-            d, kind, payload = heapq.heappop(events)
-            if d >= stop:
-                continue
-            if kind == 0:
-                items = self._basket(seg, bought=bought)
-            else:  # planted follow-up order: the `then` product plus a few others
-                items = {payload: 1.0}
-                for i, q in self._basket(seg, size_scale=0.4, bought=bought).items():
-                    items.setdefault(i, q)
-            self._plant_rules(items, seg)
-            if kind == 0:
-                for first, then, lo, hi, p in self.seqs:
-                    if first not in bought and self.rng.random() < _P_SEQUENCE_START:
-                        items.setdefault(first, 1.0)
-                    if first in items and first not in bought and self.rng.random() < p:
-                        heapq.heappush(events, (d + int(self.rng.integers(lo, hi + 1)), 1, then))
-            bought.update(items)
-            self.orders.append({"customer": cid, "time": self._order_time(d), "items": items})
-
-
 def _planted_tables(shop: _Shop) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The planted cross-sell rules and sequences as the truth's tables."""
     pid = shop.products["product_id"].to_numpy()
     rules = pd.DataFrame(
         {
@@ -435,130 +334,6 @@ def _planted_tables(shop: _Shop) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     return rules, seqs
-
-
-def _plant_customer_anomalies(shop: _Shop, cust_ids: list[str], segs: np.ndarray,
-                              n_anomalous: int) -> pd.DataFrame:
-    """Turn a few ordinary customers into unusual ones (reseller, spending spike, order burst)."""
-    rng = shop.rng
-    by_customer: dict[int, list[int]] = {}
-    for k, o in enumerate(shop.orders):
-        by_customer.setdefault(o["customer"], []).append(k)
-    eligible = [c for c, ks in by_customer.items() if len(ks) >= 3 and segs[c] != "one_timers"]
-    chosen = rng.choice(len(eligible), size=min(n_anomalous, len(eligible)), replace=False)
-    rows = []
-    kinds = ["reseller", "spending_spike", "order_burst"]
-    for j, e in enumerate(sorted(int(x) for x in chosen)):
-        c = eligible[e]
-        kind = kinds[j % 3]
-        ks = by_customer[c]
-        if kind == "reseller":
-            for k in ks:
-                shop.orders[k]["items"] = {i: q * 12.0 for i, q in shop.orders[k]["items"].items()}
-            text = "buys every product in bulk (about 12x the usual units): a reseller"
-        elif kind == "spending_spike":
-            base = shop.orders[ks[len(ks) // 2]]["time"] // 86400
-            dear = np.argsort(shop.prices)[-30:]
-            usual = float(np.median([sum(shop.prices[i] * q for i, q in shop.orders[k]["items"].items())
-                                     for k in ks]))
-            for step in range(8):
-                idx = rng.choice(dear, size=6, replace=False)
-                # each spike order is worth about 30 of the customer's usual orders (2-8 units)
-                units = float(np.clip(np.ceil(30.0 * usual / shop.prices[idx].sum()), 2, 8))
-                shop.orders.append({"customer": c, "items": {int(i): units for i in idx},
-                                    "time": shop._order_time(min(base + 3 * step,
-                                                                 shop.n_days - 1))})
-            text = ("eight orders of expensive products within three weeks, each worth up to 30 of "
-                    "their usual orders")
-        else:
-            base = shop.orders[ks[-1]]["time"] // 86400 * 86400
-            for step in range(20):
-                idx = rng.choice(len(shop.prices), size=2, replace=False)
-                t = base + 2 * 3600 + 6 * 60 * step
-                shop.orders.append({"customer": c, "items": {int(i): 1.0 for i in idx},
-                                    "time": t})
-            text = "twenty small orders within two hours in the night: bot- or fraud-like"
-        rows.append((cust_ids[c], kind, text))
-    return pd.DataFrame(rows, columns=["customer_id", "kind", "description"])
-
-
-def _plant_order_anomalies(shop: _Shop, segs: np.ndarray, n_anomalous: int,
-                           skip: set[int]) -> list[tuple[int, str, str]]:
-    """Make a few single orders unusual (bulk quantity, price error, giant basket)."""
-    rng = shop.rng
-    candidates = [k for k, o in enumerate(shop.orders) if o["customer"] not in skip]
-    chosen = sorted(int(x) for x in rng.choice(len(candidates), size=n_anomalous, replace=False))
-    out = []
-    kinds = ["bulk_quantity", "price_error", "giant_basket"]
-    for j, e in enumerate(chosen):
-        k = candidates[e]
-        order = shop.orders[k]
-        kind = kinds[j % 3]
-        if kind == "bulk_quantity":
-            i = next(iter(order["items"]))
-            times = int(rng.integers(40, 90))
-            usual = 1.0 + SEGMENTS[segs[order["customer"]]]["units_extra"]  # units per line
-            order["items"][i] = float(round(times * usual))
-            text = (f"{order['items'][i]:.0f} units of one product in a household order "
-                    f"(about {times}x the customer's usual units per line)")
-        elif kind == "price_error":
-            order["price_factor"] = 10.0
-            text = "every line charged at 10x the list price (a pricing or entry error)"
-        else:
-            idx = rng.choice(len(shop.prices), size=int(rng.integers(35, 46)), replace=False)
-            for i in idx:
-                order["items"].setdefault(int(i), 1.0)
-            text = f"{len(order['items'])} different products in one order"
-        out.append((k, kind, text))
-    return out
-
-
-def _add_dirt(rng: np.random.Generator, tx: pd.DataFrame, n_orders: int,
-              order_seq: int) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Append the lines that cleaning must remove; count each kind."""
-    n_lines = len(tx)
-    # cancelled orders: copies of real orders under new ids, status cancelled
-    n_cancel = max(2, round(0.015 * n_orders))
-    orders = tx["order_id"].unique()
-    picked = rng.choice(orders, size=n_cancel, replace=False)
-    cancelled = tx[tx["order_id"].isin(picked)].copy()
-    new_ids = {o: f"O{order_seq + i + 1:07d}" for i, o in enumerate(sorted(picked))}
-    cancelled["order_id"] = cancelled["order_id"].map(new_ids)
-    cancelled["timestamp"] = cancelled["timestamp"] + pd.Timedelta(minutes=13)
-    cancelled["status"] = "cancelled"
-    order_seq += n_cancel
-    # returns: a negative line in the same order, a few days later
-    n_ret = max(2, round(0.005 * n_lines))
-    returns = tx.iloc[np.sort(rng.choice(n_lines, size=n_ret, replace=False))].copy()
-    returns["quantity"] = -returns["quantity"]
-    returns["timestamp"] = returns["timestamp"] + pd.Timedelta(days=3)
-    returns["status"] = "returned_item"
-    # guest lines without a customer id
-    n_guest = max(2, round(0.003 * n_lines))
-    guests = tx.iloc[np.sort(rng.choice(n_lines, size=n_guest, replace=False))].copy()
-    guests["customer_id"] = pd.NA
-    guests["order_id"] = [f"O{order_seq + i + 1:07d}" for i in range(n_guest)]
-    order_seq += n_guest
-    # free promotional items (price 0) added to real orders
-    n_free = max(2, round(0.002 * n_lines))
-    free = tx.iloc[np.sort(rng.choice(n_lines, size=n_free, replace=False))].copy()
-    free["product_id"] = "P000"
-    free["product_name"] = "Free tote bag (promotion)"
-    free["category"] = "Promotion"
-    free["quantity"] = 1.0
-    free["unit_price"] = 0.0
-    # exact duplicate lines (double export)
-    n_dup = max(2, round(0.004 * n_lines))
-    dups = tx.iloc[np.sort(rng.choice(n_lines, size=n_dup, replace=False))].copy()
-    raw = pd.concat([tx, cancelled, returns, guests, free, dups], ignore_index=True)
-    counts = {
-        "missing_customer_id": n_guest,
-        "cancelled_order": len(cancelled),
-        "return_negative_quantity": n_ret,
-        "zero_price": n_free,
-        "duplicate_line": n_dup,
-    }
-    return raw, counts
 
 
 def _seed_record(random_state: RandomState) -> int | str:
@@ -620,47 +395,25 @@ def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
     segs = np.array(shop.seg_names)[rng.choice(len(shares), size=n, p=shares / shares.sum())]
     span = (END - START).days - 45  # nobody joins in the last six weeks
     signup_day = np.sort(_signup_days(rng, n, span))
-    lifetimes = np.array([rng.gamma(SEGMENTS[s]["lifetime_shape"],
-                                    SEGMENTS[s]["lifetime_days"] / SEGMENTS[s]["lifetime_shape"])
-                          for s in segs])
+    life = {s: (p["lifetime_shape"], p["lifetime_days"] / p["lifetime_shape"])
+            for s, p in SEGMENTS.items()}  # gamma shape and scale (days) per segment
+    gamma = rng.gamma
+    lifetimes = np.array([gamma(*life[s]) for s in segs])
     churn_day = signup_day + np.ceil(lifetimes).astype(int)
-    for c in range(n):
-        churned = churn_day[c] < shop.n_days
-        shop.customer_orders(c, segs[c], int(signup_day[c]), int(churn_day[c]) if churned else None)
+    shop.all_orders(segs, signup_day, churn_day)
     signup = START + pd.to_timedelta(signup_day, unit="D")
     churn = pd.DatetimeIndex(
         np.where(churn_day < shop.n_days, START + pd.to_timedelta(churn_day, unit="D"), pd.NaT))
 
     n_anom_c = max(3, round(anomaly_share * n))
-    anomalous_customers = _plant_customer_anomalies(shop, cust_ids, segs, n_anom_c)
-    skip = {cust_ids.index(c) for c in anomalous_customers["customer_id"]}
+    anomalous_customers, skip = _plant_customer_anomalies(shop, cust_ids, segs, n_anom_c)
     order_anoms = _plant_order_anomalies(shop, segs, max(3, n_anom_c // 2), skip)
 
-    # order ids in time order
-    order_of = sorted(range(len(shop.orders)), key=lambda k: (shop.orders[k]["time"], k))
-    oid = {k: f"O{r + 1:07d}" for r, k in enumerate(order_of)}
-    pid = shop.products["product_id"].to_numpy()
-    recs = []
-    for k in order_of:
-        o = shop.orders[k]
-        factor = o.get("price_factor", 1.0)
-        for i, q in sorted(o["items"].items()):
-            recs.append((cust_ids[o["customer"]], oid[k], o["time"], pid[i], q,
-                         round(float(shop.prices[i]) * factor, 2)))
-    tx = pd.DataFrame(recs, columns=["customer_id", "order_id", "timestamp", "product_id",
-                                     "quantity", "unit_price"])
-    tx["timestamp"] = START + pd.to_timedelta(tx["timestamp"], unit="s")
-    tx = tx.merge(shop.products[["product_id", "product_name", "category"]], on="product_id",
-                  how="left", validate="many_to_one")
-    tx["status"] = "completed"
-    tx = tx[["customer_id", "order_id", "timestamp", "product_id", "product_name", "category",
-             "quantity", "unit_price", "status"]]
-    raw, dirty = _add_dirt(rng, tx, len(order_of), len(order_of))
-    raw = raw.sort_values(["timestamp", "order_id"], kind="stable").reset_index(drop=True)
-    for col in ["customer_id", "order_id", "product_id", "product_name", "category", "status"]:
-        raw[col] = raw[col].astype("string")
+    lines = order_lines(shop, rng, cust_ids)  # order ids in time order, with the planted dirt
+    raw, dirty, order_of, bought = lines.raw, lines.dirty, lines.order_of, lines.bought
+    rank = np.empty(len(order_of), dtype=np.int64)
+    rank[order_of] = np.arange(len(order_of))
 
-    bought = set(tx["customer_id"])
     customers = pd.DataFrame(
         {
             "customer_id": cust_ids,
@@ -674,7 +427,8 @@ def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
                                                         p=[0.1, 0.25, 0.25, 0.2, 0.12, 0.08])],
         }
     )
-    customers = customers[customers["customer_id"].isin(bought)].reset_index(drop=True)
+    if not bought.all():
+        customers = customers[bought].reset_index(drop=True)
     customers["customer_id"] = customers["customer_id"].astype("string")
 
     rules, seqs = _planted_tables(shop)
@@ -685,15 +439,16 @@ def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
                            name="segment")
     churn_series = pd.Series(churn, index=seg_series.index, name="churn_date")
     anomalous_orders = pd.DataFrame(
-        [(oid[k], cust_ids[shop.orders[k]["customer"]], kind, text) for k, kind, text in order_anoms],
+        [(f"O{rank[k] + 1:07d}", cust_ids[shop.order_customer[k]], kind, text)
+         for k, kind, text in order_anoms],
         columns=["order_id", "customer_id", "kind", "description"],
     )
     truth = DemoTruth(
-        segments=seg_series.loc[seg_series.index.isin(bought)],
+        segments=seg_series.loc[bought],
         segment_profiles=profiles,
         cross_sell_rules=rules,
         sequences=seqs,
-        churn_dates=churn_series.loc[churn_series.index.isin(bought)],
+        churn_dates=churn_series.loc[bought],
         anomalous_customers=anomalous_customers,
         anomalous_orders=anomalous_orders,
         dirty_lines=dirty,
@@ -703,11 +458,9 @@ def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
     )
     answers = None
     if survey:  # last, from its own stream: the shop above is the same with or without it
-        position = np.cumsum(seg_series.index.isin(bought)) - 1  # cust_ids -> truth.segments row
-        order_customer = position[np.fromiter((shop.orders[k]["customer"] for k in order_of),
-                                              dtype=np.int64, count=len(order_of))]
-        order_time = np.fromiter((shop.orders[k]["time"] for k in order_of), dtype=np.int64,
-                                 count=len(order_of))
+        position = np.cumsum(bought) - 1  # cust_ids -> truth.segments row
+        order_customer = position[np.asarray(shop.order_customer, dtype=np.int64)[order_of]]
+        order_time = np.asarray(shop.order_time, dtype=np.int64)[order_of]
         answers = _plant_survey(_survey_rng(random_state, rng), order_customer, order_time, truth)
     return SimulatedShop(raw_transactions=raw, customers=customers, products=shop.products,
                          truth=truth, survey=answers)
@@ -740,4 +493,11 @@ _DECLINE_EXPERIENCE = 0.6  # answers in the 120 days before churn: every experie
 _HALO = 0.55  # weight of the attitude in each attribute experience (the rest is this order's)
 
 
-from mining.simulate._survey import _plant_survey, _survey_rng  # noqa: E402 - after the shop
+# the generator's parts read the settings above: imported after them
+from mining.simulate._lines import order_lines  # noqa: E402
+from mining.simulate._orders import (  # noqa: E402
+    _plant_customer_anomalies,
+    _plant_order_anomalies,
+    _Shop,
+)
+from mining.simulate._survey import _plant_survey, _survey_rng  # noqa: E402
