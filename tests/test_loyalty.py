@@ -277,3 +277,18 @@ def test_link_cutoff_and_cut_points_given_as_text(demo, features):
     assert text.attrs["behaviour_cut"] == 60.0 and text.attrs["attitude_cut"] == 7.0
     with pytest.raises(ParameterError, match="'behaviour_cut'"):
         loyalty.loyalty_types(features, demo.survey, behaviour_cut="sixty")
+
+
+def test_planted_evidence_tables_on_the_demo_and_none_on_real_data():
+    from mining.findings import Evidence
+
+    ds = datasets.load("demo", size="small", random_state=0)
+    table = customer_table(ds.transactions, as_of=ds.as_of)
+    types = loyalty.loyalty_types(table, ds.survey, as_of=ds.as_of)
+    drivers = loyalty.satisfaction_drivers(ds.survey, as_of=ds.as_of)
+    ev = loyalty.planted_evidence(types, drivers, ds.truth)
+    assert [type(e) for e in ev] == [Evidence] * 3
+    pd.testing.assert_frame_equal(ev[0].table,
+                                  loyalty.type_recovery(types, ds.truth.loyalty_types))
+    assert ev[2].caption.startswith("Planted against found driver ranking")
+    assert loyalty.planted_evidence(types, drivers, None) == []

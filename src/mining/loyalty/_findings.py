@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 
 from mining.errors import InsufficientDataError, ParameterError
-from mining.findings import Findings, Headline
+from mining.findings import Evidence, Findings, Headline
 from mining.loyalty._satisfaction import _BANDS
 from mining.loyalty._types import LOYALTY_TYPES, _frame, _need, type_summary
 
 __all__ = ["ACTION_COLUMNS", "DRIVER_COLUMNS", "customer_actions", "driver_actions",
-           "driver_recovery", "findings", "type_agreement", "type_crosstab", "type_recovery"]
+           "driver_recovery", "findings", "planted_evidence", "type_agreement", "type_crosstab",
+           "type_recovery"]
 
 
 #: Meaning of every column of the ``loyalty_types`` action list (:func:`customer_actions`).
@@ -138,6 +139,26 @@ def driver_recovery(drivers: pd.DataFrame, planted_weights: pd.Series) -> pd.Dat
 
 
 _PRIORITY = ("spurious", "latent", "loyal", "disloyal")  # the list's order: whom to act on first
+
+
+def planted_evidence(types: pd.DataFrame, drivers: pd.DataFrame, truth: object) -> list[Evidence]:
+    """Found against planted for the demo (``truth.loyalty_types``, ``truth.driver_weights``):
+    :func:`type_recovery`, :func:`type_crosstab` and :func:`driver_recovery` as report tables.
+    Empty for real data."""
+    planted_types = getattr(truth, "loyalty_types", None)
+    planted_weights = getattr(truth, "driver_weights", None)
+    if planted_types is None or planted_weights is None:
+        return []
+    recovery = driver_recovery(drivers, planted_weights)
+    return [
+        Evidence("Found against planted: behaviour, attitude and the four types",
+                 type_recovery(types, planted_types), percent=("chance",)),
+        Evidence("Customers by found type (rows) and planted type (columns)",
+                 type_crosstab(types, planted_types)),
+        Evidence("Planted against found driver ranking (rank correlation "
+                 f"{recovery.attrs['rank_correlation']:.2f})", recovery,
+                 percent=("planted_weight", "importance")),
+    ]
 
 
 def customer_actions(types: pd.DataFrame, features: pd.DataFrame | None = None) -> pd.DataFrame:
