@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from mining import basket
 from mining import sequence as sq
+from mining.basket import _scoring
 from mining.basket import strategies as eng
 from mining.findings import Findings
 from mining.inputs import open_inputs
@@ -135,9 +136,10 @@ def test_sequence_follow_ups_planted_at_visible_ranks_and_findings(demo):
         assert f.verdict.startswith("No strategy beats plain popularity")
     else:
         assert "beat plain popularity" in f.verdict
-    sug = sq.next_purchase_suggestions(rules, db, strategy="popularity x lift", k=3)
-    assert list(sug.columns) == ["rank", "item", "score", "confidence", "lift", "reason"]
-    assert sug.groupby(level=0).size().max() == 3
+    for strategy in [s for s in sq.NEXT_STRATEGIES if s != "association rules"]:
+        sug = sq.next_purchase_suggestions(rules, db, strategy=strategy, k=3)
+        assert list(sug.columns) == ["rank", "item", "score", "confidence", "lift", "reason"]
+        assert sug.groupby(level=0).size().max() == 3, strategy
 
 
 def _groceries(shared_datasets) -> pd.DataFrame:
@@ -159,3 +161,110 @@ def test_groceries_strategies_reported_against_popularity(shared_datasets):
     # real data: no strategy is far ahead of popularity; the sentences say so in numbers
     assert (t["points_vs_popularity"] < 5).all()
     assert "popularity" in " ".join(c.sentences())
+
+
+# ---- the engine's shared tables (rule scores once per comparison) ----------------------------
+def _brute_rule_scores(owned: np.ndarray, enc) -> tuple[np.ndarray, np.ndarray]:
+    """Best confidence per (customer, item) and its rule, by a plain scan: single-antecedent
+    rules in antecedent-code order, then the others, a later rule winning only when strictly
+    better; equal rules keep the smaller rule index; NaN never wins."""
+    n_c, n_i = owned.shape
+    best = np.full((n_c, n_i), -np.inf)
+    rule = np.full((n_c, n_i), -1)
+    ante = enc.ante.toarray().astype(bool)
+    for c in range(n_c):
+        for group in (np.flatnonzero(enc.a_len == 1), np.flatnonzero(enc.a_len != 1)):
+            group_best: dict[int, tuple[float, int, int]] = {}
+            for r in group:
+                if not owned[c][ante[r]].all():
+                    continue
+                a_code = int(np.flatnonzero(ante[r])[0]) if enc.a_len[r] == 1 else 0
+                v = enc.conf[r]
+                key = (-np.inf if np.isnan(v) else v, -a_code, -r)
+                i = int(enc.cons[r])
+                if i not in group_best or key > group_best[i][:3]:
+                    group_best[i] = (*key, r)
+            for i, (v, _, _, r) in group_best.items():
+                if v > best[c, i]:
+                    best[c, i], rule[c, i] = v, r
+    return best, rule
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_rule_scores_match_a_plain_scan(seed):
+    rng = np.random.default_rng(seed)
+    n_c, n_i = 9, 6
+    owned = rng.random((n_c, n_i)) < 0.4
+    labels = [f"i{j}" for j in range(n_i)]
+    rows = []
+    for _ in range(15):
+        a = frozenset(rng.choice(labels, size=int(rng.integers(0 if seed % 3 == 0 else 1, 3)),
+                                 replace=False))
+        c = frozenset({str(rng.choice(labels))})
+        rows.append((a, c, rng.choice([0.2, 0.5, 0.5, 0.8]), 1.0))  # ties on purpose
+    rules = pd.DataFrame(rows, columns=["antecedents", "consequents", "confidence", "lift"])
+    enc = eng.encode_rules(rules, {x: j for j, x in enumerate(labels)})
+    conf, conf_rule, _, _ = eng.rule_scores(sp.csr_matrix(owned.astype(float)), enc)
+    best, rule = _brute_rule_scores(owned, enc)
+    assert np.array_equal(conf, best) and np.array_equal(conf_rule, rule)
+
+
+def test_rule_scores_when_no_multi_item_rule_fires():
+    # a rule {a, b} -> c with nobody owning both: no rule fires (once an IndexError)
+    counts = sp.csr_matrix(np.array([[1, 0, 0], [0, 1, 0]], dtype=float))
+    rules = pd.DataFrame({"antecedents": [frozenset({"a", "b"})],
+                          "consequents": [frozenset({"c"})], "confidence": [0.5], "lift": [2.0]})
+    enc = eng.encode_rules(rules, {"a": 0, "b": 1, "c": 2})
+    conf, conf_rule, lift, lift_rule = eng.rule_scores(counts, enc)
+    assert (conf_rule == -1).all() and (lift_rule == -1).all() and np.isneginf(conf).all()
+
+
+def test_max_over_owned_in_blocks_matches_brute_force():
+    rng = np.random.default_rng(3)
+    owned = sp.random(40, 7, density=0.3, format="csr", random_state=3)
+    key = rng.integers(0, 50, size=(7, 5)).astype(np.int16)
+    dense = owned.toarray() > 0
+    expected = np.array([key[row].max(axis=0) if row.any() else np.zeros(5, np.int16)
+                         for row in dense])
+    for cells in (1, 10, 1 << 22):  # one customer per block .. everything at once
+        assert np.array_equal(_scoring._max_over_owned(owned, key, cells=cells), expected)
+
+
+def test_shared_scores_give_the_same_offers():
+    counts = sp.csr_matrix(np.array([[2, 0, 1, 0], [0, 1, 0, 0], [1, 1, 0, 0]], dtype=float))
+    labels = ["a", "b", "c", "d"]
+    rules = pd.DataFrame({"antecedents": [frozenset({"a"}), frozenset({"a", "b"})],
+                          "consequents": [frozenset({"d"}), frozenset({"c"})],
+                          "confidence": [0.4, 0.7], "lift": [2.0, 1.5]})
+    enc = eng.encode_rules(rules, {x: i for i, x in enumerate(labels)})
+    pop = np.array([0.5, 0.4, 0.1, 0.3])
+    scores = eng.rule_scores(counts, enc)
+    for s in eng.STRATEGIES:
+        ex = s != "buy again"
+        a = eng.recommend_codes(s, counts, pop, enc, 3, exclude_bought=ex, labels=labels)
+        b = eng.recommend_codes(s, counts, pop, enc, 3, exclude_bought=ex, labels=labels,
+                                scores=scores)
+        assert np.array_equal(a.items, b.items) and (a.why == b.why).all()
+        assert np.array_equal(a.scores, b.scores, equal_nan=True)
+        customers = pd.Index(["x", "y", "z"])
+        pd.testing.assert_frame_equal(eng.offers_frame(a, counts, enc, customers, labels),
+                                      eng.offers_frame(b, counts, enc, customers, labels,
+                                                       scores=scores))
+
+
+def test_cooccurrence_reasons_by_hand():
+    # customer 0 holds a and b; c is closer to b (0.9) than to a (0.2): "bought with b"
+    owned = np.array([[True, True, False], [False, False, False]])
+    sim = np.array([[0.0, 0.1, 0.2], [0.1, 0.0, 0.9], [0.2, 0.9, 0.0]])
+    items = np.array([[2, -1], [2, 0]])
+    why = _scoring._cooc_reasons(owned, sim, items, np.array(["a", "b", "c"], dtype=object))
+    assert why.tolist() == [["bought with b", ""], ["popular", "popular"]]
+
+
+def test_history_counts_count_distinct_orders():
+    # c1: order o1 holds x twice (one order), o2 holds x and y; c2: o3 holds y; z is unknown
+    cust = np.array(["c1", "c1", "c1", "c1", "c2", "c2"], dtype=object)
+    order = np.array(["o1", "o1", "o2", "o2", "o3", "o3"], dtype=object)
+    item = np.array(["x", "x", "x", "y", "y", "z"], dtype=object)
+    m = eng.history_counts(cust, order, item, pd.Index(["c1", "c2"]), {"x": 0, "y": 1})
+    assert m.toarray().tolist() == [[2.0, 1.0], [0.0, 1.0]]

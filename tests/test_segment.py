@@ -630,3 +630,30 @@ def test_module_doctest():
             runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
     assert runner.summarize(verbose=False).attempted >= 3
+
+
+# ---------------------------------------------------------------- silhouettes of every k at once
+@pytest.mark.parametrize("sample_size", [300, 120])
+def test_silhouette_scores_equal_scikit_learns(sample_size):
+    from sklearn.metrics import silhouette_score
+
+    from mining.segment._choose_k import silhouette_scores
+
+    Z, _ = make_blobs(n_samples=300, centers=4, n_features=3, random_state=1)
+    rng = np.random.default_rng(0)
+    labelings = [rng.integers(0, k, size=len(Z)) for k in (2, 3, 5)]
+    labelings.append(np.where(labelings[1] == 1, 7, labelings[1]))  # codes 0, 2, 7
+    ours = silhouette_scores(Z, labelings, sample_size=sample_size, random_state=3,
+                             cells=1000)  # several blocks of distances
+    theirs = [silhouette_score(Z, lab, sample_size=sample_size, random_state=3)
+              for lab in labelings]
+    assert ours == pytest.approx(theirs, abs=1e-12)
+
+
+def test_silhouette_scores_refuse_a_single_segment():
+    from mining.segment._choose_k import silhouette_scores
+
+    Z, _ = make_blobs(n_samples=50, centers=2, random_state=0)
+    with pytest.raises(ValueError, match="Number of labels is 1"):
+        silhouette_scores(Z, [np.zeros(50, dtype=int)], sample_size=50, random_state=0)
+    assert silhouette_scores(Z, [], sample_size=50, random_state=0) == []

@@ -396,3 +396,31 @@ def test_sequence_table_round_trip_keeps_times(tx):
         a = mined(db, min_support=1, **limits)
         assert mined(db.to_frame(), min_support=1, **limits) == a
     assert (("tent",), ("map",)) not in mined(db.to_frame(), min_support=1, max_gap=20)
+
+
+def test_basket_suggestions_are_filled_with_popular_items_in_order():
+    from mining.sequence._rules import _bought_in, _fill_popular, _hits
+
+    history = sq.customer_sequences(pd.DataFrame({
+        "customer_id": ["c1", "c1", "c2"], "order_id": ["o1", "o2", "o3"],
+        "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"]),
+        "product_id": ["a", "b", "c"]}), as_of="2024-02-01", use_names=False)
+    pop = pd.Series([0.9, 0.8, 0.5, 0.1], index=pd.Index(["b", "d", "a", "c"], name="item"))
+    rec = pd.DataFrame({"item": ["d", "x"], "confidence": [0.7, 0.6]},
+                       index=pd.Index(["c1", "c1"], dtype="string", name="customer_id"))
+    # c1: the rules' d and x, then b (popular; d is taken); c2: b, d, a (the popular order)
+    out = _fill_popular(rec, history, pop, 3, exclude_bought=False)
+    assert out.index.tolist() == ["c1"] * 3 + ["c2"] * 3
+    assert out["item"].tolist() == ["d", "x", "b", "b", "d", "a"]
+    assert out["rank"].tolist() == [1, 2, 3, 1, 2, 3]
+    assert out["source"].tolist() == ["rule", "rule"] + ["popular"] * 4
+    assert out["score"].tolist() == [0.7, 0.6, 0.9, 0.9, 0.8, 0.5]
+    # without owned items: c1 owns a and b, c2 owns c
+    owned_out = _fill_popular(rec, history, pop, 3, exclude_bought=True)
+    assert owned_out["item"].tolist() == ["d", "x", "c", "b", "d", "a"]
+    test = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "item": ["x", "a", "b"]},
+                        dtype="string")
+    judged = pd.Index(history.customer_id, dtype="string")
+    bought, items = _bought_in(test, judged)
+    assert _hits(out, bought, judged, items).tolist() == [False, True, False,
+                                                          False, False, True]

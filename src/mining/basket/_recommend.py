@@ -19,6 +19,7 @@ from mining.basket._itemsets import (
     progress_enabled,
 )
 from mining.basket._rules import _empty_rules, association_rules
+from mining.basket._scoring import rank_within
 from mining.engines import use_engine
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
 from mining.params import renamed_parameter
@@ -151,13 +152,6 @@ def _incidence(sets: Iterable[frozenset], vocab: dict[str, int]) -> sp.csr_matri
                          shape=(n, len(vocab)))
 
 
-def _rank_within(groups: np.ndarray) -> np.ndarray:
-    """0-based position of each element in its run of equal values (``groups`` sorted, e.g.
-    the customer row of each recommendation, best first)."""
-    if len(groups) == 0:
-        return np.array([], dtype=np.int64)
-    start = np.r_[0, np.flatnonzero(groups[1:] != groups[:-1]) + 1]
-    return np.arange(len(groups)) - np.repeat(start, np.diff(np.r_[start, len(groups)]))
 
 
 def _score_all(rules: pd.DataFrame, hist: sp.csr_matrix, vocab: dict[str, int], k: int,
@@ -196,7 +190,7 @@ def _score_all(rules: pd.DataFrame, hist: sp.csr_matrix, vocab: dict[str, int], 
     cust, rule_rep, item, conf, lift = (x[first] for x in (cust, rule_rep, item, conf, lift))
     order = np.lexsort((item, -lift, -conf, cust))
     cust, rule_rep, item = cust[order], rule_rep[order], item[order]
-    top = _rank_within(cust) < k
+    top = rank_within(cust) < k
     return cust[top], rule_rep[top], item[top]
 
 
@@ -279,7 +273,7 @@ def _recommend_all(rules: pd.DataFrame, tx: pd.DataFrame, labels: pd.Series, as_
     texts = [_rule_text(a, c) for a, c in zip(rules["antecedents"], rules["consequents"],
                                               strict=True)]
     out = pd.DataFrame({
-        "rank": _rank_within(cust) + 1,
+        "rank": rank_within(cust) + 1,
         "item": np.asarray(names, dtype=object)[item],
         "confidence": rules["confidence"].to_numpy(dtype=float)[rule],
         "lift": rules["lift"].to_numpy(dtype=float)[rule],
@@ -305,7 +299,7 @@ def _popular(past: pd.DataFrame, lab: pd.Series, customers: pd.Index, k: int,
     if exclude_bought and len(cust):
         owned = np.asarray(hist[cust, item]).ravel().astype(bool)
         cust, item = cust[~owned], item[~owned]
-    top = _rank_within(cust) < k
+    top = rank_within(cust) < k
     return pd.DataFrame({"item": np.asarray(names, dtype=object)[item[top]]},
                         index=pd.Index(customers[cust[top]], name="customer_id"))
 

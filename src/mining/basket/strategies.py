@@ -25,9 +25,8 @@ buy again                   the customer's own most often bought items, then pop
                             (only when owned items may be recommended)
 ==========================  =====================================================================
 
-The engine works on item codes: ``history`` (customers x items, number of orders holding the
-item), ``popularity`` (one score per item), and rules as (antecedent codes, consequent code,
-confidence, lift, text).
+The engine (item codes in, top-k codes out) is :mod:`mining.basket._scoring`; its public names
+are re-exported here.
 """
 
 from __future__ import annotations
@@ -40,6 +39,24 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from mining.basket._scoring import AGAIN as AGAIN  # the strategy names, read as strategies.X
+from mining.basket._scoring import BLEND as BLEND
+from mining.basket._scoring import COOC as COOC
+from mining.basket._scoring import HYBRID as HYBRID
+from mining.basket._scoring import POPULARITY as POPULARITY
+from mining.basket._scoring import RULES as RULES
+from mining.basket._scoring import RULES_FILL as RULES_FILL
+from mining.basket._scoring import (  # the engine, re-exported where public
+    STRATEGIES,
+    Recs,
+    _Rules,
+    cooccurrence,
+    encode_rules,
+    flat_items,
+    rank_within,
+    recommend_codes,
+    rule_scores,
+)
 from mining.errors import InsufficientDataError, ParameterError, check_param
 from mining.findings import Headline
 
@@ -57,309 +74,10 @@ __all__ = [
     "evaluate_codes",
     "flat_items",
     "offers_frame",
+    "rank_within",
     "recommend_codes",
+    "rule_scores",
 ]
-
-POPULARITY = "popularity"
-RULES = "rules"
-RULES_FILL = "rules, then popularity"
-HYBRID = "popularity, then rules"
-BLEND = "popularity x lift"
-COOC = "co-occurrence"
-AGAIN = "buy again"
-
-#: every strategy :func:`compare_strategies` knows, in the order tables show them
-STRATEGIES = (POPULARITY, RULES, RULES_FILL, HYBRID, BLEND, COOC, AGAIN)
-
-_NEG = -np.inf
-
-
-@dataclass
-class _Rules:
-    """Rules on item codes: antecedent incidence (rules x items), consequent code, measures."""
-
-    ante: sp.csr_matrix
-    a_len: np.ndarray
-    cons: np.ndarray
-    conf: np.ndarray
-    lift: np.ndarray
-    text: np.ndarray
-
-
-def flat_items(x: Any) -> set[str]:
-    """The items of an itemset (frozenset) or of a sequential pattern (tuple of tuples)."""
-    out: set[str] = set()
-    for el in x:
-        if isinstance(el, tuple | list | frozenset | set):
-            out.update(str(v) for v in el)
-        else:
-            out.add(str(el))
-    return out
-
-
-def encode_rules(rules: pd.DataFrame | None, vocab: dict[str, int],
-                 text_col: str | None = None) -> _Rules:
-    """Rules (basket or sequential) on the codes of ``vocab``: one row per (rule, consequent
-    item); antecedents of sequential rules are taken as the set of their items. Rules naming
-    items outside ``vocab`` are left out."""
-    n = len(vocab)
-    rows, cols, cons, conf, lift, text = [], [], [], [], [], []
-    a_len = []
-    if rules is not None and len(rules):
-        texts = (rules[text_col].astype(str).tolist() if text_col and text_col in rules.columns
-                 else [f"{', '.join(sorted(flat_items(a)))} -> {', '.join(sorted(flat_items(c)))}"
-                       for a, c in zip(rules["antecedents"], rules["consequents"], strict=True)])
-        for a, c, cf, lf, t in zip(rules["antecedents"], rules["consequents"],
-                                   rules["confidence"], rules["lift"], texts, strict=True):
-            a_codes = [vocab.get(x, -1) for x in flat_items(a)]
-            if any(v < 0 for v in a_codes):
-                continue
-            for item in flat_items(c):
-                code = vocab.get(item, -1)
-                if code < 0:
-                    continue
-                r = len(cons)
-                rows.extend([r] * len(a_codes))
-                cols.extend(a_codes)
-                a_len.append(len(a_codes))
-                cons.append(code)
-                conf.append(float(cf))
-                lift.append(float(lf) if pd.notna(lf) else 1.0)
-                text.append(t)
-    m = len(cons)
-    ante = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(m, n))
-    return _Rules(ante, np.asarray(a_len, dtype=np.int64), np.asarray(cons, dtype=np.int64),
-                  np.asarray(conf, dtype=float), np.asarray(lift, dtype=float),
-                  np.asarray(text, dtype=object))
-
-
-def _rule_scores(owned: sp.csr_matrix, rules: _Rules) -> tuple[np.ndarray, np.ndarray,
-                                                               np.ndarray, np.ndarray]:
-    """Per (customer, item): best confidence, the rule giving it, best lift, that rule (dense;
-    -inf / -1 where no rule fires)."""
-    n_c, n_i = owned.shape
-    conf = np.full((n_c, n_i), _NEG)
-    conf_rule = np.full((n_c, n_i), -1, dtype=np.int64)
-    lift = np.full((n_c, n_i), _NEG)
-    lift_rule = np.full((n_c, n_i), -1, dtype=np.int64)
-    if len(rules.cons) == 0 or n_c == 0:
-        return conf, conf_rule, lift, lift_rule
-    single = np.flatnonzero(rules.a_len == 1)
-    multi = np.flatnonzero(rules.a_len != 1)
-    if single.size:
-        # one antecedent item: the best rule per (antecedent, consequent), then per customer the
-        # best over the items they own (a loop over items, not over customer x rule pairs)
-        a_item = rules.ante.indices[rules.ante.indptr[single]]
-        csc = owned.tocsc()
-        for values, best, best_rule in ((rules.conf, conf, conf_rule),
-                                        (rules.lift, lift, lift_rule)):
-            v = values[single]
-            order = np.lexsort((-single, v))  # ascending: the last write per cell is the best
-            pair_v = np.full((n_i, n_i), _NEG)
-            pair_r = np.full((n_i, n_i), -1, dtype=np.int64)
-            pair_v[a_item[order], rules.cons[single][order]] = v[order]
-            pair_r[a_item[order], rules.cons[single][order]] = single[order]
-            for a in np.unique(a_item):
-                rows = csc.indices[csc.indptr[a]:csc.indptr[a + 1]]
-                if not rows.size:
-                    continue
-                cur = best[rows]
-                better = pair_v[a][None, :] > cur
-                best[rows] = np.where(better, pair_v[a][None, :], cur)
-                best_rule[rows] = np.where(better, pair_r[a][None, :], best_rule[rows])
-    if multi.size:
-        sub_ante = rules.ante[multi]
-        hits = (owned.astype(np.int32) @ sub_ante.T).tocoo()
-        ok = hits.data == rules.a_len[multi][hits.col]
-        cust, rule = hits.row[ok], multi[hits.col[ok]]
-        empty = multi[rules.a_len[multi] == 0]
-        if empty.size:
-            cust = np.concatenate([cust, np.repeat(np.arange(n_c), empty.size)])
-            rule = np.concatenate([rule, np.tile(empty, n_c)])
-        item = rules.cons[rule]
-        for values, best, best_rule in ((rules.conf, conf, conf_rule),
-                                        (rules.lift, lift, lift_rule)):
-            v = values[rule]
-            order = np.lexsort((-rule, v))
-            c_o, i_o, v_o, r_o = cust[order], item[order], v[order], rule[order]
-            # keep the last (best) entry per cell, then merge with the single-item results
-            last = np.ones(len(c_o), dtype=bool)
-            key = c_o * n_i + i_o
-            srt = np.argsort(key, kind="stable")
-            key_s = key[srt]
-            last_s = np.r_[key_s[1:] != key_s[:-1], True]
-            pick = srt[last_s]
-            last[:] = False
-            last[pick] = True
-            c_o, i_o, v_o, r_o = c_o[last], i_o[last], v_o[last], r_o[last]
-            better = v_o > best[c_o, i_o]
-            best[c_o[better], i_o[better]] = v_o[better]
-            best_rule[c_o[better], i_o[better]] = r_o[better]
-    return conf, conf_rule, lift, lift_rule
-
-
-def _top(score: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the k best finite scores per row, best first (-1 pads)."""
-    n_c, n_i = score.shape
-    kk = min(k, n_i)
-    if kk == 0 or n_c == 0:
-        return np.full((n_c, k), -1, dtype=np.int64)
-    part = np.argpartition(-score, kk - 1, axis=1)[:, :kk]
-    vals = np.take_along_axis(score, part, axis=1)
-    order = np.argsort(-vals, axis=1, kind="stable")
-    top = np.take_along_axis(part, order, axis=1)
-    vals = np.take_along_axis(vals, order, axis=1)
-    top = np.where(np.isfinite(vals), top, -1)
-    if kk < k:
-        top = np.hstack([top, np.full((n_c, k - kk), -1, dtype=np.int64)])
-    return top
-
-
-def _tiebreak(popularity: np.ndarray) -> np.ndarray:
-    """A tiny bonus by popularity rank, so equal scores go to the more popular item."""
-    rank = np.argsort(np.argsort(-popularity, kind="stable"), kind="stable")
-    return (len(popularity) - rank) * 1e-9
-
-
-@dataclass
-class Recs:
-    items: np.ndarray  # customers x k item codes (-1: empty)
-    scores: np.ndarray  # customers x k
-    why: np.ndarray  # customers x k text
-
-
-def recommend_codes(strategy: str, counts: sp.csr_matrix, popularity: np.ndarray, rules: _Rules,
-                    k: int, *, exclude_bought: bool, labels: Sequence[str],
-                    cooc: np.ndarray | None = None, blend_power: float = 0.5) -> Recs:
-    """Top-k item codes per customer (rows of ``counts``) by ``strategy``, with a score and the
-    reason of each (the rule, "popular", "bought with X", "bought before")."""
-    if strategy not in STRATEGIES:
-        raise ParameterError(f"strategy must be one of {STRATEGIES}. Got {strategy!r} instead.")
-    n_c, n_i = counts.shape
-    owned = counts.copy()
-    owned.data = np.ones_like(owned.data)
-    owned_dense = owned.toarray().astype(bool)
-    pop = np.asarray(popularity, dtype=float)
-    tb = _tiebreak(pop)
-    pop_score = np.broadcast_to(pop + tb, (n_c, n_i)).copy()
-    conf, conf_rule, lift, lift_rule = _rule_scores(owned, rules)
-    lab = np.asarray(labels, dtype=object)
-    reason = np.full((n_c, n_i), "popular", dtype=object)
-    if strategy == POPULARITY:
-        score = pop_score
-    elif strategy == RULES:
-        score = np.where(conf_rule >= 0, conf + tb, _NEG)
-    elif strategy == RULES_FILL:
-        score = np.where(conf_rule >= 0, 2.0 + conf + tb, pop_score)
-    elif strategy == HYBRID:
-        score = pop_score  # assembled below
-    elif strategy == BLEND:
-        boost = np.where(lift_rule >= 0, np.maximum(lift, 1.0), 1.0) ** blend_power
-        score = pop_score * boost
-    elif strategy == COOC:
-        sim = cooc if cooc is not None else cooccurrence(owned)
-        score = owned.astype(float) @ sim + tb  # dense result (ndarray @ csr -> ndarray)
-        score = np.asarray(score)
-    else:  # AGAIN
-        if exclude_bought:
-            raise ParameterError("strategy 'buy again' recommends owned items: it needs "
-                                 "exclude_bought=False.")
-        score = counts.toarray().astype(float) + np.minimum(pop_score, 0.999)
-        reason = np.where(owned_dense, "bought before", "popular").astype(object)
-    if exclude_bought:
-        score = np.where(owned_dense, _NEG, score)
-    if strategy == HYBRID:
-        n_pop = (k + 1) // 2
-        p_top = _top(np.where(owned_dense, _NEG, pop_score) if exclude_bought else pop_score, k)
-        r_score = np.where(conf_rule >= 0, conf + tb, _NEG)
-        if exclude_bought:
-            r_score = np.where(owned_dense, _NEG, r_score)
-        items = np.full((n_c, k), -1, dtype=np.int64)
-        rows = np.arange(n_c)
-        taken = np.zeros((n_c, n_i), dtype=bool)
-        items[:, :n_pop] = p_top[:, :n_pop]
-        for j in range(n_pop):
-            ok = items[:, j] >= 0
-            taken[rows[ok], items[ok, j]] = True
-        r_left = np.where(taken, _NEG, r_score)
-        r_top = _top(r_left, k - n_pop)
-        items[:, n_pop:] = r_top
-        for j in range(n_pop, k):
-            ok = items[:, j] >= 0
-            taken[rows[ok], items[ok, j]] = True
-        # still empty: popularity fills
-        p_left = _top(np.where(taken | (owned_dense if exclude_bought else False), _NEG,
-                               pop_score), k)
-        for i in np.flatnonzero((items < 0).any(axis=1)):
-            fill = [x for x in p_left[i] if x >= 0]
-            slots = np.flatnonzero(items[i] < 0)
-            items[i, slots[:len(fill)]] = fill[:len(slots)]
-        use_rule = np.zeros((n_c, k), dtype=bool)
-        use_rule[:, n_pop:] = True
-        safe = np.maximum(items, 0)
-        fired = np.take_along_axis(conf_rule, safe, axis=1) >= 0
-        use_rule &= fired & (items >= 0)
-        is_rule = use_rule
-        scores = np.where(is_rule, np.take_along_axis(conf, safe, axis=1),
-                          np.take_along_axis(pop_score, safe, axis=1) - tb[safe])
-        rule_idx = np.take_along_axis(conf_rule, safe, axis=1)
-        why = np.where(is_rule, rules.text[np.maximum(rule_idx, 0)] if len(rules.text) else "",
-                       "popular").astype(object)
-        scores = np.where(items >= 0, scores, np.nan)
-        why = np.where(items >= 0, why, "")
-        return Recs(items, scores, why)
-    items = _top(score, k)
-    safe = np.maximum(items, 0)
-    sc = np.take_along_axis(score, safe, axis=1)
-    if strategy in (RULES, RULES_FILL):
-        idx = np.take_along_axis(conf_rule, safe, axis=1)
-        fired = idx >= 0
-        sc = np.where(fired, np.take_along_axis(conf, safe, axis=1),
-                      np.take_along_axis(pop_score, safe, axis=1) - tb[safe])
-        why = np.where(fired, rules.text[np.maximum(idx, 0)] if len(rules.text) else "",
-                       "popular").astype(object)
-    elif strategy == BLEND:
-        idx = np.take_along_axis(lift_rule, safe, axis=1)
-        fired = idx >= 0
-        why = np.where(fired, rules.text[np.maximum(idx, 0)] if len(rules.text) else "",
-                       "popular").astype(object)
-        sc = sc - tb[safe]
-    elif strategy == COOC:
-        sim = cooc if cooc is not None else cooccurrence(owned)
-        why = np.empty(items.shape, dtype=object)
-        for i in range(n_c):
-            mine = owned.indices[owned.indptr[i]:owned.indptr[i + 1]]
-            for j, it in enumerate(items[i]):
-                if it < 0 or not len(mine):
-                    why[i, j] = "popular" if it >= 0 else ""
-                    continue
-                best = mine[int(np.argmax(sim[mine, it]))]
-                why[i, j] = f"bought with {lab[best]}" if sim[best, it] > 0 else "popular"
-        sc = sc - tb[safe]
-    elif strategy == AGAIN:
-        why = np.take_along_axis(reason, safe, axis=1)
-        sc = np.take_along_axis(counts.toarray().astype(float), safe, axis=1)
-        sc = np.where(why == "bought before", sc, np.take_along_axis(pop_score, safe, axis=1)
-                      - tb[safe])
-    else:
-        why = np.full(items.shape, "popular", dtype=object)
-        sc = sc - tb[safe]
-    sc = np.where(items >= 0, sc, np.nan)
-    why = np.where(items >= 0, why, "")
-    return Recs(items, sc, why)
-
-
-def cooccurrence(owned: sp.csr_matrix) -> np.ndarray:
-    """Item x item cosine similarity of the customers who bought each (diagonal 0)."""
-    b = owned.astype(np.float64)
-    c = (b.T @ b).toarray()
-    d = np.sqrt(np.diag(c))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = c / np.outer(d, d)
-    s[~np.isfinite(s)] = 0.0
-    np.fill_diagonal(s, 0.0)
-    return s
-
 
 # ---- data preparation ---------------------------------------------------------------------------
 @dataclass
@@ -371,17 +89,31 @@ class Period:
     end: pd.Timestamp
 
 
-def history_counts(cust: np.ndarray, order: np.ndarray, item: np.ndarray,
-                   customers: pd.Index, vocab: dict[str, int]) -> sp.csr_matrix:
-    """Customers x items: number of distinct orders holding the item."""
-    frame = pd.DataFrame({"c": cust, "o": order, "i": item}).drop_duplicates()
-    ci = customers.get_indexer(frame["c"])
-    ii = frame["i"].map(vocab).to_numpy(dtype=float)
-    ok = (ci >= 0) & ~np.isnan(ii)
-    m = sp.csr_matrix((np.ones(int(ok.sum())), (ci[ok], ii[ok].astype(np.int64))),
+def history_counts(cust: Any, order: Any, item: Any, customers: pd.Index,
+                   vocab: dict[str, int]) -> sp.csr_matrix:
+    """Customers x items: number of distinct orders holding the item (``cust``, ``order``,
+    ``item``: one value per order line, arrays or Series)."""
+    ci = _codes(cust, customers)
+    ii = _codes(item, vocab)
+    oi = pd.factorize(order)[0]
+    ok = (ci >= 0) & (ii >= 0) & (oi >= 0)
+    # one entry per distinct (order, item, customer) line
+    line = pd.DataFrame({"o": oi[ok], "i": ii[ok], "c": ci[ok]}).drop_duplicates()
+    m = sp.csr_matrix((np.ones(len(line)), (line["c"].to_numpy(), line["i"].to_numpy())),
                       shape=(len(customers), len(vocab)))
     m.sum_duplicates()
     return m
+
+
+def _codes(values: Any, codes: dict[str, int] | pd.Index) -> np.ndarray:
+    """The code of each value: its position in ``codes`` (an Index) or its value there (a
+    dict); -1 when absent or missing. Each distinct value is looked up once."""
+    local, uniq = pd.factorize(values)
+    if isinstance(codes, pd.Index):
+        table = codes.get_indexer(uniq)
+    else:
+        table = np.asarray([codes.get(x, -1) for x in uniq], dtype=np.int64)
+    return np.where(local >= 0, table[local] if len(table) else -1, -1)
 
 
 def _past_counts(past: pd.DataFrame, labels: pd.Series, customers: pd.Index,
@@ -390,10 +122,13 @@ def _past_counts(past: pd.DataFrame, labels: pd.Series, customers: pd.Index,
     code of each of ``names``, the customers x items order counts (:func:`history_counts`) and
     each item's popularity (share of the orders holding it)."""
     vocab = {n: i for i, n in enumerate(names)}
-    counts = history_counts(past["customer_id"].astype("string").to_numpy(),
-                            past["order_id"].to_numpy(), labels.to_numpy(), customers, vocab)
-    pop = (pd.DataFrame({"o": past["order_id"].to_numpy(), "i": labels.to_numpy()})
-           .drop_duplicates()["i"].value_counts().reindex(names, fill_value=0).to_numpy(float))
+    counts = history_counts(past["customer_id"].astype("string"), past["order_id"],
+                            labels, customers, vocab)
+    # orders holding each item: distinct (order, item) pairs
+    pairs = pd.DataFrame({"o": pd.factorize(past["order_id"])[0],
+                          "i": _codes(labels, vocab)}).drop_duplicates()
+    held = pairs["i"].to_numpy()
+    pop = np.bincount(held[held >= 0], minlength=len(names)).astype(float)
     return vocab, counts, pop / max(past["order_id"].nunique(), 1)
 
 
@@ -611,10 +346,11 @@ def _basket_period(tx: pd.DataFrame, labels: pd.Series, period: Period, *, k: in
     full_owned = counts.copy()
     full_owned.data = np.ones_like(full_owned.data)
     cooc = cooccurrence(full_owned)
+    scores = rule_scores(sub, enc)  # the same for every strategy
     out = {}
     for s in strategies:
         recs = recommend_codes(s, sub, pop, enc, k, exclude_bought=exclude_bought, labels=names,
-                               cooc=cooc)
+                               cooc=cooc, scores=scores)
         out[s] = evaluate_codes(recs, target, k)
     return out, len(judged)
 
@@ -744,17 +480,18 @@ def cross_sell_offers(
     names = sorted(set(lab.unique()) | rule_items)
     vocab, counts, pop = _past_counts(past, lab, customers, names)
     enc = encode_rules(rules, vocab)
+    scores = rule_scores(counts, enc)
     recs = recommend_codes(strategy, counts, pop, enc, k, exclude_bought=exclude_bought,
-                           labels=names)
-    return offers_frame(recs, counts, enc, customers, names)
+                           labels=names, scores=scores)
+    return offers_frame(recs, counts, enc, customers, names, scores=scores)
 
 
 def offers_frame(recs: Recs, counts: sp.csr_matrix, enc: _Rules, customers: pd.Index,
-                 names: Sequence[str]) -> pd.DataFrame:
-    """The per-customer offer table of :func:`cross_sell_offers` from engine output."""
-    owned = counts.copy()
-    owned.data = np.ones_like(owned.data)
-    conf, conf_rule, lift, _ = _rule_scores(owned, enc)
+                 names: Sequence[str], *, scores: tuple[np.ndarray, ...] | None = None
+                 ) -> pd.DataFrame:
+    """The per-customer offer table of :func:`cross_sell_offers` from engine output
+    (``scores``: :func:`rule_scores` of ``counts`` and ``enc``, computed here when None)."""
+    conf, conf_rule, lift, _ = scores if scores is not None else rule_scores(counts, enc)
     rows, ranks = np.nonzero(recs.items >= 0)
     items = recs.items[rows, ranks]
     lab = np.asarray(names, dtype=object)

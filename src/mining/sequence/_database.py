@@ -347,37 +347,41 @@ def customer_sequences(
         # a time-zone-aware as_of is converted to UTC (the contract's naive UTC times)
         cutoff = check_date(as_of, "as_of", owner, "Or pass None to use every line.")
         mask &= ts < cutoff
-    sub = pd.DataFrame(
-        {
-            "c": tx["customer_id"].astype("string")[mask].to_numpy(dtype=object),
-            "t": ts[mask].to_numpy(dtype="datetime64[ns]"),
-            "i": tx[item_col].astype("string")[mask].to_numpy(dtype=object),
-        }
-    )
-    if element == "order":
-        sub["o"] = tx["order_id"].astype("string")[mask].to_numpy(dtype=object)
-    else:
-        sub["o"] = sub["t"].astype("datetime64[ns]").dt.floor("D") if len(sub) else sub["t"]
-    if sub.empty:
+    if not mask.any():
         raise InsufficientDataError(
             f"No transactions before as_of={as_of!s}: nothing to build sequences from. "
             "Choose a later as_of."
         )
-    # element key and time: earliest timestamp of the element
-    sub["el_t"] = sub.groupby(["c", "o"], sort=False)["t"].transform("min")
-    sub = sub.sort_values(["c", "el_t", "o"], kind="stable")
-    cust_codes, cust_uniques = pd.factorize(sub["c"], sort=False)
-    el_first = np.ones(len(sub), dtype=bool)
+    # customers and elements as integer codes in the sort order of their text (sorting the
+    # codes sorts the text); a missing order id has no element time, both sort last
+    c_code, c_uniques = pd.factorize(tx["customer_id"][mask].astype("string"), sort=True)
+    t = ts[mask].to_numpy(dtype="datetime64[ns]")
+    if element == "order":
+        o_code = pd.factorize(tx["order_id"][mask].astype("string"), sort=True)[0]
+    else:
+        o_code = pd.factorize(pd.Series(t).dt.floor("D"), sort=True)[0]
+    # element time: the earliest timestamp of the (customer, element)
+    el_key = c_code.astype(np.int64) * (int(o_code.max()) + 2) + o_code
+    el_t = pd.Series(t).groupby(np.where(o_code >= 0, el_key, -1)).transform("min").to_numpy(
+        dtype="datetime64[ns]")
+    el_t = np.where(o_code >= 0, el_t, np.datetime64("NaT", "ns"))
+    last = np.iinfo(np.int64).max
+    order = np.lexsort((np.where(o_code >= 0, o_code, last),
+                        np.where(np.isnat(el_t), last, el_t.astype(np.int64)), c_code))
+    c_sorted, okey = c_code[order], o_code[order]
+    cust_codes, seen = pd.factorize(c_sorted, sort=False)  # seen: the codes, in order
+    cust_uniques = c_uniques[seen]
+    el_first = np.ones(len(order), dtype=bool)
     cvals = cust_codes
-    okey = pd.factorize(sub["o"])[0]
     el_first[1:] = (cvals[1:] != cvals[:-1]) | (okey[1:] != okey[:-1])
     el_id = np.cumsum(el_first) - 1
     n_el = int(el_id[-1]) + 1
     el_sizes = np.bincount(el_id, minlength=n_el)
     el_cust = cvals[el_first]
     seq_sizes = np.bincount(el_cust, minlength=len(cust_uniques))
-    labels, codes = _label_codes(sub["i"].to_numpy(dtype=object))
-    el_time = sub["el_t"].to_numpy(dtype="datetime64[ns]")[el_first]
+    items = tx[item_col][mask].astype("string").to_numpy(dtype=object)[order]
+    labels, codes = _label_codes(items)
+    el_time = el_t[order][el_first]
     days = el_time.astype(np.int64) / _DAY_NS
     ids = pd.Index(pd.array(cust_uniques, dtype="string"), name="customer_id")
     return _assemble(ids, labels, seq_sizes, el_sizes, codes, days, el_time,

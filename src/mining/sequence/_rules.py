@@ -154,8 +154,16 @@ def sequential_rules(
     df = pd.DataFrame(rows, columns=["antecedents", "consequents", "count",
                                      "antecedent support", "consequent support", "confidence",
                                      "lift"])
-    df["antecedents_str"] = [format_pattern(x) for x in df["antecedents"]]
-    df["consequents_str"] = [format_pattern(y) for y in df["consequents"]]
+    text: dict[Pattern, str] = {}  # each distinct side formatted once
+
+    def fmt(p: Pattern) -> str:
+        t = text.get(p)
+        if t is None:
+            t = text[p] = format_pattern(p)
+        return t
+
+    df["antecedents_str"] = [fmt(x) for x in df["antecedents"]]
+    df["consequents_str"] = [fmt(y) for y in df["consequents"]]
     df["rule_str"] = df["antecedents_str"] + " => " + df["consequents_str"]
     df["support"] = df["count"] / n
     df = df.astype({"count": "int64", "confidence": "float64", "lift": "float64",
@@ -495,8 +503,8 @@ def _evaluate_period(tx, *, split_date, horizon_days, k, level, element, use_nam
     after = ts >= split
     if horizon_days is not None:
         after &= ts < split + pd.Timedelta(days=float(horizon_days))
-    test = pd.DataFrame({"customer_id": tx["customer_id"].astype("string")[after],
-                         "item": tx[item_col].astype("string")[after]}).dropna().drop_duplicates()
+    test = pd.DataFrame({"customer_id": tx["customer_id"][after].astype("string"),
+                         "item": tx[item_col][after].astype("string")}).dropna().drop_duplicates()
     eval_ids = pd.Index(test["customer_id"].unique()).intersection(train.customer_id)
     if len(eval_ids) == 0:
         raise InsufficientDataError(
@@ -527,12 +535,11 @@ def _evaluate_period(tx, *, split_date, horizon_days, k, level, element, use_nam
             )
         except _BasketUnavailable as exc:
             warnings.warn(f"{owner}: {exc}", RuntimeWarning, stacklevel=stacklevel)
-    test_pairs = set(zip(test["customer_id"].tolist(), test["item"].tolist(), strict=True))
+    judged = pd.Index(history.customer_id, dtype="string")
+    bought, bought_items = _bought_in(test, judged)
     rows = []
     for method, rec in recs.items():
-        ids = rec.index.astype(str).tolist()
-        hit = np.fromiter(((c, str(i)) in test_pairs for c, i in zip(ids, rec["item"], strict=True)),
-                          dtype=bool, count=len(rec))
+        hit = _hits(rec, bought, judged, bought_items)
         per = pd.Series(hit, index=rec.index).groupby(level=0).sum().reindex(history.customer_id,
                                                                              fill_value=0)
         from_rule = (rec["source"] == "rule").groupby(level=0).any().reindex(
@@ -549,6 +556,29 @@ def _evaluate_period(tx, *, split_date, horizon_days, k, level, element, use_nam
     context = {"train": train, "history": history, "rules": rules, "test": test,
                "pop_rank": pop_rank, "split": split, "item_col": item_col}
     return pd.DataFrame(rows).set_index("method"), context
+
+
+def _bought_in(test: pd.DataFrame, customers: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """The pairs of ``test`` (columns ``customer_id``, ``item``, text) as a bool matrix
+    ``customers`` x items, and the item labels of its columns."""
+    items = pd.Index(test["item"].unique())
+    ci = customers.get_indexer(test["customer_id"])
+    ii = items.get_indexer(test["item"])
+    bought = np.zeros((len(customers), len(items)), dtype=bool)
+    bought[ci[ci >= 0], ii[ci >= 0]] = True
+    return bought, items
+
+
+def _hits(rec: pd.DataFrame, bought: np.ndarray, customers: pd.Index, items: pd.Index
+          ) -> np.ndarray:
+    """Whether each suggestion (row of ``rec``: customer in the index, ``item``) was bought,
+    both taken as text (:func:`_bought_in`)."""
+    ci = customers.get_indexer(pd.Index(rec.index, dtype="string"))
+    ii = items.get_indexer(pd.Index([str(i) for i in rec["item"]], dtype="string"))
+    ok = (ci >= 0) & (ii >= 0)
+    hit = np.zeros(len(rec), dtype=bool)
+    hit[ok] = bought[ci[ok], ii[ok]]
+    return hit
 
 
 class _BasketUnavailable(Exception):
@@ -581,24 +611,72 @@ def _basket_recommendations(tx, *, split, history, level, use_names, k, min_supp
                                    max_len=max_len, level=level, use_names=use_names)
     rec = _basket.recommend_all(rules, past, as_of=split, k=k, level=level, use_names=use_names,
                                 exclude_bought=exclude_bought)
-    by_cust = {c: list(g["item"]) for c, g in rec.groupby(level=0, sort=False)} if len(rec) else {}
-    conf = {c: list(g["confidence"]) for c, g in rec.groupby(level=0, sort=False)} if len(rec) else {}
-    owned: dict[Any, set] = {}
-    if exclude_bought:
-        owned = {c: {x for el in its for x in el} for c, its in history.to_frame()["itemsets"].items()}
-    rows = []
-    for c in history.customer_id:
-        items = [str(x) for x in by_cust.get(c, [])][:k]
-        rows.extend((c, i + 1, it, float(conf[c][i]), "rule") for i, it in enumerate(items))
-        for it in pop_rank.index:
-            if len(items) >= k:
-                break
-            if it in items or it in owned.get(c, ()):
-                continue
-            items.append(it)
-            rows.append((c, len(items), it, float(pop_rank[it]), "popular"))
-    out = pd.DataFrame(rows, columns=["customer_id", "rank", "item", "score", "source"])
-    return out.set_index("customer_id"), len(rules)
+    return _fill_popular(rec, history, pop_rank, k, exclude_bought), len(rules)
+
+
+def _fill_popular(rec: pd.DataFrame, history: SequenceDatabase, pop_rank: pd.Series, k: int,
+                  exclude_bought: bool) -> pd.DataFrame:
+    """Each customer of ``history`` (in its order): their first ``k`` rows of ``rec`` (basket
+    recommendations, best first; source "rule", score the confidence), then the items of
+    ``pop_rank`` in its order (source "popular", score the popularity) that are not already
+    suggested (nor owned when ``exclude_bought``), up to ``k`` rows in all."""
+    from mining.basket.strategies import rank_within
+
+    n_h, n_p = len(history), len(pop_rank)
+    pop_labels = list(pop_rank.index)
+    pop_pos = {x: j for j, x in enumerate(pop_labels)}
+    # rule rows: the customer's position in history, rank within the customer (rec is grouped
+    # by customer, best first)
+    if len(rec):
+        r_cust = history.customer_id.get_indexer(rec.index)
+        keep = r_cust >= 0
+        r_cust = r_cust[keep]
+        r_item = np.asarray([str(x) for x in rec["item"].to_numpy()[keep]], dtype=object)
+        r_conf = rec["confidence"].to_numpy(dtype=float)[keep]
+        order = np.argsort(r_cust, kind="stable")
+        r_cust, r_item, r_conf = r_cust[order], r_item[order], r_conf[order]
+        r_rank = rank_within(r_cust)
+        first_k = r_rank < k
+        r_cust, r_item, r_conf, r_rank = (x[first_k] for x in (r_cust, r_item, r_conf, r_rank))
+    else:
+        r_cust = r_rank = np.zeros(0, dtype=np.int64)
+        r_item, r_conf = np.zeros(0, dtype=object), np.zeros(0)
+    n_rule = np.bincount(r_cust, minlength=n_h)
+    j = np.asarray([pop_pos.get(x, -1) for x in r_item], dtype=np.int64)
+    held_seq = held = np.zeros(0, dtype=np.int64)
+    if exclude_bought and n_p:
+        code_pos = np.asarray([pop_pos.get(x, -1) for x in history.labels], dtype=np.int64)
+        el_seq = np.repeat(np.arange(n_h), np.diff(history.seq_start))
+        item_seq = np.repeat(el_seq, np.diff(history.el_start))
+        held = code_pos[history.items]
+        held_seq, held = item_seq[held >= 0], held[held >= 0]
+    # a customer skips at most their rule items and owned items: the first `width` popular
+    # items always hold the fill-ins
+    n_owned = np.bincount(np.unique(held_seq * max(n_p, 1) + held) // max(n_p, 1),
+                          minlength=n_h)
+    width = min(n_p, k + int((n_rule + n_owned).max())) if n_h else 0
+    taken = np.zeros((n_h, width), dtype=bool)  # already suggested by a rule, or owned
+    use = (j >= 0) & (j < width)
+    taken[r_cust[use], j[use]] = True
+    use = held < width
+    taken[held_seq[use], held[use]] = True
+    free = np.cumsum(~taken, axis=1)
+    fill = ~taken & (free <= (k - n_rule)[:, None])
+    p_cust, p_j = np.nonzero(fill)
+    p_rank = n_rule[p_cust] + free[p_cust, p_j] - 1
+    pop_val = pop_rank.to_numpy(dtype=float)
+    lab = np.asarray(pop_labels, dtype=object)
+    cust = np.concatenate([r_cust, p_cust])
+    order = np.lexsort((np.concatenate([r_rank, p_rank]), cust))
+    out = pd.DataFrame({
+        "rank": (np.concatenate([r_rank, p_rank]) + 1)[order],
+        "item": np.concatenate([r_item, lab[p_j]])[order],
+        "score": np.concatenate([r_conf, pop_val[p_j]])[order],
+        "source": np.repeat(np.asarray(["rule", "popular"], dtype=object),
+                            [len(r_cust), len(p_cust)])[order],
+    }, index=pd.Index(np.asarray(history.customer_id, dtype=object)[cust[order]],
+                      name="customer_id"))
+    return out
 
 
 def planted_vs_found(truth: pd.DataFrame, patterns: pd.DataFrame, *,

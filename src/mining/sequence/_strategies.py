@@ -129,10 +129,12 @@ def compare_strategies(
         train_owned = train_counts.copy()
         train_owned.data = np.ones_like(train_owned.data)
         cooc = eng.cooccurrence(train_owned)
+        scores = eng.rule_scores(counts, enc)  # the same for every strategy
         for s in wanted:
             eng_name = {"popularity, then rules": eng.HYBRID}.get(s, s)
             recs = eng.recommend_codes(eng_name, counts, pop, enc, k,
-                                       exclude_bought=exclude_bought, labels=labels, cooc=cooc)
+                                       exclude_bought=exclude_bought, labels=labels, cooc=cooc,
+                                       scores=scores)
             rows[s][p.name] = eng.evaluate_codes(recs, target, k)
     table = eng.comparison_table(rows, strategies)
     chosen = eng.choose(table)
@@ -180,6 +182,7 @@ def next_purchase_suggestions(
     one = rules[rules["consequents"].map(len) == 1] if len(rules) else rules
     _, labels, counts, pop, enc = _engine_inputs(db, pop_rank, one)
     customers = pd.Index(db.customer_id.astype("string"), name="customer_id")
+    fired = eng.rule_scores(counts, enc)  # what the rules say, shared by the engine calls
     if strategy in ("sequential rules", "popularity"):
         rec = next_purchase(one if strategy == "sequential rules" else None, db, k=k,
                             exclude_bought=exclude_bought, popular=pop_rank)
@@ -197,5 +200,5 @@ def next_purchase_suggestions(
     else:
         eng_name = {"popularity, then rules": eng.HYBRID}.get(strategy, strategy)
         recs = eng.recommend_codes(eng_name, counts, pop, enc, k, exclude_bought=exclude_bought,
-                                   labels=labels)
-    return eng.offers_frame(recs, counts, enc, customers, labels)
+                                   labels=labels, scores=fired)
+    return eng.offers_frame(recs, counts, enc, customers, labels, scores=fired)
