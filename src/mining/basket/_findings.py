@@ -55,15 +55,10 @@ def findings(rules: pd.DataFrame, *, comparison: Any = None, planted: pd.DataFra
         head.append(Headline(f"Top rule: {a} -> {c} (confidence)", float(top_rule["confidence"]),
                              "percent", "first row of the rules table"))
     if comparison is not None:
-        chosen = comparison.chosen
-        ch = comparison.test_hit_rate(chosen)
-        pop = comparison.test_hit_rate("popularity")
+        chosen, ch, pop, diff, rules_rate, wins = comparison.versus_popularity("rules")
         head.extend(comparison.headlines("Offer hit rate"))
         details.extend(comparison.sentences())
-        diff = (ch - pop) * 100
-        rules_rate = comparison.test_hit_rate("rules") if "rules" in comparison.table.index \
-            else float("nan")
-        if chosen != "popularity" and diff >= 1:
+        if wins:
             verdict = (f"Offers by '{chosen}' beat plain popularity on later orders: {ch:.0%} of "
                        f"customers bought an offered product vs {pop:.0%} ({diff:+.1f} points). "
                        f"Rules alone hit only {rules_rate:.0%}: their value is in re-ranking the "

@@ -208,6 +208,16 @@ class StrategyComparison:
                             "the strategy comparison table"))
         return out
 
+    def versus_popularity(self, alone: str) -> tuple[str, float, float, float, float, bool]:
+        """(chosen strategy, its test hit rate, popularity's, the difference in points, the test
+        hit rate of the strategy ``alone`` (e.g. plain rules; NaN when not compared), and whether
+        the chosen one beats popularity by at least one point): what a verdict is written from."""
+        chosen = self.chosen
+        hit, pop = self.test_hit_rate(chosen), self.test_hit_rate(POPULARITY)
+        points = (hit - pop) * 100
+        alone_rate = self.test_hit_rate(alone) if alone in self.table.index else float("nan")
+        return chosen, hit, pop, points, alone_rate, chosen != POPULARITY and points >= 1
+
     def sentences(self) -> list[str]:
         """The verdict in words: the chosen default against popularity on the test period, the
         best strategy on the test period, and plain rules against popularity."""

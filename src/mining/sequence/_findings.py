@@ -59,15 +59,10 @@ def findings(shown: pd.DataFrame, *, comparison: Any = None,
             details.append("No follow-up is clearly more likely than chance (the best lift is "
                            f"{r['lift']:.2f}x): the order of purchases says little here.")
     if comparison is not None:
-        chosen = comparison.chosen
-        ch = comparison.test_hit_rate(chosen)
-        pop = comparison.test_hit_rate("popularity")
+        chosen, ch, pop, diff, seq, wins = comparison.versus_popularity("sequential rules")
         head.extend(comparison.headlines("Hit rate"))
         details.extend(comparison.sentences())
-        diff = (ch - pop) * 100
-        seq = comparison.test_hit_rate("sequential rules") \
-            if "sequential rules" in comparison.table.index else float("nan")
-        if chosen != "popularity" and diff >= 1:
+        if wins:
             verdict = (f"'{chosen}' suggestions beat plain popularity on the test period: "
                        f"{ch:.0%} of customers bought a suggested product vs {pop:.0%} "
                        f"({diff:+.1f} points); sequential rules alone hit {seq:.0%}.")
