@@ -200,3 +200,41 @@ def test_order_ids_past_the_digits_sort_as_text(n_ids):
         assert where is None  # one digit each: text order is number order
     else:
         assert [ids[r] for r in np.argsort(where)] == sorted(ids)
+
+
+def test_price_taste_works_within_categories_and_durables_stay_rare(shop, clean):
+    """Issue 18: premium customers buy the dearer everyday products of each category, not one of
+    every durable good (which made "espresso machine -> electric toothbrush" the top rules)."""
+    tx, _ = clean
+    prices = catalogue().set_index("product_id")["unit_price"]
+    durable = prices >= 20.0
+    lines = tx.assign(segment=tx["customer_id"].map(shop.truth.segments),
+                      durable=tx["product_id"].map(durable).astype(bool))
+    every = lines[~lines["durable"]].copy()
+    every["rel_price"] = every["unit_price"] / every.groupby("category")["unit_price"].transform(
+        "median")
+    rel = every.groupby("segment")["rel_price"].mean()
+    assert rel["big_ticket"] > rel["regulars"] > rel["bargain_hunters"]
+    assert rel["champions"] > rel["regulars"]
+    # durable goods are a small share of every segment's lines, premium segments included
+    share = lines.groupby("segment")["durable"].mean()
+    assert (share < 0.03).all(), share.round(3).to_dict()
+
+
+def test_no_single_product_dominates_a_segments_spend():
+    """Default demo (issue 18): the 189 EUR espresso machine took 8-27% of every planted
+    segment's spend (27% of the big-ticket buyers'), so every segment's top category was Coffee &
+    tea. Now no product takes 10% of any segment's spend (measured: at most 9%, the machine 2-8%),
+    and the premium segments' top category is one of their planted favourites."""
+    shop = simulate_shop(5000, random_state=0, survey=False)
+    tx, _ = clean_transactions(shop.raw_transactions)
+    lines = tx.assign(amount=tx["quantity"] * tx["unit_price"],
+                      segment=tx["customer_id"].map(shop.truth.segments))
+    by_product = lines.pivot_table(index="segment", columns="product_name", values="amount",
+                                   aggfunc="sum")
+    top_product = by_product.div(by_product.sum(axis=1), axis=0).max(axis=1)
+    assert (top_product < 0.10).all(), top_product.round(3).to_dict()
+    by_category = lines.pivot_table(index="segment", columns="category", values="amount",
+                                    aggfunc="sum")
+    for seg in ("champions", "big_ticket"):
+        assert by_category.loc[seg].idxmax() in SEGMENTS[seg]["favourite"], seg

@@ -6,11 +6,16 @@ check what the mining finds against what is really there:
 
 - **segments** (客户细分): every customer belongs to one of five behavioural segments with its own
   order rate, basket size, units per line, price taste and lifetime distribution (``truth.segments``,
-  ``truth.segment_profiles``);
+  ``truth.segment_profiles``); the price taste works *within* a category (a premium customer buys
+  the dearer coffee, cheese and wine, not every expensive product of the shop), and durable goods
+  (a machine, a toothbrush, a lead) are bought rarely and alike in every segment, so each
+  segment's spend is led by its own favourite categories;
 - **cross-sell rules** (交叉销售) inside baskets: when the antecedent products are in a basket the
   consequent is added with a known probability (``truth.cross_sell_rules``);
 - **purchase sequences** (序列模式) across orders: after buying a *first* product a customer comes
-  back within a known lag window for the *then* product (``truth.sequences``);
+  back within a known lag window for the *then* product (``truth.sequences``); a first product
+  is not added to a customer's first order (new customers try the shop before they buy a machine
+  there);
 - **churn** (客户流失): each customer leaves at a recorded date, ordering less before
   (the decline stage: a third of their usual rate in the last 120 days), and never after (``truth.churn_dates``; NaT = still active at the end);
 - **anomalies** (偏差检测): unusual orders and unusual customers (``truth.anomalous_orders``,
@@ -18,7 +23,7 @@ check what the mining finds against what is really there:
 - **dirt** (数据清洗): cancelled orders, returns, guest lines without a customer id, exact duplicate
   lines and free items, only in the raw table; ``truth.dirty_lines`` counts each kind, and cleaning
   must remove exactly these.
-- **a satisfaction survey** (客户满意, 客户忠诚): about a third of the customers answer a survey
+- **a satisfaction survey** (客户满意, 客户忠诚): about two customers in five answer a survey
   (``shop.survey``, the contract of :mod:`mining.survey`) once or several times after an order;
   the answers come from a planted attitude per customer (``truth.attitude``) and planted driver
   weights of five service attributes (``truth.driver_weights``), and every customer has a planted
@@ -122,10 +127,12 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
 
 # Behavioural segments: the hidden truth of segmentation. Each segment has its own corner in the
 # space of how customers buy (order rate, lines per basket, units per line, price level), so
-# clustering on those four can recover them (adjusted Rand index 0.84-0.87 on the default demo
+# clustering on those four can recover them (adjusted Rand index 0.84-0.86 on the default demo
 # with default parameters, seeds 0-3); real shops' segments overlap far more.
 # orders_per_year: mean order rate while active (gamma spread across customers, shape 4)
-# lines_per_order: mean distinct products per order; price_taste: >0 prefers dear products
+# lines_per_order: mean distinct products per order; price_taste: >0 prefers the dearer everyday
+#   products of each category (pick weight x (price / category median) ** taste; durable and
+#   planted products are not affected), <0 the cheaper ones
 # units_extra: mean extra units per line (Poisson; 0 = always one unit)
 # lifetime_days, lifetime_shape: time from the first order to churn ~ gamma(shape, mean/shape);
 #   shape 1 is exponential (many leave early: the one-timers), shape 3 leaves few very short lives
@@ -156,7 +163,7 @@ SEGMENTS: dict[str, dict[str, Any]] = {
         description="Order rarely but fill large, expensive baskets.",
     ),
     "one_timers": dict(
-        share=0.25, orders_per_year=2.0, lines_per_order=1.4, price_taste=0.0, units_extra=0.0,
+        share=0.25, orders_per_year=2.0, lines_per_order=2.0, price_taste=-0.7, units_extra=0.0,
         lifetime_days=60.0, lifetime_shape=1.0,
         favourite=("Snacks", "Bakery"),
         description="Try the shop once, with a small basket, and do not come back.",
@@ -184,7 +191,12 @@ _SEQUENCES: list[tuple[str, str, int, int, float]] = [
 ]
 #: Products at or above this unit price (EUR) are durable goods, bought at most once per customer
 _DURABLE_PRICE = 20.0
-_P_SEQUENCE_START = 0.012  # per order and sequence: the first product is added to the basket
+#: A durable good's pick weight in a basket relative to an everyday product of the same popularity
+_DURABLE_WEIGHT = 0.3
+_P_SEQUENCE_START = 0.022  # per order and sequence: the first product is added to the basket
+#: ... except for these first products (a 189 EUR machine is bought by few customers, one in ten)
+_P_SEQUENCE_START_OF = {"Espresso machine": 0.012, "Skincare starter set": 0.03,
+                        "Puppy food 1kg": 0.03}
 
 _MONTH_FACTOR = np.array([0.8, 0.85, 1.0, 1.0, 1.0, 0.95, 0.9, 0.9, 1.0, 1.05, 1.3, 1.6])
 _REGIONS = ["North", "South", "East", "West", "Central"]
@@ -202,10 +214,15 @@ def catalogue() -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["product_name", "category", "unit_price", "popularity"])
     frame.insert(0, "product_id", [f"P{i + 1:03d}" for i in range(len(frame))])
     # products that mainly come through planted rules or sequences are rarely bought on their own
-    planted = {c for _, cons, _, _ in _RULES for c in cons}
-    planted |= {f for f, *_ in _SEQUENCES} | {t for _, t, *_ in _SEQUENCES}
-    frame.loc[frame["product_name"].isin(planted), "popularity"] *= 0.15
+    frame.loc[frame["product_name"].isin(_planted_products()), "popularity"] *= 0.15
     return frame
+
+
+def _planted_products() -> set[str]:
+    """Names of the products the planted rules add (consequents) and both ends of the planted
+    sequences."""
+    planted = {c for _, cons, _, _ in _RULES for c in cons}
+    return planted | {f for f, *_ in _SEQUENCES} | {t for _, t, *_ in _SEQUENCES}
 
 
 @dataclass

@@ -24,13 +24,16 @@ import pandas as pd
 
 from mining.simulate import (  # the shop's settings
     _DURABLE_PRICE,
+    _DURABLE_WEIGHT,
     _MONTH_FACTOR,
     _P_SEQUENCE_START,
+    _P_SEQUENCE_START_OF,
     _RULES,
     _SEQUENCES,
     END,
     SEGMENTS,
     START,
+    _planted_products,
     catalogue,
 )
 
@@ -54,6 +57,7 @@ class _Shop:
         self.prices = self.products["unit_price"].to_numpy()
         self.durable = self.prices >= _DURABLE_PRICE
         self.categories = self.products["category"].to_numpy()
+        self.planted = self.products["product_name"].isin(_planted_products()).to_numpy()
         self.seg_names = list(SEGMENTS)
         self.rules = [
             ([self.name_to_idx[a] for a in ante], [self.name_to_idx[c] for c in cons], conf, ins)
@@ -62,6 +66,8 @@ class _Shop:
         self.seqs = [
             (self.name_to_idx[f], self.name_to_idx[t], lo, hi, p) for f, t, lo, hi, p in _SEQUENCES
         ]
+        #: per sequence: probability that an order adds its first product
+        self.seq_start = [_P_SEQUENCE_START_OF.get(f, _P_SEQUENCE_START) for f, *_ in _SEQUENCES]
         self.log_p = {s: np.log(self._pick_weights(s)) for s in self.seg_names}
         days = pd.date_range(START, END, freq="D", inclusive="left")
         self.day_factor = _MONTH_FACTOR[days.month - 1] * np.where(days.day_of_week >= 5, 1.2, 1.0)
@@ -81,10 +87,19 @@ class _Shop:
         self.order_items.append(items)
 
     def _pick_weights(self, seg: str) -> np.ndarray:
+        """How likely each product is picked into one of ``seg``'s baskets (sums to 1).
+
+        The price taste works *within* a category, among the everyday products: a segment that
+        likes dear products picks the dearer versions of what everybody buys (coffee beans over
+        instant coffee, Parmesan over mozzarella), not the whole premium range. Durable goods (a
+        machine, a toothbrush, a lead) are bought by need, alike in every segment, and rarely."""
         prof = SEGMENTS[seg]
-        cat_median = self.products.groupby("category")["unit_price"].transform("median").to_numpy()
-        rel_price = self.prices / cat_median
+        neutral = self.durable | self.planted  # chosen by need, not by price taste
+        prices = pd.Series(np.where(neutral, np.nan, self.prices))
+        cat_median = prices.groupby(self.categories).transform("median").to_numpy()
+        rel_price = np.where(neutral, 1.0, self.prices / cat_median)
         w = self.products["popularity"].to_numpy() * rel_price ** prof["price_taste"]
+        w = w * np.where(self.durable, _DURABLE_WEIGHT, 1.0)
         w = w * np.where(np.isin(self.categories, prof["favourite"]), 2.5, 1.0)
         return w / w.sum()
 
@@ -110,22 +125,25 @@ class _Shop:
                        max(prof["lines_per_order"] * 1.0 - 1.0, 0.0),
                        max(prof["lines_per_order"] * 0.4 - 1.0, 0.0),
                        prof["units_extra"], -self.log_p[s])
+        # an ordinary basket holds at most twice the segment's usual lines (and 40): a basket far
+        # larger than the customer's usual is left to the planted anomalies (giant_basket)
+        most_lines = {s: min(40, max(3, round(2.0 * SEGMENTS[s]["lines_per_order"])))
+                      for s in self.seg_names}
         # the planted rules as (antecedents, insert probability) and (first antecedent, the
         # others, consequents, confidence), in their order
         inserts = [(tuple(ante), ins) for ante, _, _, ins in self.rules]
         adds = [(ante[0], tuple(ante[1:]), tuple(cons), conf) for ante, cons, conf, _ in self.rules]
         antecedents = frozenset(a for ante, *_ in self.rules for a in ante)
-        seqs = self.seqs
-        p_start = _P_SEQUENCE_START
+        seqs = [(*s, start) for s, start in zip(self.seqs, self.seq_start, strict=True)]
         integers, heappush, heappop = rng.integers, heapq.heappush, heapq.heappop
         add_cust, add_time, add_items = (self.order_customer.append, self.order_time.append,
                                          self.order_items.append)
 
         def basket(lam: float, extra: float, neg_log_p: np.ndarray,
-                   owned: np.ndarray | None) -> dict[int, float]:
+                   owned: np.ndarray | None, most: int = 40) -> dict[int, float]:
             # weighted sampling without replacement: the k largest log-weights plus Gumbel noise,
             # here the k smallest of their negatives (negation is exact: the same keys)
-            k = min(1 + poisson(lam), 40)
+            k = min(1 + poisson(lam), most)
             keys = neg_log_p - gumbel(size=n_products)
             if owned is not None:  # a durable good (a machine, a toy, a lead) is bought once
                 keys[owned] = inf
@@ -137,6 +155,7 @@ class _Shop:
         for c in range(self.n):
             seg = segs[c]
             scale, lam, lam_follow, extra, neg_log_p = plan[seg]
+            most = most_lines[seg]
             signup = int(signup_day[c])
             churn: int | None = int(churn_day[c]) if churn_day[c] < n_days else None
             stop = n_days if churn is None else min(churn, n_days)
@@ -175,7 +194,7 @@ class _Shop:
                     b += 1
                     if d >= stop:
                         continue
-                    items = basket(lam, extra, neg_log_p, owned)
+                    items = basket(lam, extra, neg_log_p, owned, most)
                     first_order = True
                 # planted cross-sell rules: antecedents inserted, then consequents added
                 for ante, insert_p in inserts:
@@ -187,8 +206,8 @@ class _Shop:
                         if a in items and all(o in items for o in others) and rand() < conf:
                             for i in cons:
                                 items.setdefault(i, 1.0 + poisson(extra) if extra else 1.0)
-                if first_order:
-                    for first, then, lo, hi, p in seqs:
+                if first_order and b > 1:  # a new customer tries the shop first
+                    for first, then, lo, hi, p, p_start in seqs:
                         if first not in bought:
                             if rand() < p_start:
                                 items.setdefault(first, 1.0)

@@ -55,7 +55,7 @@ def _plant_survey(rng: np.random.Generator, order_customer: np.ndarray, order_ti
                 + rng.standard_normal(n))
     n_orders = np.bincount(order_customer, minlength=n)
     # who answers: frequent buyers much more often, satisfied customers a little more often
-    logit = -1.45 + 0.55 * np.log(np.maximum(n_orders, 1)) + 0.25 * attitude
+    logit = -1.2 + 0.55 * np.log(np.maximum(n_orders, 1)) + 0.25 * attitude
     answers = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
     # how often: customers with 3+ orders are asked again after later orders
     m = answers.astype("int64")
@@ -112,7 +112,7 @@ def _plant_survey(rng: np.random.Generator, order_customer: np.ndarray, order_ti
         "answers": len(out),
         "behaviour_high": f"planted segment in {list(LOYAL_BEHAVIOUR_SEGMENTS)} (repeat buyers)",
         "attitude_high": "planted attitude > 0",
-        "response": "P(answer) = logistic(-1.45 + 0.55 log(orders) + 0.25 attitude); customers "
+        "response": "P(answer) = logistic(-1.2 + 0.55 log(orders) + 0.25 attitude); customers "
                     "with 3+ orders answer again with probability 0.45 (a third time 0.4 with 5+)",
         "answer_model": "experience_k = 0.55 attitude + 0.84 noise_k (- 0.6 in the 120 days before "
                         "churn); satisfaction = 7 + 2 (sum_k weight_k experience_k + 0.3 noise); "
