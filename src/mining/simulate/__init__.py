@@ -1,15 +1,15 @@
 """The synthetic shop behind the ``demo`` dataset: CRM behaviour with a recorded ground truth.
 
 :func:`simulate_shop` generates two years of order lines of an online grocery-and-home shop
-(about 150 products in 10 categories) and records everything it planted, so students and tests can
+(170 products in 10 categories) and records everything it planted, so students and tests can
 check what the mining finds against what is really there:
 
 - **segments** (客户细分): every customer belongs to one of five behavioural segments with its own
   order rate, basket size, units per line, price taste and lifetime distribution (``truth.segments``,
   ``truth.segment_profiles``); the price taste works *within* a category (a premium customer buys
-  the dearer coffee, cheese and wine, not every expensive product of the shop), and durable goods
-  (a machine, a toothbrush, a lead) are bought rarely and alike in every segment, so each
-  segment's spend is led by its own favourite categories;
+  the dearer coffee, cheese and wine, and the premium versions each category has, not every
+  expensive product of the shop), and durable goods (a machine, a toothbrush, a lead) are bought
+  rarely and alike in every segment, so no single product leads a segment's spend;
 - **cross-sell rules** (交叉销售) inside baskets: when the antecedent products are in a basket the
   consequent is added with a known probability (``truth.cross_sell_rules``);
 - **purchase sequences** (序列模式) across orders: after buying a *first* product a customer comes
@@ -51,7 +51,8 @@ __all__ = ["DRIVER_WEIGHTS", "DemoTruth", "LOYAL_BEHAVIOUR_SEGMENTS", "LOYALTY_T
 START = pd.Timestamp("2024-01-01")
 END = pd.Timestamp("2026-01-01")  # exclusive: the last order is on 2025-12-31
 
-# name, base unit price (EUR); 15 products per category, 150 in all
+# name, base unit price (EUR); 17 products per category (the last two: premium versions of
+# everyday products), 170 in all
 _CATALOGUE: dict[str, list[tuple[str, float]]] = {
     "Coffee & tea": [
         ("Ground coffee 250g", 5.49), ("Coffee filters 100pk", 2.29), ("Espresso machine", 189.0),
@@ -59,6 +60,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("Black tea 80 bags", 3.99), ("Herbal tea 20 bags", 2.79), ("Instant coffee 200g", 6.49),
         ("Decaf coffee 250g", 5.99), ("Chai latte mix", 4.29), ("Milk frother", 24.9),
         ("Coffee mug", 7.9), ("Loose leaf oolong 100g", 8.5), ("Matcha powder 50g", 12.9),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Organic ground coffee 250g", 8.9), ("Tea gift tin", 14.5),
     ],
     "Bakery": [
         ("Sourdough loaf", 3.9), ("Wholemeal bread", 2.2), ("Croissants 4pk", 2.99),
@@ -66,6 +69,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("Baguette", 1.29), ("Pita bread 6pk", 1.59), ("Brioche loaf", 2.99),
         ("Gluten-free bread", 3.79), ("Muffins 4pk", 3.29), ("Tortilla wraps 8pk", 1.99),
         ("Rice cakes", 1.49), ("Pancake mix", 2.19), ("Birthday cake", 14.9),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Artisan rye sourdough", 5.9), ("Butter croissants 6pk", 6.5),
     ],
     "Dairy & eggs": [
         ("Whole milk 1l", 1.19), ("Oat drink 1l", 1.99), ("Free-range eggs 10pk", 3.29),
@@ -73,6 +78,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("Mozzarella 125g", 1.09), ("Parmesan 200g", 4.99), ("Cream cheese 200g", 1.79),
         ("Skyr 450g", 2.29), ("Single cream 200ml", 1.19), ("Feta 200g", 2.19),
         ("Kefir 500ml", 1.89), ("Goat cheese 150g", 3.49), ("Almond drink 1l", 2.29),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Aged Parmesan 24 months 200g", 8.9), ("Organic eggs 10pk", 5.49),
     ],
     "Snacks": [
         ("Tortilla chips", 1.99), ("Salsa dip", 2.49), ("Guacamole", 2.99),
@@ -80,6 +87,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("Popcorn", 1.49), ("Granola bars 6pk", 2.99), ("Pretzels", 1.59),
         ("Gummy bears", 1.29), ("Rice crackers", 1.89), ("Dried mango", 3.49),
         ("Hummus 200g", 1.99), ("Biscuits assorted", 2.49), ("Trail mix", 3.29),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Truffle crisps", 4.49), ("Chocolate truffles 200g", 8.99),
     ],
     "Drinks": [
         ("Sparkling water 6x1.5l", 3.49), ("Orange juice 1l", 2.29), ("Cola 6pk", 4.49),
@@ -87,6 +96,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("White wine", 8.49), ("Energy drink 4pk", 4.99), ("Iced tea 1.5l", 1.69),
         ("Apple juice 1l", 1.99), ("Kombucha", 2.99), ("Tonic water 4pk", 3.29),
         ("Coconut water", 2.49), ("Prosecco", 11.9), ("Still water 6x1.5l", 2.49),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Cold-pressed apple juice 1l", 3.99), ("Rioja Reserva", 14.9),
     ],
     "Pantry": [
         ("Spaghetti 500g", 1.19), ("Tomato pasta sauce", 2.29), ("Basmati rice 1kg", 2.99),
@@ -94,6 +105,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("Rolled oats 1kg", 1.79), ("Honey 500g", 4.99), ("Peanut butter", 2.99),
         ("Strawberry jam", 2.19), ("Cornflakes", 2.49), ("Flour 1kg", 0.99),
         ("Sugar 1kg", 1.09), ("Soy sauce", 2.29), ("Pesto", 2.69),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Organic olive oil 1l", 12.9), ("Wild rice mix 500g", 5.49),
     ],
     "Household": [
         ("Dish soap", 1.99), ("Laundry detergent", 8.99), ("Toilet paper 9pk", 4.49),
@@ -101,6 +114,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("All-purpose cleaner", 2.49), ("Dishwasher tablets", 7.99), ("Light bulbs 2pk", 5.99),
         ("AA batteries 8pk", 6.49), ("Aluminium foil", 2.19), ("Water filter jug", 24.9),
         ("Water filter cartridges 3pk", 16.9), ("Scented candle", 9.9), ("Storage boxes 3pk", 12.9),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Eco laundry detergent", 13.9), ("Beeswax wraps 3pk", 11.9),
     ],
     "Personal care": [
         ("Shampoo 400ml", 3.99), ("Conditioner 400ml", 3.99), ("Shower gel", 2.49),
@@ -108,6 +123,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("Hand cream", 4.49), ("Skincare starter set", 39.9), ("Night cream 50ml", 19.9),
         ("Sunscreen SPF50", 9.99), ("Razor blades 4pk", 11.9), ("Cotton pads", 1.79),
         ("Lip balm", 2.49), ("Hair gel", 3.29), ("Electric toothbrush", 49.9),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Argan oil shampoo", 9.9), ("Face serum 30ml", 18.9),
     ],
     "Baby": [
         ("Nappies size 1", 9.99), ("Nappies size 2", 10.49), ("Nappies size 3", 10.99),
@@ -115,6 +132,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("Baby shampoo", 3.99), ("Teething rings", 6.9), ("Baby lotion", 4.49),
         ("Bibs 3pk", 7.9), ("Baby bottles 2pk", 12.9), ("Rice porridge for babies", 3.29),
         ("Nappy cream", 4.29), ("Baby socks", 5.9), ("Soft toy rabbit", 12.9),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Organic baby food pouches 6pk", 8.99), ("Eco nappies size 3", 15.9),
     ],
     "Pet": [
         ("Dog food 2kg", 8.99), ("Dog chew treats", 3.99), ("Cat food 12 pouches", 6.49),
@@ -122,6 +141,8 @@ _CATALOGUE: dict[str, list[tuple[str, float]]] = {
         ("Cat treats", 2.49), ("Dog shampoo", 6.99), ("Pet bowl", 5.9),
         ("Dog lead", 12.9), ("Cat scratching post", 24.9), ("Bird seed 1kg", 3.49),
         ("Fish flakes", 3.99), ("Poop bags 120pk", 3.49), ("Pet toy ball", 4.49),
+        # premium versions of everyday products (the premium segments' taste)
+        ("Grain-free dog food 2kg", 16.9), ("Organic cat food 12 pouches", 11.9),
     ],
 }
 
@@ -178,7 +199,7 @@ _RULES: list[tuple[tuple[str, ...], tuple[str, ...], float, float]] = [
     (("Shampoo 400ml",), ("Conditioner 400ml",), 0.55, 0.04),
     (("Nappies size 3",), ("Baby wipes 3-pack",), 0.65, 0.03),
     (("Dog food 2kg",), ("Dog chew treats",), 0.45, 0.03),
-    (("Tortilla chips", "Salsa dip"), ("Guacamole",), 0.50, 0.025),
+    (("Tortilla chips", "Salsa dip"), ("Guacamole",), 0.50, 0.03),
 ]
 
 # Sequences planted across orders: first product, then product, lag window (days), probability
