@@ -72,7 +72,7 @@ def test_decimal_comma_refuses_decimal_points_instead_of_multiplying_by_ten(caps
     err = capsys.readouterr().err
     assert code == 2
     assert "column 'quantity'" in err and "column 'unit_price'" in err
-    assert "'189.0'" in err and "--thousands" in err
+    assert "'5.49'" in err and "--thousands" in err
 
 
 def test_decimal_comma_with_thousands_dot(tmp_path):
