@@ -147,3 +147,26 @@ def test_the_slowest_notebook_of_the_last_complete_run_starts_first(tmp_path):
                       skip=None, timeout=60.0) for n in ("a", "b", "c", "d")]
     assert [i.name for i in start_order(items, previous_durations(out))] == ["d", "c", "b", "a"]
     assert [i.name for i in start_order(items, {})] == ["a", "b", "c", "d"]
+
+
+def test_a_relative_report_folder_of_a_parallel_run_keeps_every_notebook(tmp_path, monkeypatch):
+    """papermill's cwd= changes the working folder of the whole process: with notebooks side by
+    side, a relative --out then landed some notebooks in the notebook folder. Each kernel must
+    start in its notebook's folder and every output must be in the run folder."""
+    slow = "import os, time\ntime.sleep(2)\nprint('cwd', os.getcwd())"
+    nbs = [_notebook(tmp_path / "project" / "nb" / f"{name}.ipynb", slow)
+           for name in ("a_one", "b_two", "c_three")]
+    cfg = tmp_path / "project" / "report.yaml"
+    cfg.write_text("notebooks:\n" + "".join(f"  - nb/{p.name}\n" for p in nbs), encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "project")
+    run = run_report("report.yaml", out="reports", jobs=3)
+    assert [r.status for r in run.results] == ["ok", "ok", "ok"]
+    assert run.run_dir.parent == (tmp_path / "project" / "reports").absolute()
+    for r in run.results:
+        folder = run.run_dir / r.name
+        for key in ("notebook", "html", "html_nocode", "run_json"):
+            assert (folder / r.outputs[key]).is_file() if not Path(r.outputs[key]).is_absolute() \
+                else Path(r.outputs[key]).is_file(), (r.name, key)
+        assert f"cwd {tmp_path / 'project' / 'nb'}" in "".join(_outputs(run.run_dir, r.name))
+    assert not (tmp_path / "project" / "nb" / "reports").exists()
+    assert os.getcwd() == str(tmp_path / "project")

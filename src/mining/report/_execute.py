@@ -140,10 +140,14 @@ def kill_running_kernels() -> int:
     return killed
 
 
-def _kernel_manager(env: Mapping[str, str] | None = None, *, quiet: bool = True) -> Any:
-    """A kernel manager that starts the kernel with ``env`` added to its environment (one
-    notebook's own variables, e.g. ``MINING_OUTPUT_DIR``: nothing in ``os.environ`` changes, so
-    notebooks can run side by side) and, when ``quiet``, with the kernel process's own stderr
+def _kernel_manager(env: Mapping[str, str] | None = None, *, quiet: bool = True,
+                    cwd: str | None = None) -> Any:
+    """A kernel manager that starts the kernel in ``cwd`` (the notebook's folder) with ``env``
+    added to its environment (one notebook's own variables, e.g. ``MINING_OUTPUT_DIR``: nothing
+    in ``os.environ`` and not the runner's working folder changes, so notebooks can run side by
+    side; papermill's own ``cwd=`` changes the working folder of the whole process, which made
+    a relative report folder of a parallel run land in another notebook's folder) and, when
+    ``quiet``, with the kernel process's own stderr
     (internal logs such as the zmq traceback after a timed-out cell is cut off) going nowhere;
     the notebook's output still reaches the notebook, and failures are recorded from nbclient's
     errors."""
@@ -159,13 +163,15 @@ def _kernel_manager(env: Mapping[str, str] | None = None, *, quiet: bool = True)
                 kw.setdefault("stderr", subprocess.DEVNULL)
             if extra:
                 kw["env"] = {**(kw.get("env") or os.environ), **extra}
+            if cwd:
+                kw["cwd"] = cwd
             return cmd, kw
 
     return MiningKernelManager
 
 
-def _client_options(progress: bool = False, env: Mapping[str, str] | None = None
-                    ) -> dict[str, Any]:
+def _client_options(progress: bool = False, env: Mapping[str, str] | None = None,
+                    cwd: str | None = None) -> dict[str, Any]:
     """Extra options for nbclient: CurveZMQ transport encryption where the kernel supports it,
     and (unless ``progress``) a kernel whose process stderr is discarded.
 
@@ -173,7 +179,8 @@ def _client_options(progress: bool = False, env: Mapping[str, str] | None = None
     on every start. ``auto`` only encrypts when the kernelspec declares support; older
     jupyter_client versions without the setting get no extra options.
     """
-    options: dict[str, Any] = {"kernel_manager_class": _kernel_manager(env, quiet=not progress)}
+    options: dict[str, Any] = {"kernel_manager_class": _kernel_manager(env, quiet=not progress,
+                                                                       cwd=cwd)}
     try:
         import zmq
         from jupyter_client.manager import KernelManager
@@ -419,9 +426,9 @@ def run_notebook(
             kernel_name=kernel_name,
             progress_bar=progress,
             log_output=progress,
-            cwd=str(nb_path.parent),
-            execution_timeout=timeout,
-            **_client_options(progress, _kernel_env(password, out, ENV_OUTPUT_DIR)),
+            execution_timeout=timeout,  # no cwd=: papermill would chdir the whole process
+            **_client_options(progress, _kernel_env(password, out, ENV_OUTPUT_DIR),
+                              cwd=str(nb_path.parent)),
         )
     except PapermillExecutionError as exc:
         error = NotebookError(

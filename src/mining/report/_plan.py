@@ -160,6 +160,7 @@ def _execute_plan(plan: list[_Planned], *, out: str | os.PathLike[str], echo: Ec
     if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 1):
         raise ParameterError(f"keep must be a whole number of runs >= 1. Got {keep!r} instead.")
     say = (lambda text, **kw: echo(redact(text), **kw)) if echo else None
+    out = Path(out).expanduser().absolute()  # never read again relative to a working folder
     with run_lock(out), _sigterm_stops_the_run(), _inputs_cache():
         clean_stale_partials(out, say)
         return _execute_locked(plan, out=Path(out), echo=say, keep=keep, **settings)
