@@ -145,8 +145,8 @@ def test_itemsets_category_level_max_len_and_one_hot_input(spark, demo):
 def test_sequences_equal_local(spark, demo):
     tx, as_of = demo.transactions, demo.as_of
     db = customer_sequences(tx, as_of=as_of)
-    local = frequent_sequences(db, min_support=0.1)  # 2,389 patterns of up to 4 items
-    assert len(local) > 1000 and local["n_items"].max() >= 4
+    local = frequent_sequences(db, min_support=0.1)  # 888 patterns on the small demo
+    assert len(local) > 500 and local["n_items"].max() >= 4
     # transactions: Spark builds the sequences (product names, as customer_sequences)
     past = tx[tx["timestamp"] < as_of]
     pd.testing.assert_frame_equal(frequent_sequences(past, min_support=0.1, engine="spark"),
