@@ -102,9 +102,9 @@ def _cell_writer(ws: Any, s: pd.Series, date_format: Any) -> tuple[Any, list[Any
                              else str(v) for v in s.astype(object)]
 
 
-def _write_excel(path: Path, frames: dict[str, pd.DataFrame], lists: Sequence[ActionList]) -> None:
-    """One sheet per list (bold frozen header, column widths, number formats by column kind,
-    ids as text) and a "columns" sheet.
+def _write_excel(path: Path, frames: dict[str, pd.DataFrame], about: pd.DataFrame) -> None:
+    """One sheet per list in ``frames`` (bold frozen header, column widths, number formats by
+    column kind, ids as text) and the "columns" sheet ``about`` (list, column, meaning).
 
     Written with xlsxwriter directly, one typed call per cell, rows streamed to disk
     (``constant_memory``: strings inline, no shared-string table). On the 25,000-row offer lists
@@ -113,28 +113,24 @@ def _write_excel(path: Path, frames: dict[str, pd.DataFrame], lists: Sequence[Ac
     """
     import xlsxwriter
 
-    about = pd.DataFrame(
-        [{"list": a.name, "column": str(c), "meaning": a.columns[str(c)]}
-         for a in lists for c in frames[a.name].columns]
-    )
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:
         formats = {kind: book.add_format({"num_format": fmt}) for kind, fmt in
                    {**_EXCEL_FORMATS, "text": "@"}.items()}
         header = book.add_format({"bold": True, "border": 1, "align": "center", "valign": "top"})
         date_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        sheets = [(a.name[:31], frames[a.name]) for a in lists] + [("columns", about)]
-        for sheet, df in sheets:
+        for sheet, df in [*((name[:31], df) for name, df in frames.items()), ("columns", about)]:
             ws = book.add_worksheet(sheet)
-            if df is not about:
+            if df is about:
+                for j, width in enumerate((24, 26, 90)):
+                    ws.set_column(j, j, width)
+            else:
                 ws.freeze_panes(1, 0)
-            for j, c in enumerate(df.columns):
-                if sheet == "columns" and df is about:
-                    ws.set_column(j, j, (24, 26, 90)[j])
-                    continue
-                kind = "text" if isinstance(df[c].dtype, pd.StringDtype) else column_kind(df, c)
-                width = max([len(str(c))] + [len(str(v)) for v in df[c].head(200)])
-                ws.set_column(j, j, min(60, max(8, width + 2)), formats.get(kind))
+                for j, c in enumerate(df.columns):
+                    kind = ("text" if isinstance(df[c].dtype, pd.StringDtype)
+                            else column_kind(df, c))
+                    width = max([len(str(c))] + [len(str(v)) for v in df[c].head(200)])
+                    ws.set_column(j, j, min(60, max(8, width + 2)), formats.get(kind))
             ws.write_row(0, 0, [str(c) for c in df.columns], header)
             columns = [_cell_writer(ws, df[c], date_format) for c in df.columns]
             writers = [w for w, _ in columns]
@@ -186,10 +182,10 @@ def save_action_lists(lists: Sequence[ActionList], *, notebook: str,
     csv_dir.mkdir(parents=True, exist_ok=True)
     for n, df in frames.items():
         df.to_csv(csv_paths[n], index=False, encoding="utf-8")
-    pd.DataFrame([{"list": a.name, "column": str(c), "meaning": a.columns[str(c)]}
-                  for a in lists for c in frames[a.name].columns]).to_csv(
-        csv_dir / "columns.csv", index=False, encoding="utf-8")
-    _write_excel(xlsx, frames, lists)
+    about = pd.DataFrame([{"list": a.name, "column": str(c), "meaning": a.columns[str(c)]}
+                          for a in lists for c in frames[a.name].columns])
+    about.to_csv(csv_dir / "columns.csv", index=False, encoding="utf-8")
+    _write_excel(xlsx, frames, about)
     return SavedLists(notebook, folder, csv_paths, xlsx, rows, descriptions)
 
 
