@@ -4,6 +4,7 @@ the option in their message, and the error texts of budgets and unwritable outpu
 from __future__ import annotations
 
 import argparse
+import inspect
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TERMINATED", "EXIT_USAGE", "EXIT_WRITE",
-    "FLAGS", "add_label_arguments", "budget_error", "cannot_write", "number_type", "positive_float",
-    "positive_int", "share", "use_names",
+    "FLAGS", "add_label_arguments", "budget_error", "cannot_write", "command_parser",
+    "number_type", "positive_float", "positive_int", "share", "use_names",
 ]
 
 #: Exit codes of the ``mining`` command (see :mod:`mining.cli`).
@@ -35,6 +36,26 @@ def budget_error(exc: BudgetError, flags: dict[str, str] | None = None) -> Budge
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
     text = str(exc).replace(" in frequent_itemsets", "")
     return BudgetError(pattern.sub(lambda m: names[m.group(1)], text))
+
+
+def command_parser(subparsers: argparse._SubParsersAction, name: str, doc: str | None,
+                   **kwargs: Any) -> argparse.ArgumentParser:
+    """Register ``mining NAME`` with its help taken from ``doc`` (click's habit: the docstring
+    of the registering function is the command's help).
+
+    The first line of ``doc`` is the one-line help of ``mining --help``; the rest (if any) is the
+    description of ``mining NAME --help`` (argparse re-wraps it). ``kwargs`` go to
+    ``add_parser`` (e.g. ``aliases``).
+
+    >>> parser = argparse.ArgumentParser(prog="mining")
+    >>> sub = parser.add_subparsers()
+    >>> p = command_parser(sub, "hello", "say hello\\n\\n    Prints a greeting.")
+    >>> p.description
+    'Prints a greeting.'
+    """
+    summary, _, rest = inspect.cleandoc(doc or "").partition("\n")
+    return subparsers.add_parser(name, help=summary.strip(), description=rest.strip() or None,
+                                 **kwargs)
 
 
 def cannot_write(path: str, exc: OSError) -> MiningError:

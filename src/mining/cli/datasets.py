@@ -6,19 +6,19 @@ import argparse
 
 import pandas as pd
 
+from mining.cli._args import command_parser
 from mining.errors import MiningError
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``mining datasets``."""
-    p = subparsers.add_parser(
-        "datasets",
-        help="list, describe and export the built-in datasets (demo, cdnow, dmba teaching sets)",
-        description="Built-in datasets: the synthetic demo shop with planted truth and real "
-        "datasets shipped by installed packages. Nothing is downloaded.",
-    )
+    """list, describe and export the built-in datasets (demo, cdnow, dmba teaching sets)
+
+    Built-in datasets: the synthetic demo shop with planted truth and real datasets shipped by
+    installed packages. Nothing is downloaded.
+    """
+    p = command_parser(subparsers, "datasets", add_parser.__doc__)
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     sub.add_parser("list", help="name, source, licence and supported analyses of each dataset")
     show = sub.add_parser("show", help="rows, date range, capabilities and cleaning of one dataset")

@@ -6,15 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mining.cli._args import command_parser
+
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``mining glossary``."""
-    p = subparsers.add_parser(
-        "glossary",
-        help="the CRM concepts the notebooks teach (English, 中文, definition, notebook)",
-    )
+    """the CRM concepts the notebooks teach (English, 中文, definition, notebook)"""
+    p = command_parser(subparsers, "glossary", add_parser.__doc__)
     p.add_argument("word", nargs="?", help="show only terms containing this text (any language)")
     p.set_defaults(func=run)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mining.cli._args import number_type
+from mining.cli._args import command_parser, number_type
 from mining.cli.run import (
     add_execution_options,
     echo,
@@ -34,15 +34,14 @@ positive_jobs = _whole_number("notebooks", " (1: one after the other)")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``mining report``."""
-    p = subparsers.add_parser(
-        "report",
-        help="run every notebook of the report config and write a dated HTML report",
-        description="Runs every notebook listed in the config (default notebooks/report.yaml) "
-        "with papermill into a new folder <out>/<YYYYmmdd-HHMMSS>Z-<dataset>/ (UTC), exports each "
-        "to HTML with and without code, and writes index.html. Exit codes: 1 a notebook failed, "
-        "2 bad input, 3 the output could not be written.",
-    )
+    """run every notebook of the report config and write a dated HTML report
+
+    Runs every notebook listed in the config (default notebooks/report.yaml) with papermill into a
+    new folder <out>/<YYYYmmdd-HHMMSS>Z-<dataset>/ (UTC), exports each to HTML with and without
+    code, and writes index.html. Exit codes: 1 a notebook failed, 2 bad input, 3 the output could
+    not be written.
+    """
+    p = command_parser(subparsers, "report", add_parser.__doc__)
     p.add_argument("--dataset", help="built-in dataset for every notebook (e.g. demo)")
     p.add_argument("--size", choices=("default", "small"),
                    help="size of the built-in dataset (small: seconds)")

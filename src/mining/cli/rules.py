@@ -33,6 +33,7 @@ from mining.cli._args import (
     add_label_arguments,
     budget_error,
     cannot_write,
+    command_parser,
     positive_float,
     positive_int,
     share,
@@ -45,15 +46,14 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``mining rules`` and its alias ``mining basket``."""
-    p = subparsers.add_parser(
-        "rules", aliases=["basket"],
-        help="association rules (items bought together in one basket) to a CSV file",
-        description="Builds one basket per order from SOURCE, mines the frequent itemsets "
-        "(Apriori by default) and writes every association rule with its measures to --out. "
-        "SOURCE is a transactions file or database (see `mining validate`) or, with "
-        "--format basket, a text file with one basket per line.",
-    )
+    """association rules (items bought together in one basket) to a CSV file
+
+    Builds one basket per order from SOURCE, mines the frequent itemsets (Apriori by default) and
+    writes every association rule with its measures to --out. SOURCE is a transactions file or
+    database (see `mining validate`) or, with --format basket, a text file with one basket per
+    line.
+    """
+    p = command_parser(subparsers, "rules", add_parser.__doc__, aliases=["basket"])
     add_source_arguments(p)
     p.add_argument("--min-support", required=True, type=share("--min-support"), metavar="S",
                    help="share of baskets, e.g. 0.01 (itemsets in >= ceil(S x baskets) baskets)")

@@ -12,7 +12,7 @@ import logging
 import sys
 from typing import Any
 
-from mining.cli._args import EXIT_FAILED, EXIT_OK, EXIT_WRITE, number_type
+from mining.cli._args import EXIT_FAILED, EXIT_OK, EXIT_WRITE, command_parser, number_type
 from mining.secrets import redact
 
 __all__ = ["add_execution_options", "add_parser", "echo", "parameters", "positive_seconds",
@@ -80,15 +80,13 @@ def setup_progress_logging(enabled: bool) -> None:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``mining run``."""
-    p = subparsers.add_parser(
-        "run",
-        help="run one notebook (same checks and run folder as report, index of one)",
-        description="Runs NOTEBOOK with papermill into a new folder "
-        "<out>/<YYYYmmdd-HHMMSS>Z-<dataset>/ with the executed notebook, HTML with and without "
-        "code, run.json and index.html. Exit codes: 1 the notebook failed, 2 bad input, 3 the "
-        "output could not be written.",
-    )
+    """run one notebook (same checks and run folder as report, index of one)
+
+    Runs NOTEBOOK with papermill into a new folder <out>/<YYYYmmdd-HHMMSS>Z-<dataset>/ with the
+    executed notebook, HTML with and without code, run.json and index.html. Exit codes: 1 the
+    notebook failed, 2 bad input, 3 the output could not be written.
+    """
+    p = command_parser(subparsers, "run", add_parser.__doc__)
     p.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb to run")
     add_execution_options(p, out_help="parent folder of the run folder (default reports/)")
     p.set_defaults(func=run)

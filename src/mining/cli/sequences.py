@@ -30,6 +30,7 @@ from mining.cli._args import (
     add_label_arguments,
     budget_error,
     cannot_write,
+    command_parser,
     positive_float,
     positive_int,
     use_names,
@@ -66,15 +67,13 @@ def parse_support(text: str) -> float | int:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``mining sequences``."""
-    p = subparsers.add_parser(
-        "sequences",
-        help="frequent sequential patterns (what customers buy next) to a CSV file",
-        description="Builds one time-ordered sequence of baskets per customer from SOURCE and "
-        "writes every frequent sequential pattern (PrefixSpan) with its support to --out. "
-        "SOURCE is a transactions file or database (see `mining validate`) or, with "
-        "--format spmf, an SPMF sequence file.",
-    )
+    """frequent sequential patterns (what customers buy next) to a CSV file
+
+    Builds one time-ordered sequence of baskets per customer from SOURCE and writes every frequent
+    sequential pattern (PrefixSpan) with its support to --out. SOURCE is a transactions file or
+    database (see `mining validate`) or, with --format spmf, an SPMF sequence file.
+    """
+    p = command_parser(subparsers, "sequences", add_parser.__doc__)
     add_source_arguments(p)
     p.add_argument("--min-support", required=True, type=parse_support, metavar="S",
                    help="share of customers in (0, 1] (0.01; 1.0 = all) or a whole number of "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mining.cli._args import EXIT_OK, EXIT_USAGE
+from mining.cli._args import EXIT_OK, EXIT_USAGE, command_parser
 from mining.cli._source import add_source_arguments, parse_not_after, read_typed
 from mining.errors import SchemaError
 from mining.inputs import summarize
@@ -18,14 +18,13 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``mining validate``."""
-    p = subparsers.add_parser(
-        "validate",
-        help="check a data source against the transactions contract and show the cleaning report",
-        description="Reads SOURCE, checks every column against the contract (data/README.md), "
-        "prints every problem at once, then the cleaning report. Exit code 0: usable; "
-        "2: schema errors (nothing analysable until fixed).",
-    )
+    """check a data source against the transactions contract and show the cleaning report
+
+    Reads SOURCE, checks every column against the contract (data/README.md), prints every problem
+    at once, then the cleaning report. Exit code 0: usable; 2: schema errors (nothing analysable
+    until fixed).
+    """
+    p = command_parser(subparsers, "validate", add_parser.__doc__)
     add_source_arguments(p)
     p.add_argument("--not-after", metavar="DATE",
                    help="lines stamped after DATE (YYYY-MM-DD[ HH:MM], UTC; or today, yesterday, "

@@ -551,17 +551,14 @@ def findings(comparison: CountModelComparison, ltv: pd.DataFrame, matrix: pd.Dat
     if chosen != comparison.best:
         details.append(f"The report uses {name} as asked (count_model), although "
                        f"{_name(comparison.best)} fits the holdout better.")
-    return Findings(
-        title="Predicted customer lifetime value",
-        headline=[
-            Headline("Customers", n, "count", "lifetime-value table"),
-            Headline(f"Predicted CLV (earned + next {horizon_months} months)", total, "money",
+    months = f"next {horizon_months} months"
+    head = [Headline("Customers", n, "count", "lifetime-value table"),
+            Headline(f"Predicted CLV (earned + {months})", total, "money",
                      "lifetime-value table (sum of clv)"),
-            Headline(f"Expected profit, next {horizon_months} months", future, "money",
+            Headline(f"Expected profit, {months}", future, "money",
                      "lifetime-value table (sum of future_value)"),
             Headline(f"Holdout purchases predicted too {how} ({name})", abs(err), "percent",
                      "model comparison table (total_error)"),
-            Headline("Platinum customers", n_plat, "count", "CLV-matrix table"),
-        ],
-        verdict=verdict, recommendation=rec, details=details, currency=currency,
-    )
+            Headline("Platinum customers", n_plat, "count", "CLV-matrix table")]
+    return Findings(title="Predicted customer lifetime value", headline=head, verdict=verdict,
+                    recommendation=rec, details=details, currency=currency)

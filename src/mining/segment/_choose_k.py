@@ -441,6 +441,9 @@ def choose_k(
 ) -> KSelection:
     """Score every k in ``k_range`` and pick one by the documented rule.
 
+    Each k is fitted once on the same (sampled, preprocessed) customers, so the criteria compare
+    like with like; the table keeps every score, so a reader can see how clear the choice was.
+
     Parameters
     ----------
     X : DataFrame

@@ -333,6 +333,9 @@ def describe_segments(
 ) -> SegmentDescription:
     """Describe each segment in numbers and in words (概念描述, concept description).
 
+    The numbers are each segment's size, revenue share and feature means against the whole
+    base; the words are the short rules of a shallow decision tree that tells the segments apart.
+
     Parameters
     ----------
     X : DataFrame

@@ -58,24 +58,24 @@ def findings(shown: pd.DataFrame, *, comparison: Any = None,
         if float(r["lift"]) < 1.1:
             details.append("No follow-up is clearly more likely than chance (the best lift is "
                            f"{r['lift']:.2f}x): the order of purchases says little here.")
-    if comparison is not None:
+    if comparison is None:
+        verdict = "Follow-up rules were found; there was no later period to test suggestions on."
+        rec = "Use the strongest follow-up rules for timed reminders and test them (A/B)."
+    else:
         chosen, ch, pop, diff, seq, wins = comparison.versus_popularity("sequential rules")
         head.extend(comparison.headlines("Hit rate"))
         details.extend(comparison.sentences())
-        if wins:
-            verdict = (f"'{chosen}' suggestions beat plain popularity on the test period: "
-                       f"{ch:.0%} of customers bought a suggested product vs {pop:.0%} "
-                       f"({diff:+.1f} points); sequential rules alone hit {seq:.0%}.")
-            rec = (f"Use the '{chosen}' suggestions (next_purchase list) for the next contact, "
-                   "timed by the follow-up lags, and A/B test them against a best-seller mailing.")
-        else:
-            verdict = (f"No strategy beats plain popularity for the next purchase here "
-                       f"({ch:.0%} vs {pop:.0%}); sequential rules alone hit {seq:.0%}.")
-            rec = ("Suggest the best sellers; use the strongest follow-up rules only for timed "
-                   "reminders of their specific products.")
-    else:
-        verdict = "Follow-up rules were found; there was no later period to test suggestions on."
-        rec = "Use the strongest follow-up rules for timed reminders and test them (A/B)."
+        verdict, rec = (
+            (f"'{chosen}' suggestions beat plain popularity on the test period: {ch:.0%} of "
+             f"customers bought a suggested product vs {pop:.0%} ({diff:+.1f} points); "
+             f"sequential rules alone hit {seq:.0%}.",
+             f"Use the '{chosen}' suggestions (next_purchase list) for the next contact, timed "
+             "by the follow-up lags, and A/B test them against a best-seller mailing.")
+            if wins else
+            (f"No strategy beats plain popularity for the next purchase here ({ch:.0%} vs "
+             f"{pop:.0%}); sequential rules alone hit {seq:.0%}.",
+             "Suggest the best sellers; use the strongest follow-up rules only for timed "
+             "reminders of their specific products."))
     if planted is not None and len(planted):
         seen = int(planted["found"].sum())
         head.append(Headline(f"Planted follow-ups seen in the top {top}",

@@ -16,16 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mining.engines import (
-    DAY_US,
-    collect,
-    get_session,
-    is_spark_df,
-    micros_ceil,
-    read_transactions_spark,
-    timestamp_micros,
-    utc,
-)
+from mining import engines
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
 from mining.sequence._database import as_database
 from mining.sequence._mine import _check_days, _closed_maximal, _frame, min_count_for
@@ -64,19 +55,19 @@ def _sequences_from_tx(spark: SparkSession, data: Any, *, as_of: Any, level: str
     check_param(level in ("product", "category"), "level", owner, "'product' or 'category'",
                 level)
     check_param(element in ("order", "day"), "element", owner, "'order' or 'day'", element)
-    tx = read_transactions_spark(data, spark=spark, owner=owner)
+    tx = engines.read_transactions_spark(data, spark=spark, owner=owner)
     item_col = ("category" if level == "category" else
                 "product_name" if use_names and "product_name" in tx.columns else "product_id")
     need = ["customer_id", "timestamp", item_col] + (["order_id"] if element == "order" else [])
     missing = [c for c in need if c not in tx.columns]
     if missing:
         raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
-    t = timestamp_micros()
+    t = engines.timestamp_micros()
     cond = t.isNotNull() & F.col("customer_id").isNotNull() & F.col(item_col).isNotNull()
     if as_of is not None:
-        cond = cond & (t < micros_ceil(pd.Timestamp(as_of)))
+        cond = cond & (t < engines.micros_ceil(pd.Timestamp(as_of)))
     key = (F.col("order_id") if element == "order"
-           else F.floor(t / DAY_US).cast("string"))
+           else F.floor(t / engines.DAY_US).cast("string"))
     lines = tx.where(cond).select(F.col("customer_id").alias("c"), t.alias("t"),
                                   F.col(item_col).alias("i"), key.alias("o"))
     elements = (lines.groupBy("c", "o")
@@ -157,13 +148,13 @@ def frequent_sequences_spark(
                     and max_len >= 1, "max_len", owner, "an int >= 1 (items) or None", max_len)
     check_param(isinstance(max_local_proj_db_size, Integral) and max_local_proj_db_size >= 1,
                 "max_local_proj_db_size", owner, "an int >= 1", max_local_proj_db_size)
-    spark = get_session(spark)
+    spark = engines.get_session(spark)
     from pyspark.ml.fpm import PrefixSpan
     from pyspark.sql import functions as F
 
-    is_db = not (is_spark_df(data) or isinstance(data, str | os.PathLike)
+    is_db = not (engines.is_spark_df(data) or isinstance(data, str | os.PathLike)
                  or (isinstance(data, pd.DataFrame) and "itemsets" not in data.columns))
-    with utc(spark):
+    with engines.utc(spark):
         if is_db:
             seqs, labels = _sequences_from_db(spark, data)
         else:
@@ -189,7 +180,7 @@ def frequent_sequences_spark(
                                 maxPatternLength=limit,
                                 maxLocalProjDBSize=int(max_local_proj_db_size),
                                 sequenceCol="sequence")
-                found = collect(ps.findFrequentSequentialPatterns(seqs)
+                found = engines.collect(ps.findFrequentSequentialPatterns(seqs)
                                  .where(F.col("freq") >= min_count))
         finally:
             seqs.unpersist()

@@ -62,8 +62,7 @@ def compare_strategies(
     use_names: bool = True,
     min_support: float | int = 0.03,
     max_len: int | None = 2,
-    min_gap: float | None = None,
-    max_gap: float | None = None,
+    min_gap: float | None = None, max_gap: float | None = None,
     exclude_bought: bool = False,
     strategies: Sequence[str] | None = None,
 ) -> Any:
