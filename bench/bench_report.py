@@ -18,6 +18,11 @@ Usage::
     python bench/bench_report.py --size small
     python bench/bench_report.py --skip-anchor     # product only
     python bench/bench_report.py --alone           # also each notebook alone (mining run)
+    python bench/bench_report.py --skip-product --skip-anchor --alone --only 05_churn
+                                                   # one notebook alone, nothing else
+
+Per-notebook product times include the kernel's start (the runner starts the first kernels and
+runs their imports while it opens the data: ``kernel_start`` in each ``run.json``).
 """
 
 from __future__ import annotations
@@ -115,14 +120,27 @@ def main() -> int:
     parser.add_argument("--alone", action="store_true",
                         help="also time each notebook alone with `mining run`")
     parser.add_argument("--product-args", default="", help="extra arguments for mining report")
+    parser.add_argument("--skip-product", action="store_true",
+                        help="do not run the whole report (e.g. with --alone --only NAME)")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="only this notebook (repeatable) for --alone and the anchor")
     args = parser.parse_args()
     notebooks = _notebooks(Path(args.config))
+    if args.only:
+        unknown = sorted(set(args.only) - {name for name, _nb, _p in notebooks})
+        if unknown:
+            parser.error(f"--only: unknown notebook(s) {unknown}; the config lists "
+                         f"{[name for name, _nb, _p in notebooks]}")
+        notebooks = [n for n in notebooks if n[0] in args.only]
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, "
           f"load average before: {os.getloadavg()[0]:.2f}")
     tmp = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
-        wall_p, per_p, rc_p = run_product(tmp / "product", args.size, args.product_args.split())
-        print(f"product (mining report): {wall_p:.1f} s wall, exit {rc_p}")
+        wall_p, per_p, rc_p = (0.0, {}, 0)
+        if not args.skip_product:
+            wall_p, per_p, rc_p = run_product(tmp / "product", args.size,
+                                              args.product_args.split())
+            print(f"product (mining report): {wall_p:.1f} s wall, exit {rc_p}")
         wall_a, per_a, failed_a = (0.0, {}, 0)
         if not args.skip_anchor:
             (tmp / "anchor").mkdir()
@@ -138,11 +156,13 @@ def main() -> int:
         for name, _nb, _params in notebooks:
             print(f"{name:<24}{cell(per_p.get(name)):>11}{cell(per_a.get(name)):>11}"
                   f"{cell(per_1.get(name)):>11}")
-        print(f"{'total (wall)':<24}{wall_p:>11.1f}{(wall_a or float('nan')):>11.1f}")
-        if wall_a:
+        print(f"{'total (wall)':<24}{(wall_p or float('nan')):>11.1f}"
+              f"{(wall_a or float('nan')):>11.1f}")
+        if wall_a and wall_p:
             print(f"ratio anchor / product: {wall_a / wall_p:.2f}x")
-        slowest = max(per_p.values(), default=float("nan"))
-        print(f"slowest notebook in the product run (sharing the cores): {slowest:.1f} s")
+        if per_p:
+            print(f"slowest notebook in the product run (sharing the cores): "
+                  f"{max(per_p.values()):.1f} s")
         if per_1:
             print(f"slowest notebook alone (mining run): {max(per_1.values()):.1f} s")
         print(f"load average after: {os.getloadavg()[0]:.2f}")

@@ -170,3 +170,91 @@ def test_a_relative_report_folder_of_a_parallel_run_keeps_every_notebook(tmp_pat
         assert f"cwd {tmp_path / 'project' / 'nb'}" in "".join(_outputs(run.run_dir, r.name))
     assert not (tmp_path / "project" / "nb" / "reports").exists()
     assert os.getcwd() == str(tmp_path / "project")
+
+
+def test_warm_up_imports_are_the_leading_import_cells(tmp_path):
+    from mining.report._execute import _warm_up_code, warm_up_imports
+
+    nb = _notebook(tmp_path / "w.ipynb",
+                   "import os\nfrom json import dumps, loads  # two names\n",
+                   "from . import nothing\nimport textwrap as tw",
+                   "x = 1\nimport math",            # not only imports: the warm-up stops here
+                   "import decimal")
+    assert warm_up_imports(nb) == ["import os", "from json import dumps, loads",
+                                   "import textwrap as tw"]
+    code = _warm_up_code(warm_up_imports(nb) + ["import no_such_module_xyz"])
+    ns: dict = {}
+    exec(code, ns)  # a failing import is left to the notebook's own cell
+    assert set(ns) == {"__builtins__"}  # nothing defined in the notebook's namespace
+
+
+@pytest.mark.slow
+def test_a_warm_kernel_gives_the_results_of_a_fresh_one(tmp_path):
+    """The kernel started ahead (imports done while the runner opens the data) runs the cells as
+    a fresh kernel does: same outputs, execution counts from 1, no trace of the warm-up in the
+    namespace; a failing import is still the notebook's error, in its cell."""
+    from mining.report import run_notebook
+    from mining.report._execute import start_kernel
+
+    nb = _notebook(tmp_path / "nb" / "warm.ipynb",
+                   "import json\nimport textwrap",
+                   "print(sorted(k for k in globals() if 'warm' in k or k == 'ns'))\n"
+                   "print(json.dumps({'n': n, 'seed': seed}))")
+    fresh = run_notebook(nb, tmp_path / "fresh", parameters={"n": 3}, git=None, name="fresh")
+    kernel = start_kernel(nb, tmp_path / "warm")
+    assert kernel is not None and kernel.has_kernel
+    warm = run_notebook(nb, tmp_path / "warm", parameters={"n": 3}, git=None, kernel=kernel)
+    assert not kernel.has_kernel  # shut down when the notebook ended
+    assert fresh.status == warm.status == "ok"
+    assert _outputs(tmp_path, "warm") == _outputs(tmp_path, "fresh") == \
+        ['[]\n{"n": 3, "seed": 0}\n']
+    counts = [c.get("execution_count") for c in nbformat.read(
+        tmp_path / "warm" / "warm.ipynb", as_version=4).cells if c.cell_type == "code"]
+    assert counts == [1, 2, 3, 4]  # the parameters, the injected ones, then the two cells
+    assert "kernel_start" in warm.record["timings_s"]
+
+    bad = _notebook(tmp_path / "nb" / "bad.ipynb", "import no_such_module_xyz", "print('no')")
+    failed = run_notebook(bad, tmp_path / "bad", git=None,
+                          kernel=start_kernel(bad, tmp_path / "bad"))
+    assert failed.status == "failed" and failed.error.type == "ModuleNotFoundError"
+    assert "no_such_module_xyz" in failed.error.cell_source
+
+
+@pytest.mark.slow
+def test_each_kernel_is_told_its_cores(tmp_path, monkeypatch):
+    """MINING_N_JOBS: every core for a notebook run alone or one after the other, cores // jobs
+    side by side (the churn forest sizes its threads by it)."""
+    from mining.report import run_one
+    from mining.report._common import available_cores
+
+    monkeypatch.delenv("MINING_N_JOBS", raising=False)
+    show = "import os\nprint('jobs', os.environ['MINING_N_JOBS'])"
+    nbs = [_notebook(tmp_path / "nb" / f"{name}.ipynb", show) for name in ("a_one", "b_two")]
+    cfg = tmp_path / "report.yaml"
+    cfg.write_text("notebooks:\n" + "".join(f"  - {p}\n" for p in nbs), encoding="utf-8")
+    cores = available_cores()
+    alone = run_one(nbs[0], out=tmp_path / "alone")
+    assert _outputs(alone.run_dir, "a_one") == [f"jobs {cores}\n"]
+    serial = run_report(cfg, out=tmp_path / "serial", jobs=1)
+    assert _outputs(serial.run_dir, "b_two") == [f"jobs {cores}\n"]
+    parallel = run_report(cfg, out=tmp_path / "parallel", jobs=2)
+    assert [r.status for r in parallel.results] == ["ok", "ok"]
+    for r in parallel.results:
+        assert _outputs(parallel.run_dir, r.name) == [f"jobs {max(1, cores // 2)}\n"]
+    assert os.environ.get("MINING_N_JOBS") is None  # the runner's own environment is unchanged
+
+
+def test_a_first_run_starts_the_notebooks_expected_to_be_slowest(tmp_path):
+    from mining.report._plan import EXPECTED_SECONDS, _Planned, start_order
+
+    names = ["01_customer_value", "05_churn", "my_own", "08_loyalty_satisfaction"]
+    items = [_Planned(name=n, notebook=tmp_path / f"{n}.ipynb", title=n, parameters={},
+                      skip=None, timeout=60.0) for n in names]
+    # no history: the expected seconds order the built-in notebooks; an unknown one first
+    assert [i.name for i in start_order(items, {}, EXPECTED_SECONDS)] == \
+        ["my_own", "05_churn", "01_customer_value", "08_loyalty_satisfaction"]
+    # history wins over the guess
+    assert [i.name for i in start_order(items, {"08_loyalty_satisfaction": 99.0, "my_own": 1.0},
+                                        EXPECTED_SECONDS)][:2] == \
+        ["08_loyalty_satisfaction", "05_churn"]
+    assert max(EXPECTED_SECONDS, key=EXPECTED_SECONDS.get) == "05_churn"

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from mining.churn._findings import retention_actions, retention_columns
-from mining.churn._labels import scoring_set
+from mining.churn._labels import customer_table_at, scoring_set
 from mining.churn._models import churn_probability
 from mining.churn._planted import planted_table
 from mining.churn._retention import retention_list, retention_summary
@@ -29,9 +29,11 @@ def retention_at(proba: pd.Series, tx: pd.DataFrame, *, as_of: str | pd.Timestam
     """:func:`~mining.churn.retention_list` of ``proba`` (churn probability by customer_id) with
     each customer's value at risk = ``future_value`` of the customer lifetime value computed
     from ``tx`` before ``as_of``."""
-    from mining import features, value
+    from mining import value
 
-    clv = value.customer_lifetime_value(features.customer_table(tx, as_of=as_of), as_of=as_of)
+    # the customer table at as_of is often built already (the training or scoring set at that
+    # date): customer_table_at computes it once per data and date
+    clv = value.customer_lifetime_value(customer_table_at(tx, as_of), as_of=as_of)
     return retention_list(proba, clv, contact_cost=contact_cost, success_rate=success_rate,
                           value_column="future_value")
 

@@ -9,6 +9,7 @@ time; the old ``*_cutoff`` names are accepted for one release with a ``Deprecati
 from __future__ import annotations
 
 import numbers
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,23 @@ MODEL_NAMES: tuple[str, ...] = (
     "random_forest",
     "hist_gradient_boosting",
 )
+
+
+#: set by the report runner in each notebook's kernel: the cores that notebook may use (1 when
+#: notebooks run side by side on two cores). Same name as ``mining.report``'s ``N_JOBS_ENV``.
+N_JOBS_ENV = "MINING_N_JOBS"
+
+
+def default_n_jobs() -> int:
+    """Threads of the random forest: ``MINING_N_JOBS`` when the runner set it (a whole number
+    >= 1), else -1 (every core). The trees and the scores do not depend on it (each tree's seed is
+    drawn before the trees are grown), only the time: on two cores shared by two notebooks,
+    threads of one forest wait for each other (18% more CPU time for the same fit on the demo)."""
+    try:
+        n = int(os.environ.get(N_JOBS_ENV, "").strip())
+    except ValueError:
+        return -1
+    return n if n >= 1 else -1
 
 
 def signed_log1p(X: Any) -> Any:
@@ -156,7 +174,9 @@ def make_model(
         least 0.2% of the training customers (``min_samples_leaf=0.002``, at least 1: 47 on
         CDNOW, 6 on the demo): smoother scores and several times faster than deep trees on all
         rows, with the same or better out-of-time AUC on the demo and CDNOW data (200 trees
-        gave the same out-of-time AUC on the demo, 0.899, in twice the time).
+        gave the same out-of-time AUC on the demo, 0.899, in twice the time). Its threads:
+        :func:`default_n_jobs` (``MINING_N_JOBS`` in a kernel of the report runner, else all
+        cores); the trees do not depend on it.
         ``hist_gradient_boosting``: learning rate 0.05, ``min_samples_leaf=20``, 63 bins per
         feature, at most 300 rounds with early stopping on a 10% validation split (it stops
         when 10 rounds bring no improvement), on one OpenMP thread
@@ -200,7 +220,7 @@ def make_model(
         rf_weight = "balanced_subsample" if class_weight == "balanced" else class_weight
         clf = RandomForestClassifier(n_estimators=100, min_samples_leaf=0.002, max_features="sqrt",
                                      max_samples=0.5, class_weight=rf_weight,
-                                     random_state=random_state, n_jobs=-1)
+                                     random_state=random_state, n_jobs=default_n_jobs())
     else:
         prepare = _prepare(scale=False)
         clf = OneThreadHistGradientBoosting(max_iter=300, learning_rate=0.05,

@@ -60,6 +60,16 @@ def _suggest(name: str, names: list[str]) -> str:
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
+def available_cores() -> int:
+    """The cores this process may use (its CPU affinity on Linux, else the machine's count)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _now_iso() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 

@@ -8,12 +8,15 @@ The kernel gets a password taken out of a URL parameter only in ``MINING_DB_PASS
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import logging
 import os
 import platform
+import queue
 import subprocess
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Iterator, Mapping
@@ -32,6 +35,7 @@ from mining.report._common import (
     _short,
     _write_error,
     _write_json,
+    available_cores,
 )
 from mining.report._config import _entry_name_problem
 from mining.report._export import _export_html, notebook_outputs
@@ -40,11 +44,21 @@ from mining.report._params import _check_timeout_arg, _prepare, _read_notebook
 from mining.report._results import NotebookError, NotebookResult
 from mining.secrets import PASSWORD_ENV, redact, split_password
 
-__all__ = ["KERNEL_MPLBACKEND", "run_notebook"]
+__all__ = ["KERNEL_MPLBACKEND", "N_JOBS_ENV", "run_notebook", "start_kernel"]
 
 #: set by the runner when notebooks run side by side: the native threads each kernel may use
 #: (OpenMP/BLAS), so that two kernels on two cores do not each start one thread per core
 KERNEL_THREADS_ENV = "MINING_KERNEL_THREADS"
+
+#: given to every kernel the runner starts (unless already set): the cores that notebook may
+#: use, all of them when it runs alone (``mining run``, ``--jobs 1``), ``cores // jobs`` side by
+#: side. Library code sizes its worker threads by it (the churn forest's ``n_jobs``)
+N_JOBS_ENV = "MINING_N_JOBS"
+
+#: held while the runner's own environment carries a notebook's database password (the data
+#: line opened before the kernels run) and while a kernel's environment is put together, so a
+#: kernel starting meanwhile never inherits another notebook's password
+_ENVIRON_LOCK = threading.RLock()
 
 #: headless, and unlike "Agg" it still puts every figure into the notebook as an inline PNG
 KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
@@ -83,16 +97,17 @@ def _kernel_environment(password: str | None = None) -> Iterator[None]:
     changes = {"MPLBACKEND": KERNEL_MPLBACKEND, "MINING_UNATTENDED": "1"}
     if password:
         changes[PASSWORD_ENV] = password
-    old = {k: os.environ.get(k) for k in changes}
-    os.environ.update(changes)
-    try:
-        yield
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with _ENVIRON_LOCK if password else contextlib.nullcontext():
+        old = {k: os.environ.get(k) for k in changes}
+        os.environ.update(changes)
+        try:
+            yield
+        finally:
+            for key, value in old.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 def _kernel_env(password: str | None, out: Path, output_env: str) -> dict[str, str]:
@@ -104,6 +119,8 @@ def _kernel_env(password: str | None, out: Path, output_env: str) -> dict[str, s
     threads = os.environ.get(KERNEL_THREADS_ENV)
     if threads and "OMP_NUM_THREADS" not in os.environ:
         env["OMP_NUM_THREADS"] = threads  # side by side: each kernel its share of the cores
+    if N_JOBS_ENV not in os.environ:
+        env[N_JOBS_ENV] = threads or str(available_cores())
     if password:
         env[PASSWORD_ENV] = password
     return env
@@ -158,11 +175,12 @@ def _kernel_manager(env: Mapping[str, str] | None = None, *, quiet: bool = True,
     class MiningKernelManager(AsyncKernelManager):
         async def _async_pre_start_kernel(self, **kw: Any) -> Any:
             _LIVE.add(self)
-            cmd, kw = await super()._async_pre_start_kernel(**kw)
+            with _ENVIRON_LOCK:  # not while the runner's environment holds another password
+                cmd, kw = await super()._async_pre_start_kernel(**kw)
+                if extra or "env" not in kw:
+                    kw["env"] = {**(kw.get("env") or os.environ), **extra}
             if quiet:
                 kw.setdefault("stderr", subprocess.DEVNULL)
-            if extra:
-                kw["env"] = {**(kw.get("env") or os.environ), **extra}
             if cwd:
                 kw["cwd"] = cwd
             return cmd, kw
@@ -191,6 +209,200 @@ def _client_options(progress: bool = False, env: Mapping[str, str] | None = None
     except Exception:  # broad on purpose: the plain kernel manager works too
         return options
     return options
+
+
+#: the runner's papermill engine (:func:`_register_engine`)
+_ENGINE = "mining"
+#: seconds the warm-up imports may take before the kernel is given up and papermill starts its own
+_WARM_UP_TIMEOUT = 120.0
+#: seconds between two saves of the executed notebook while it runs (papermill saves it before
+#: and after every cell: 80 saves of a 40-cell notebook, each a pure-Python JSON encoding of
+#: the whole notebook with its figures, were 40% of the runner's CPU time in a report)
+_SAVE_EVERY = 10.0
+
+
+def _register_engine() -> str:
+    """Register the runner's papermill engine :data:`_ENGINE` (once) and return its name.
+
+    It is papermill's nbclient engine with two changes: a kernel manager passed as ``km=`` (a
+    kernel :func:`start_kernel` started) is shut down and its client's channels closed when the
+    notebook ends (papermill leaves that to whoever started the kernel); and the executed
+    notebook is saved when the run starts, then at most every :data:`_SAVE_EVERY` seconds,
+    and always when the run ends, also when it stops with an exception (a timeout, a dead
+    kernel, Ctrl-C), so the file on disk shows the cell that was running. papermill writes the
+    final notebook itself when the run succeeds or a cell fails."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    if _ENGINE in getattr(papermill_engines, "_engines", {}):
+        return _ENGINE
+
+    class FewerSaves(NotebookExecutionManager):
+        _forced = True  # the first save (when the run starts) always happens
+
+        def save(self, force: bool = False, **kwargs: Any) -> None:
+            if self.output_path and not (force or self._forced) and \
+                    (self.now() - self.last_save_time).total_seconds() < _SAVE_EVERY:
+                return
+            self._forced = False
+            super().save(**kwargs)
+
+    class MiningEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb: Any, kernel_name: str, output_path: str | None = None,
+                             progress_bar: bool = True, log_output: bool = False,
+                             autosave_cell_every: int = 30, **kwargs: Any) -> Any:
+            nb_man = FewerSaves(nb, output_path=output_path, progress_bar=progress_bar,
+                                log_output=log_output, autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            failed = True
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
+                                             **kwargs)
+                failed = False
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+                if failed:
+                    with contextlib.suppress(Exception):  # broad on purpose: the error matters
+                        nb_man.save(force=True)
+            return nb_man.nb
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                     stdout_file: Any = None, stderr_file: Any = None,
+                                     start_timeout: float = 60,
+                                     execution_timeout: float | None = None,
+                                     **kwargs: Any) -> Any:
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+            )
+            return PapermillNotebookClient(nb_man, **final_kwargs).execute(cleanup_kc=True)
+
+    papermill_engines.register(_ENGINE, MiningEngine)
+    return _ENGINE
+
+
+def warm_up_imports(notebook: str | os.PathLike[str]) -> list[str]:
+    """The import statements a kernel can run before the notebook starts: those of the code cells
+    that hold nothing but imports (after the ``parameters`` cell), up to the first cell with
+    other code. Statements as text, one import each (``from x import a, b`` stays one)."""
+    try:
+        nb = _read_notebook(Path(notebook))
+    except MiningError:
+        return []
+    found: list[str] = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            continue
+        try:
+            tree = ast.parse(cell.get("source", ""))
+        except SyntaxError:  # IPython magics and the like: stop here
+            break
+        if not tree.body:
+            continue
+        if not all(isinstance(node, ast.Import | ast.ImportFrom) for node in tree.body):
+            break
+        found += [ast.unparse(node) for node in tree.body
+                  if not (isinstance(node, ast.ImportFrom)
+                          and (node.level or node.module == "__future__"))]
+    return list(dict.fromkeys(found))
+
+
+def _warm_up_code(statements: list[str]) -> str:
+    """Kernel code that runs ``statements`` in a namespace of its own (nothing is defined in the
+    notebook's namespace; a failing import is left to the notebook's own cell to report)."""
+    body = "".join(f"    try:\n        exec({stmt!r}, ns)\n    except Exception:\n"
+                   "        pass\n" for stmt in statements)
+    return (f"def _mining_warm_up():\n    ns = {{}}\n{body}\n"
+            "_mining_warm_up()\ndel _mining_warm_up\n")
+
+
+def _blocking_client(km: Any) -> Any:
+    """A blocking client of ``km``'s kernel (as ``KernelManager.client`` builds its own)."""
+    from jupyter_client.blocking import BlockingKernelClient
+
+    info = dict(km.get_connection_info(session=True))
+    for key in ("curve_publickey", "curve_secretkey"):
+        if isinstance(info.get(key), str):
+            info[key] = info[key].encode("ascii")
+    return BlockingKernelClient(connection_file=km.connection_file, parent=km, **info)
+
+
+def _stop_kernel(km: Any) -> None:
+    from nbclient.util import run_sync
+
+    with contextlib.suppress(Exception):  # broad on purpose: it is going away either way
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+
+
+def start_kernel(
+    notebook: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    kernel_name: str = "python3",
+    progress: bool = False,
+    password: str | None = None,
+) -> Any:
+    """Start the kernel of one notebook ahead of :func:`run_notebook` (``kernel=``), with the
+    notebook's own environment and folder, and let it run the notebook's imports
+    (:func:`warm_up_imports`) while the runner does something else (opening the run's data).
+    The notebook's cells then run exactly as in a fresh kernel; its import cell finds the
+    modules loaded. Returns the kernel manager, or None when the kernel could not be started
+    (then :func:`run_notebook` starts one as usual). Call it in the thread that runs the
+    notebook: the kernel manager belongs to that thread's event loop."""
+    from nbclient.util import run_sync
+
+    from mining.actions import ENV_OUTPUT_DIR
+
+    nb_path = Path(notebook).resolve()
+    options = _client_options(progress, _kernel_env(password, Path(out_dir).resolve(),
+                                                    ENV_OUTPUT_DIR), cwd=str(nb_path.parent))
+    config = options.get("config")
+    t0 = time.perf_counter()
+    km = options["kernel_manager_class"](kernel_name=kernel_name,
+                                         **({"config": config} if config is not None else {}))
+    try:
+        run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        statements = warm_up_imports(nb_path)
+        if statements:
+            kc = _blocking_client(km)
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=60)
+                msg_id = kc.execute(_warm_up_code(statements), silent=True, store_history=False,
+                                    allow_stdin=False)
+                deadline = time.monotonic() + _WARM_UP_TIMEOUT
+                while True:
+                    try:
+                        reply = kc.get_shell_msg(timeout=0.5)
+                    except queue.Empty:
+                        if time.monotonic() > deadline or not run_sync(km.is_alive)():
+                            raise TimeoutError("the warm-up did not finish") from None
+                        continue
+                    if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                        break
+            finally:
+                kc.stop_channels()
+    except KeyboardInterrupt:
+        _stop_kernel(km)
+        raise
+    except Exception:  # broad on purpose: no warm kernel is no reason to fail; papermill starts one
+        _stop_kernel(km)
+        return None
+    km.mining_start_seconds = time.perf_counter() - t0  # counted in the notebook's duration
+    return km
 
 
 def _failing_cell(nb_path: Path) -> tuple[str | None, int | None]:
@@ -331,6 +543,7 @@ def run_notebook(
     progress: bool = False,
     git: dict[str, Any] | None | bool = True,
     password: str | None = None,
+    kernel: Any = None,
 ) -> NotebookResult:
     """Execute one notebook with papermill, export it to HTML twice and write its ``run.json``.
 
@@ -362,6 +575,10 @@ def run_notebook(
         Database password for the kernel's ``MINING_DB_PASSWORD``. A password inside a URL
         parameter (``postgresql://u:pw@host/db``) is taken out automatically: the notebook gets
         the URL without it and the password in that variable only.
+    kernel : kernel manager, optional
+        A kernel :func:`start_kernel` started for this notebook (same folder, environment and
+        ``password``); it runs the notebook and is shut down afterwards, also when the notebook
+        cannot run. Default: papermill starts a fresh kernel.
 
     Returns
     -------
@@ -376,6 +593,20 @@ def run_notebook(
     WriteError
         The outputs could not be written (full disk, read-only folder).
     """
+    try:
+        return _run_notebook(notebook, out_dir, parameters=parameters, kernel_name=kernel_name,
+                             timeout=timeout, name=name, title=title, progress=progress, git=git,
+                             password=password, kernel=kernel)
+    finally:
+        if kernel is not None:  # papermill shuts it down when it ran; not when it never did
+            _stop_kernel(kernel)
+
+
+def _run_notebook(notebook: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
+                  parameters: Mapping[str, Any] | None, kernel_name: str, timeout: float,
+                  name: str | None, title: str | None, progress: bool,
+                  git: dict[str, Any] | None | bool, password: str | None,
+                  kernel: Any) -> NotebookResult:
     nb_path = Path(notebook).resolve()
     if not nb_path.is_file():
         raise MiningError(f"Notebook {notebook} not found.")
@@ -429,6 +660,8 @@ def run_notebook(
             execution_timeout=timeout,  # no cwd=: papermill would chdir the whole process
             **_client_options(progress, _kernel_env(password, out, ENV_OUTPUT_DIR),
                               cwd=str(nb_path.parent)),
+            engine_name=_register_engine(),
+            **({"km": kernel} if kernel is not None else {}),
         )
     except PapermillExecutionError as exc:
         error = NotebookError(
@@ -478,7 +711,8 @@ def run_notebook(
                 error = NotebookError(f"HTML export: {type(exc).__name__}",
                                       redact(_short(str(exc))))
     t_export = time.perf_counter() - t1
-    duration = time.perf_counter() - t0
+    t_kernel = float(getattr(kernel, "mining_start_seconds", 0.0) or 0.0)
+    duration = time.perf_counter() - t0 + t_kernel
 
     findings, lists = _shown(paths["notebook"])
     slowest = slowest_cells(paths["notebook"])
@@ -502,7 +736,8 @@ def run_notebook(
         "started": started,
         "finished": _now_iso(),
         "duration_s": round(duration, 3),
-        "timings_s": {"execute": round(t_exec, 3), "export_html": round(t_export, 3)},
+        "timings_s": {"execute": round(t_exec, 3), "export_html": round(t_export, 3),
+                      **({"kernel_start": round(t_kernel, 3)} if kernel is not None else {})},
         "slowest_cells": slowest,
         "error": error.to_dict() if error else None,
         "kernel": kernel_name,
@@ -532,7 +767,8 @@ def run_notebook(
         passed=passed,
         started=record["started"],
         finished=record["finished"],
-        timings={"execute": t_exec, "export_html": t_export},
+        timings={"execute": t_exec, "export_html": t_export,
+                 **({"kernel_start": t_kernel} if kernel is not None else {})},
         record=record,
     )
     if interrupted is not None:

@@ -9,6 +9,7 @@ import os
 import platform
 import shutil
 import signal
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from mining.report._common import (
     _suggest,
     _write_error,
     _write_json,
+    available_cores,
 )
 from mining.report._config import _entry_name_problem, find_default_config, load_config
 from mining.report._execute import (
@@ -36,8 +38,10 @@ from mining.report._execute import (
     _Interrupted,
     _kernel_environment,
     _split_passwords,
+    _stop_kernel,
     kill_running_kernels,
     run_notebook,
+    start_kernel,
 )
 from mining.report._export import _add_thumbnail
 from mining.report._fingerprint import _git_info, _inputs_cache, data_key, data_summary
@@ -136,10 +140,7 @@ def _sigterm_stops_the_run() -> Iterator[None]:
 
 def default_jobs() -> int:
     """Notebooks run at once by default: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    return available_cores()
 
 
 def _check_jobs(jobs: Any) -> int:
@@ -220,7 +221,7 @@ def _execute_locked(
     def finish() -> ReportRun:
         meta["finished"] = _now_iso()
         meta["duration_s"] = round(time.perf_counter() - t0, 3)
-        meta["data"] = summaries
+        meta["data"] = dict(summaries)
         run_dir = work_dir
         try:
             write_index(work_dir, results, meta)
@@ -246,18 +247,24 @@ def _execute_locked(
     cache = work_dir / INPUTS_CACHE_FOLDER
     previous_cache = os.environ.get(CACHE_ENV)
     os.environ[CACHE_ENV] = str(cache)  # kernels inherit it: each data read and cleaned once
+    n_run = sum(item.skip is None for item in plan)
+    side_by_side = min(jobs, n_run) if jobs > 1 and n_run > 1 else 1
+    if side_by_side > 1:
+        os.environ[KERNEL_THREADS_ENV] = str(max(1, default_jobs() // side_by_side))
     try:
-        _open_data_once(plan, summaries)
-        if jobs > 1 and sum(item.skip is None for item in plan) > 1:
-            os.environ[KERNEL_THREADS_ENV] = str(max(1, default_jobs() // jobs))
+        # the data is opened while the first kernels start and import their modules; no cell
+        # runs before it is ready (the notebooks then read it from the cache)
+        data = _DataOpening(plan, summaries)
+        if side_by_side > 1:
             _run_parallel(plan, results, run_dir=run_dir, jobs=jobs, kernel_name=kernel_name,
                           progress=progress, fail_fast=fail_fast, echo=echo, meta=meta,
                           git_info=git_info, profile=profile,
-                          previous=previous_durations(out))
+                          previous=previous_durations(out), data=data)
         else:
             _run_in_order(plan, results, run_dir=run_dir, kernel_name=kernel_name,
                           progress=progress, fail_fast=fail_fast, echo=echo, meta=meta,
-                          git_info=git_info, profile=profile)
+                          git_info=git_info, profile=profile, data=data)
+        data.wait()  # every notebook skipped: the data line still belongs in the index
     except KeyboardInterrupt as exc:
         if getattr(exc, "signal", None):
             meta["stopped_by"] = exc.signal  # type: ignore[attr-defined]
@@ -292,9 +299,52 @@ def _restore_env(key: str, value: str | None) -> None:
         os.environ[key] = value
 
 
+class _Cancelled(Exception):
+    """The run stopped while a notebook waited for the run's data (it is recorded as skipped)."""
+
+
+class _DataOpening:
+    """:func:`_open_data_once` in a thread of its own, started at once; :meth:`wait` until it is
+    done (it re-raises what the opening raised, other than the MiningErrors it leaves to the
+    notebooks; :class:`_Cancelled` after :meth:`cancel`). The kernels of the first notebooks
+    start meanwhile."""
+
+    def __init__(self, plan: list[_Planned], summaries: dict[str, dict[str, Any]]) -> None:
+        self._done = threading.Event()
+        self._error: BaseException | None = None
+        self._cancelled = False
+
+        def work() -> None:
+            try:
+                _open_data_once(plan, summaries)
+            except BaseException as exc:  # broad on purpose: re-raised by wait()
+                self._error = exc
+            finally:
+                self._done.set()
+
+        if any(item.skip is None for item in plan):
+            threading.Thread(target=work, name="mining-open-data", daemon=True).start()
+        else:
+            self._done.set()
+
+    def wait(self) -> None:
+        while not self._done.wait(timeout=0.5):  # a timeout keeps Ctrl-C working
+            if self._cancelled:
+                break
+        if self._cancelled:
+            raise _Cancelled("run interrupted")
+        if self._error is not None:
+            raise self._error
+
+    def cancel(self) -> None:
+        """Let every notebook still waiting for the data give up (the run is stopping)."""
+        self._cancelled = True
+
+
 def _open_data_once(plan: list[_Planned], summaries: dict[str, dict[str, Any]]) -> None:
-    """Open each notebook's data once, before any kernel starts: the data line of the index,
-    and (with ``MINING_INPUTS_CACHE`` set) the cleaned tables every notebook then reads."""
+    """Open each notebook's data once, before any cell runs (:class:`_DataOpening` runs it while
+    the first kernels start): the data line of the index, and (with ``MINING_INPUTS_CACHE`` set)
+    the cleaned tables every notebook then reads."""
     for item in plan:
         if item.skip:
             continue
@@ -310,13 +360,27 @@ def _open_data_once(plan: list[_Planned], summaries: dict[str, dict[str, Any]]) 
 
 
 def _run_item(item: _Planned, run_dir: Path, *, kernel_name: str, progress: bool,
-              git_info: Any) -> tuple[NotebookResult, str | None]:
-    """Run one planned notebook: its result, and the write error that stops the run (if any)."""
+              git_info: Any, data: _DataOpening | None = None) -> tuple[NotebookResult, str | None]:
+    """Run one planned notebook: its result, and the write error that stops the run (if any).
+
+    With ``data`` (the run's data being opened), the notebook's kernel starts and imports the
+    notebook's modules first (:func:`start_kernel`); its cells run once the data is ready."""
+    kernel = None
+    if data is not None:
+        kernel = start_kernel(item.notebook, run_dir / item.name, kernel_name=kernel_name,
+                              progress=progress, password=item.password)
+        try:
+            data.wait()
+        except BaseException:
+            if kernel is not None:
+                _stop_kernel(kernel)
+            raise
     try:
         result = run_notebook(
             item.notebook, run_dir / item.name, parameters=item.parameters,
             kernel_name=kernel_name, timeout=item.timeout, name=item.name,
             title=item.title, progress=progress, git=git_info, password=item.password,
+            kernel=kernel,
         )
     except WriteError as exc:
         folder = run_dir / item.name
@@ -346,7 +410,8 @@ def _result_line(result: NotebookResult, *, profile: bool) -> str:
 
 def _run_in_order(plan: list[_Planned], results: list[NotebookResult], *, run_dir: Path,
                   kernel_name: str, progress: bool, fail_fast: bool, echo: Echo | None,
-                  meta: dict[str, Any], git_info: Any, profile: bool) -> None:
+                  meta: dict[str, Any], git_info: Any, profile: bool,
+                  data: _DataOpening | None = None) -> None:
     """One notebook after the other (``--jobs 1``): ``[i/n] name ... ok (12.3 s)``."""
     n = len(plan)
     stop_reason: str | None = None
@@ -363,7 +428,7 @@ def _run_in_order(plan: list[_Planned], results: list[NotebookResult], *, run_di
                  **({} if progress else {"end": "", "flush": True}))
         try:
             result, write_error = _run_item(item, run_dir, kernel_name=kernel_name,
-                                            progress=progress, git_info=git_info)
+                                            progress=progress, git_info=git_info, data=data)
         except _Interrupted as exc:
             results.append(exc.result)
             raise
@@ -391,30 +456,51 @@ def _mark_interrupted(result: NotebookResult, error: NotebookError) -> None:
                 _write_json(Path(path), result.record)
 
 
-def start_order(items: list[_Planned], previous: Mapping[str, float]) -> list[_Planned]:
-    """``items`` slowest first by ``previous`` (seconds per name; unknown names count as the
-    slowest), ties in the given order."""
-    return sorted(items, key=lambda item: -previous.get(item.name, float("inf")))
+#: seconds each built-in notebook took in a report on the default demo (``--jobs 2`` on two
+#: cores), for a run that has no history yet (a first run, a fresh clone, a new --out folder):
+#: the slowest start first there too. A notebook not listed here counts as the slowest.
+EXPECTED_SECONDS: dict[str, float] = {
+    "05_churn": 14.0,
+    "04_sequences": 10.5,
+    "02_segmentation": 7.5,
+    "06_deviation": 7.0,
+    "03_cross_selling": 7.0,
+    "07_lifetime_value": 7.0,
+    "01_customer_value": 4.5,
+    "08_loyalty_satisfaction": 4.5,
+}
+
+
+def start_order(items: list[_Planned], previous: Mapping[str, float],
+                expected: Mapping[str, float] | None = None) -> list[_Planned]:
+    """``items`` slowest first by ``previous`` (seconds per name, from the last complete run),
+    for names it lacks by ``expected`` (a prior guess such as :data:`EXPECTED_SECONDS`); names
+    neither knows count as the slowest; ties in the given order."""
+    guess = {**(expected or {}), **previous}
+    return sorted(items, key=lambda item: -guess.get(item.name, float("inf")))
 
 
 def _run_parallel(plan: list[_Planned], results: list[NotebookResult], *, run_dir: Path,
                   jobs: int, kernel_name: str, progress: bool, fail_fast: bool,
                   echo: Echo | None, meta: dict[str, Any], git_info: Any,
-                  profile: bool, previous: Mapping[str, float] | None = None) -> None:
+                  profile: bool, previous: Mapping[str, float] | None = None,
+                  data: _DataOpening | None = None) -> None:
     """Up to ``jobs`` notebooks at once (each its own kernel process and environment); the line
     ``[i/n] name ... ok (12.3 s)`` as each one ends; results in the plan's order. A failure never
     stops the others (``fail_fast``: notebooks not started yet are skipped). Ctrl-C or SIGTERM
     kill the running kernels, record those notebooks as interrupted and re-raise.
 
-    They start slowest first by ``previous`` (name -> seconds in the last complete run;
-    notebooks it does not know first, then in the plan's order), so that the longest one does
-    not start last and hold up the end of the run; with no history, in the plan's order."""
+    They start slowest first by ``previous`` (name -> seconds in the last complete run), for
+    notebooks it does not know by :data:`EXPECTED_SECONDS` (the built-in notebooks on the demo);
+    notebooks neither knows first, then in the plan's order. So the longest one does not start
+    last and hold up the end of the run, also in a first run without history."""
     from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
     n = len(plan)
     order = {item.name: i for i, item in enumerate(plan, start=1)}
     by_name: dict[str, NotebookResult] = {}
-    waiting = start_order([item for item in plan if not item.skip], previous or {})
+    waiting = start_order([item for item in plan if not item.skip], previous or {},
+                          EXPECTED_SECONDS)
     for item in plan:
         if item.skip:
             by_name[item.name] = _skipped(item, item.skip)
@@ -428,7 +514,7 @@ def _run_parallel(plan: list[_Planned], results: list[NotebookResult], *, run_di
         while waiting and len(running) < jobs and stop_reason is None:
             item = waiting.pop(0)
             running[pool.submit(_run_item, item, run_dir, kernel_name=kernel_name,
-                                progress=progress, git_info=git_info)] = item
+                                progress=progress, git_info=git_info, data=data)] = item
 
     def collect(done: set[Future[tuple[NotebookResult, str | None]]]) -> None:
         nonlocal stop_reason
@@ -468,6 +554,8 @@ def _run_parallel(plan: list[_Planned], results: list[NotebookResult], *, run_di
     except KeyboardInterrupt as exc:
         why = ("stopped by SIGTERM" if isinstance(exc, RunTerminated)
                else "interrupted by the user")
+        if data is not None:
+            data.cancel()  # notebooks still waiting for the data give up
         kill_running_kernels()
         done, _ = wait(set(running))
         for future in done:
@@ -547,9 +635,13 @@ def run_report(
         Echo the slowest cells of each notebook (they are in every ``run.json`` as
         ``slowest_cells`` anyway).
 
-    Before any kernel starts, the runner opens each notebook's data once (the data line of the
+    Before any cell runs, the runner opens each notebook's data once (the data line of the
     index) and keeps the cleaned tables in ``<run>/.inputs-cache`` (``MINING_INPUTS_CACHE``), so
     the notebooks do not each generate and clean the same data; the folder is removed at the end.
+    Meanwhile the first kernels start and run their notebooks' imports. Each kernel is told the
+    cores it may use (``MINING_N_JOBS``: all of them with ``jobs=1``, ``cores // jobs`` side by
+    side); without history in ``out``, the built-in notebooks start slowest first by
+    :data:`EXPECTED_SECONDS`.
 
     Returns
     -------
