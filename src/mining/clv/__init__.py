@@ -21,6 +21,8 @@ Modules, as the layers of ``lifetimes``/``pymc-marketing``:
                     T)`` table from transactions)
 ``_bgnbd``          :class:`BetaGeoModel` (BG/NBD and MBG/NBD), :func:`fit_bgnbd`
 ``_gamma_gamma``    :class:`GammaGammaModel`, :func:`fit_gamma_gamma`
+``_pareto_nbd``     :class:`ParetoNBDModel` (Pareto/NBD: customers may leave at any time),
+                    :func:`fit_pareto_nbd`; same prediction methods as :class:`BetaGeoModel`
 ``_mle``            the maximum-likelihood fit both models use (``scipy.optimize``)
 ``_analyses``       :func:`lifetime_value`, :func:`holdout_check`, :func:`frequency_recency_grid`,
                     :func:`clv_transitions`, :func:`join_clv` and their result objects
@@ -95,6 +97,7 @@ from mining.clv._checks import (
     period_purchases,
 )
 from mining.clv._gamma_gamma import GammaGammaModel, fit_gamma_gamma
+from mining.clv._pareto_nbd import ParetoNBDModel, fit_pareto_nbd
 from mining.clv._summaries import (
     PLANTED_CHURN,
     CalibrationPeriod,
@@ -132,11 +135,13 @@ __all__ = [
     "FrequencyRecencyGrid",
     "GammaGammaModel",
     "HoldoutCheck",
+    "ParetoNBDModel",
     "calibration_period",
     "calibration_summary",
     "clv_transitions",
     "fit_bgnbd",
     "fit_gamma_gamma",
+    "fit_pareto_nbd",
     "fits_in_words",
     "frequency_recency_grid",
     "heuristic_agreement",

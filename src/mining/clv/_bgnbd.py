@@ -8,16 +8,14 @@ future period and the probability that a customer is still alive.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 from scipy import special
 from sklearn.base import BaseEstimator
 
-from mining.clv._mle import check_converged, minimize
-from mining.clv._summary import customer_index, is_real, summary_arrays, summary_time_unit
-from mining.errors import InsufficientDataError, NotFittedError, ParameterError, check_param
+from mining.clv._mle import fit_count_model
+from mining.clv._summary import customer_index, is_real, summary_arrays
+from mining.errors import NotFittedError, ParameterError, check_param
 
 __all__ = ["BetaGeoModel", "fit_bgnbd"]
 
@@ -95,38 +93,10 @@ class BetaGeoModel(BaseEstimator):
         """Fit to a calibration summary (``repeat_purchases``, ``time_to_last``, ``age``)."""
         owner = "BetaGeoModel.fit"
         shift = self._shift(owner)
-        x, tx, T = summary_arrays(summary, owner)
-        if len(x) == 0:
-            raise InsufficientDataError(f"{owner}: the calibration summary has no customers.")
-        if not (x > 0).any():
-            raise InsufficientDataError(
-                f"{owner}: no customer made a repeat purchase in the calibration period, so "
-                "the purchase rate and the drop-out cannot be told apart. Choose a later "
-                "as_of or a longer calibration period.")
-        start = time.perf_counter()
-        keys = pd.DataFrame({"x": x, "tx": tx, "T": T})
-        pooled = keys.groupby(["x", "tx", "T"], sort=False).size().reset_index(name="w")
-        xu, txu, Tu, w = (pooled[c].to_numpy(dtype="float64") for c in ("x", "tx", "T", "w"))
-        n = float(w.sum())
-
-        def nll(logp: np.ndarray) -> float:
-            ll = _bgnbd_loglik(np.exp(logp), xu, txu, Tu, shift)
-            val = -float(np.dot(w, ll)) / n
-            return val if np.isfinite(val) else 1e10
-
-        scale = max(float(np.mean(T)), 1e-6)
-        x0 = np.log([1.0, scale, 1.0, 1.0])
-        res = minimize(nll, x0)
-        self.fit_result_ = res
-        self.converged_ = check_converged("BetaGeoModel", res)
-        p = np.exp(res.x)
-        self.params_ = {"r": float(p[0]), "alpha": float(p[1]), "a": float(p[2]),
-                        "b": float(p[3])}
-        self.log_likelihood_ = -float(res.fun) * n
-        self.n_customers_ = int(len(x))
-        self.time_unit_ = summary_time_unit(summary)
-        self.fit_seconds_ = time.perf_counter() - start
-        return self
+        return fit_count_model(
+            self, summary, owner=owner, names=("r", "alpha", "a", "b"),
+            loglik=lambda p, x, tx, T: _bgnbd_loglik(p, x, tx, T, shift),
+            start=lambda scale: (1.0, scale, 1.0, 1.0))
 
     # -- predictions --------------------------------------------------------------------------
 

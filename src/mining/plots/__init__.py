@@ -8,7 +8,7 @@ submodules and re-exported here:
 submodule           figures for
 ==================  ==========================================================
 ``plots.value``     RFM grid and segments, Pareto curve, ABC classes, CLV matrix
-``plots.segment``   choice of k, segment map, profiles, sizes, stability
+``plots.segment``   choice of k, segment map, profiles, sizes, stability, dendrogram
 ``plots.basket``    item frequency, association rules, recommendations
 ``plots.sequence``  purchase timelines, sequential patterns and rules
 ``plots.churn``     ROC/PR, gains, lift, calibration, retention

@@ -15,6 +15,7 @@ plot_segment_sizes            share of customers vs share of revenue per segment
 plot_description_tree         the depth-3 decision tree behind the description rules
 plot_silhouette               each customer's silhouette, grouped by segment (sampled)
 plot_stability                distribution of bootstrap adjusted Rand indices
+plot_dendrogram               the merge tree of segment.hierarchical_clusters, its cut marked
 ============================  ====================================================================
 """
 
@@ -29,12 +30,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from scipy.cluster import hierarchy
 from sklearn.decomposition import PCA
 
 from mining.errors import ParameterError
 from mining.plots._common import new_ax
 from mining.segment import (
     CustomerSegmenter,
+    HierarchicalClusters,
     KSelection,
     SegmentDescription,
     Stability,
@@ -42,6 +45,7 @@ from mining.segment import (
 )
 
 __all__ = [
+    "plot_dendrogram",
     "plot_description_tree",
     "plot_k_selection",
     "plot_segment_heatmap",
@@ -449,3 +453,77 @@ def plot_stability(result: Stability, *, ax: Axes | None = None) -> Figure:
     ax.set_title("Bootstrap stability of the segments")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
+
+
+def plot_dendrogram(
+    result: HierarchicalClusters,
+    *,
+    ax: Axes | None = None,
+    max_leaves: int = 60,
+    orientation: str = "top",
+) -> Figure:
+    """Dendrogram of :func:`mining.segment.hierarchical_clusters`: which rows merge, and how far
+    apart they were when they did.
+
+    Each leaf is a row (customer); the height of a join is the linkage distance at which the two
+    clusters merged (in standard deviations when the features were standardised). When the
+    result has a cut, the branches below it are coloured by segment and the cut is a dashed
+    line.
+
+    Parameters
+    ----------
+    result : HierarchicalClusters
+        From :func:`mining.segment.hierarchical_clusters`.
+    ax : Axes, optional
+        Axis to draw on; None: a new figure.
+    max_leaves : int
+        Trees with more rows show only the last ``max_leaves`` merged clusters (SciPy's
+        ``truncate_mode="lastp"``), each labelled with its number of rows in parentheses.
+    orientation : {"top", "left"}
+        Leaves along the bottom (default) or along the left side (long labels read better).
+
+    Returns
+    -------
+    Figure
+    """
+    if not isinstance(result, HierarchicalClusters):
+        raise ParameterError(
+            "plot_dendrogram expects the result of segment.hierarchical_clusters. "
+            f"Got {type(result).__name__} instead.")
+    if not (isinstance(max_leaves, int | np.integer) and not isinstance(max_leaves, bool)
+            and max_leaves >= 2):
+        raise ParameterError("The 'max_leaves' parameter of plot_dendrogram must be an int >= 2. "
+                             f"Got {max_leaves!r} instead.")
+    if orientation not in ("top", "left"):
+        raise ParameterError("The 'orientation' parameter of plot_dendrogram must be 'top' or "
+                             f"'left'. Got {orientation!r} instead.")
+    n = len(result.row_labels)
+    shown = min(n, int(max_leaves))
+    long_side = max(6.0, min(16.0, 0.3 * shown + 2.0))
+    fig, ax = new_ax(ax, (long_side, 5.0) if orientation == "top" else (6.0, long_side))
+    truncated = n > shown
+    threshold = result.cut_height if result.cut_height is not None else 0.0
+    drawn = hierarchy.dendrogram(
+        result.linkage_matrix, ax=ax, orientation=orientation,
+        labels=[str(v) for v in result.row_labels],
+        truncate_mode="lastp" if truncated else None, p=shown,
+        color_threshold=threshold, above_threshold_color="0.45",
+        leaf_font_size=max(6.0, min(10.0, 260.0 / shown)),
+        leaf_rotation=90.0 if orientation == "top" else 0.0,
+    )
+    scale = "standard deviations" if result.standardized else "the features' units"
+    height_label = f"merge distance ({result.metric}, {scale})"
+    line = ax.axhline if orientation == "top" else ax.axvline
+    if result.cut_height is not None:
+        line(result.cut_height, color="tab:red", linestyle="--", linewidth=1,
+             label=f"cut: {result.n_clusters} segments")
+        ax.legend(fontsize=8, loc="upper right", frameon=False)
+    if orientation == "top":
+        ax.set_ylabel(height_label)
+    else:
+        ax.set_xlabel(height_label)
+    what = f"last {len(drawn['ivl'])} of {n:,} rows" if truncated else f"{n:,} rows"
+    ax.set_title(f"Dendrogram, {result.linkage} linkage ({what}; "
+                 f"cophenetic correlation {result.cophenetic_correlation:.2f})")
+    return fig
+

@@ -32,6 +32,9 @@ Public surface
 ``k_summary``, ``silhouette_by_segment``, ``planted_names``, ``membership_list``
                         the k table as shown, per-customer silhouettes, each planted group's
                         found segment, the membership list (with its column meanings)
+``hierarchical_clusters``  agglomerative clustering with single, complete, average or Ward
+                        linkage (``HierarchicalClusters``: the SciPy tree, its cophenetic
+                        correlation, any cut); ``distance_matrix`` on z-scored features
 ``SparkKMeans``         k-means on Spark MLlib (``CustomerSegmenter(engine="spark")``);
 ``kmeans_spark``        the whole segmentation with its clustering in Spark (spark extra)
 
@@ -117,6 +120,17 @@ from mining.segment._findings import (
     ratio_table,
     silhouette_by_segment,
 )
+from mining.segment._hierarchy import (
+    DISTANCE_MATRIX_MAX_CUSTOMERS as DISTANCE_MATRIX_MAX_CUSTOMERS,
+)
+from mining.segment._hierarchy import HIERARCHY_MAX_CUSTOMERS as HIERARCHY_MAX_CUSTOMERS
+from mining.segment._hierarchy import (
+    LINKAGES,
+    METRICS,
+    HierarchicalClusters,
+    distance_matrix,
+    hierarchical_clusters,
+)
 from mining.segment._stability import Stability, stability
 from mining.segment._truth import (
     LabelAgreement,
@@ -132,8 +146,11 @@ __all__ = [
     "ALGORITHMS",
     "DEFAULT_FEATURES",
     "DERIVED_FEATURES",
+    "LINKAGES",
+    "METRICS",
     "MIN_CUSTOMERS",
     "CustomerSegmenter",
+    "HierarchicalClusters",
     "KSelection",
     "LabelAgreement",
     "LogSkewed",
@@ -145,8 +162,10 @@ __all__ = [
     "choose_k",
     "derive_features",
     "describe_segments",
+    "distance_matrix",
     "feature_columns",
     "findings",
+    "hierarchical_clusters",
     "k_summary",
     "kmeans_spark",
     "label_agreement",
