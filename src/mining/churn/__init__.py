@@ -32,6 +32,7 @@ Layers::
     retention_summary(retention)                  contacts, their cost and the expected return
     retention_plan(model, tx, as_of, ...)         today's campaign: scores, value at risk, call list
     retention_at(proba, tx, as_of, ...)           the retention list with CLV at that date
+    churn_types / contract_churn_types   temporary/permanent, degree, explicit/implicit
     planted_churn / planted_vs_found / planted_table   labels and scores against planted truth (demo)
     labels_vs_planted                             labels against planted churn (cross table)
     planted_evidence(labels, truth, proba)        both planted-vs-found tables for the report
@@ -64,6 +65,7 @@ True
 from __future__ import annotations
 
 from mining.churn._campaign import RetentionPlan, planted_evidence, retention_at, retention_plan
+from mining.churn._churn_types import CHURN_DEGREES, churn_types, contract_churn_types
 from mining.churn._evaluate import (
     calibration_table,
     evaluate,
@@ -110,6 +112,7 @@ from mining.churn._summaries import (
 
 __all__ = [
     "BASELINE",
+    "CHURN_DEGREES",
     "MODEL_NAMES",
     "Effort",
     "ModelComparison",
@@ -121,7 +124,9 @@ __all__ = [
     "confusion_at_cut",
     "churn_labels",
     "churn_probability",
+    "churn_types",
     "compare_models",
+    "contract_churn_types",
     "contractual_training_set",
     "default_cutoff",
     "evaluate",
