@@ -41,7 +41,8 @@ import pandas as pd
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
 from mining.params import check_as_of
 
-__all__ = ["STAGES", "STAGE_NAMES_ZH", "churn_by_stage", "lifecycle_stage"]
+__all__ = ["CURVE_TYPES", "CURVE_NAMES_ZH", "STAGES", "STAGE_NAMES_ZH", "churn_by_stage",
+           "lifecycle_curve_types", "lifecycle_stage", "profit_curves"]
 
 STAGES: tuple[str, ...] = ("exploration", "formation", "stability", "decline")
 STAGE_NAMES_ZH: dict[str, str] = {
@@ -239,3 +240,119 @@ def churn_by_stage(stages: pd.DataFrame | pd.Series, labels: pd.DataFrame | pd.S
                                   name="stage")
     t.insert(0, "stage_zh", [STAGE_NAMES_ZH[s] for s in t.index])
     return t
+
+
+#: Lifecycle curve types (客户关系生命周期曲线), in display order.
+CURVE_TYPES: tuple[str, ...] = ("long_retained", "early_death", "midway_abort")
+CURVE_NAMES_ZH: dict[str, str] = {"long_retained": "长久保持型", "early_death": "早期死亡型",
+                                  "midway_abort": "中途夭折型"}
+
+
+def profit_curves(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, margin_rate: float = 0.3,
+                  cost_column: str | None = None) -> pd.DataFrame:
+    """Each customer's profit per relationship month (month 0 = the month of the first order).
+
+    Margin per line = ``quantity * (unit_price - cost)`` with ``cost_column`` (unit cost) when
+    given, else ``quantity * unit_price * margin_rate`` (the demo has no cost column: a 30%
+    gross margin by default). Months with no order have margin 0.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id``, columns ``0 .. M`` (relationship month), values the
+    margin (money) of that month; months after ``as_of`` are NaN.
+
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a"], "order_id": ["1", "2"],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-03-01"]),
+    ...     "quantity": [1.0, 2.0], "unit_price": [10.0, 10.0]})
+    >>> profit_curves(tx, as_of="2024-04-01").round(1).iloc[0].tolist()
+    [3.0, 0.0, 6.0]
+    """
+    owner = "profit_curves"
+    need = ["customer_id", "timestamp", "quantity", "unit_price"] + (
+        [cost_column] if cost_column else [])
+    missing = [c for c in need if c not in tx.columns]
+    if missing:
+        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
+    check_param(isinstance(margin_rate, numbers.Real) and 0 < margin_rate <= 1, "margin_rate",
+                owner, "a number in (0, 1] (share of revenue kept as margin)", margin_rate)
+    when = check_as_of(as_of, owner)
+    past = tx.loc[(tx["timestamp"] < when) & tx["customer_id"].notna()]
+    if past.empty:
+        raise InsufficientDataError(f"{owner}: no transactions before as_of={when:%Y-%m-%d}.")
+    q = past["quantity"].astype(float)
+    if cost_column:
+        margin = q * (past["unit_price"].astype(float) - past[cost_column].astype(float))
+    else:
+        margin = q * past["unit_price"].astype(float) * float(margin_rate)
+    month = past["timestamp"].dt.year * 12 + past["timestamp"].dt.month
+    cid = past["customer_id"].astype("string")
+    first = month.groupby(cid).transform("min")
+    rel = (month - first).astype("int64")
+    table = margin.groupby([cid, rel]).sum().unstack(fill_value=0.0)
+    last_month = when.year * 12 + when.month - (1 if when.day == 1 else 0)
+    first_c = month.groupby(cid).min()
+    span = (last_month - first_c).reindex(table.index)
+    cols = np.arange(int(span.max()) + 1)
+    table = table.reindex(columns=cols, fill_value=0.0)
+    table = table.where(cols[None, :] <= span.to_numpy()[:, None])
+    table.index.name = "customer_id"
+    table.columns.name = "month"
+    return table.sort_index()
+
+
+def lifecycle_curve_types(tx: pd.DataFrame, *, as_of: str | pd.Timestamp,
+                          silence_days: int = 120, early_days: int = 180,
+                          min_tenure_days: int = 365, margin_rate: float = 0.3,
+                          cost_column: str | None = None) -> pd.DataFrame:
+    """The lifecycle curve type of every customer with an order before ``as_of``.
+
+    Rules, on the profit curve of :func:`profit_curves` and the order dates before ``as_of``:
+    the relationship has *ended* when the last order is at least ``silence_days`` (120) before
+    ``as_of``; its *active span* is first to last order.
+
+    - ``early_death`` (早期死亡型): ended with an active span under ``early_days`` (180): profit
+      never built up;
+    - ``midway_abort`` (中途夭折型): ended after a longer span: profit had built up, then broke off;
+    - ``long_retained`` (长久保持型): not ended, with a tenure (first order to ``as_of``) of at
+      least ``min_tenure_days`` (365);
+    - NA: not ended and younger than that (too early to tell).
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id``: ``curve_type`` (string, NA when too young),
+    ``curve_type_zh``, ``first_order``, ``last_order``, ``active_days``, ``tenure_days``,
+    ``cohort`` (quarter of the first order, e.g. ``2024Q1``), ``total_margin`` (money),
+    ``peak_month`` (relationship month of the highest margin).
+
+    >>> d = pd.to_datetime
+    >>> tx = pd.DataFrame({"customer_id": ["a", "b", "b", "c", "c"], "order_id": list("12345"),
+    ...     "timestamp": d(["2024-01-05", "2024-01-05", "2024-10-01", "2024-01-05", "2025-05-01"]),
+    ...     "quantity": 1.0, "unit_price": 10.0})
+    >>> lifecycle_curve_types(tx, as_of="2025-06-01")["curve_type"].tolist()
+    ['early_death', 'midway_abort', 'long_retained']
+    """
+    owner = "lifecycle_curve_types"
+    for name, v in (("silence_days", silence_days), ("early_days", early_days),
+                    ("min_tenure_days", min_tenure_days)):
+        check_param(isinstance(v, numbers.Integral) and v >= 1, name, owner,
+                    "a whole number of days >= 1", v)
+    curves = profit_curves(tx, as_of=as_of, margin_rate=margin_rate, cost_column=cost_column)
+    when = check_as_of(as_of, owner)
+    past = tx.loc[(tx["timestamp"] < when) & tx["customer_id"].notna()]
+    g = past["timestamp"].groupby(past["customer_id"].astype("string"))
+    out = pd.DataFrame({"first_order": g.min(), "last_order": g.max()})
+    out.index.name = "customer_id"
+    out["active_days"] = (out["last_order"] - out["first_order"]).dt.total_seconds() / 86400
+    out["tenure_days"] = (when - out["first_order"]).dt.total_seconds() / 86400
+    ended = (when - out["last_order"]).dt.total_seconds() / 86400 >= silence_days
+    kind = np.select([ended & (out["active_days"] < early_days), ended,
+                      out["tenure_days"] >= min_tenure_days],
+                     ["early_death", "midway_abort", "long_retained"], default="")
+    out.insert(0, "curve_type", pd.array(kind, dtype="string").astype("string"))
+    out.loc[out["curve_type"] == "", "curve_type"] = pd.NA
+    out.insert(1, "curve_type_zh", out["curve_type"].map(CURVE_NAMES_ZH).astype("string"))
+    out["cohort"] = out["first_order"].dt.to_period("Q").astype(str)
+    curves = curves.reindex(out.index)
+    out["total_margin"] = curves.sum(axis=1)
+    out["peak_month"] = curves.fillna(-np.inf).to_numpy().argmax(axis=1)
+    return out.sort_index()
