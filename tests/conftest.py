@@ -32,6 +32,17 @@ def shared_datasets() -> Path:
     return SHARED_DATASETS
 
 
+@pytest.fixture(scope="session")
+def groceries(shared_datasets):
+    """The Groceries baskets of R arules (9,835 baskets), read with ``read_basket_file``."""
+    from mining.basket import read_basket_file
+
+    path = shared_datasets / "groceries_arules" / "groceries.csv"
+    if not path.is_file():
+        pytest.skip(f"Groceries not found at {path}")
+    return read_basket_file(path)
+
+
 @pytest.fixture
 def plot_guard(monkeypatch):
     """Fail a test whose plot function calls plt.show() or leaves matplotlib.rcParams changed;

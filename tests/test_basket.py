@@ -409,14 +409,6 @@ def test_planted_vs_found() -> None:
     assert out.loc[0, "confidence"] == 0.75
 
 
-@pytest.fixture(scope="module")
-def groceries(shared_datasets):
-    path = shared_datasets / "groceries_arules" / "groceries.csv"
-    if not path.is_file():
-        pytest.skip(f"Groceries not found at {path}")
-    return mb.read_basket_file(path)
-
-
 def test_groceries_matches_arules(groceries) -> None:
     assert groceries.shape == (9835, 169)
     assert groceries["whole milk"].sum() / len(groceries) == pytest.approx(0.2555, abs=5e-5)

@@ -96,3 +96,14 @@ def test_configure_and_a_step_without_a_duckdb_backend():
         duck.configure(**{k: v for k, v in before.items() if v is not None})
     with pytest.raises(ParameterError, match="has no engine='duckdb'"):
         use_engine("duckdb", len, sum, owner="frequent_itemsets")
+
+
+def test_many_categories_and_quotes_in_category_names():
+    """Up to 64 share columns are summed in the main pass, more in a second query: both equal
+    to pandas; a quote in a category name is no SQL problem."""
+    tx = load("demo", size="small").transactions
+    rng = np.random.default_rng(0)
+    for n in (5, 70):
+        names = [f"Cat {i}'s \"best\"" for i in range(n)]
+        many = tx.assign(category=pd.array(rng.choice(names, len(tx)), dtype="string"))
+        _same(many, as_of="2025-06-01")

@@ -33,6 +33,7 @@ Rules
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import os
@@ -47,6 +48,7 @@ import pandas as pd
 
 from mining import datasets
 from mining.datasets import CAPABILITY_REASONS, Dataset
+from mining.engines import check_engine
 from mining.errors import InsufficientDataError, ParameterError, check_date
 from mining.io import (
     is_sql_url,
@@ -56,7 +58,7 @@ from mining.io import (
 )
 from mining.io import source_options as io_source_options
 from mining.params import RandomState
-from mining.schema import CleaningReport, clean_transactions
+from mining.schema import REQUIRED_COLUMNS, CleaningReport, clean_transactions
 from mining.secrets import redact
 from mining.simulate import DemoTruth
 
@@ -163,16 +165,33 @@ def summarize(transactions: pd.DataFrame | None, cleaning: CleaningReport | None
     >>> summarize(tx.iloc[:0])
     'no lines left after cleaning'
     """
-    if transactions is None:
+    return _summary_line(None if transactions is None else _facts_of(transactions), cleaning,
+                         name=name, as_of=as_of, as_of_rule=as_of_rule, dated=dated)
+
+
+def _facts_of(tx: pd.DataFrame) -> dict[str, Any]:
+    """The counts of the data line: ``rows``, ``orders``, ``customers``, ``products``,
+    ``first``, ``last`` (Timestamps, None without lines)."""
+    return {"rows": len(tx), "orders": int(tx["order_id"].nunique()),
+            "customers": int(tx["customer_id"].nunique()),
+            "products": int(tx["product_id"].nunique()),
+            "first": tx["timestamp"].min() if len(tx) else None,
+            "last": tx["timestamp"].max() if len(tx) else None}
+
+
+def _summary_line(facts: Mapping[str, Any] | None, cleaning: CleaningReport | None, *,
+                  name: str | None, as_of: pd.Timestamp | None, as_of_rule: str | None,
+                  dated: bool) -> str:
+    """:func:`summarize` from the counts of :func:`_facts_of` (or DuckDB's, the same)."""
+    if facts is None:
         body = "no order lines (a customer table)"
-    elif transactions.empty:
+    elif not facts["rows"]:
         body = "no lines left after cleaning"
     else:
-        tx = transactions
-        first, last = tx["timestamp"].min(), tx["timestamp"].max()
-        body = (f"{len(tx):,} lines, {tx['order_id'].nunique():,} orders, "
-                f"{tx['customer_id'].nunique():,} customers, "
-                f"{tx['product_id'].nunique():,} products, ")
+        first, last = facts["first"], facts["last"]
+        body = (f"{facts['rows']:,} lines, {facts['orders']:,} orders, "
+                f"{facts['customers']:,} customers, "
+                f"{facts['products']:,} products, ")
         body += (f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}" if dated
                  else f"no dates (placeholder {first:%Y-%m-%d})")
     parts = [f"{name}: {body}" if name else body]
@@ -228,6 +247,14 @@ class Inputs:
     survey : DataFrame or None
         Customer survey answers in the :mod:`mining.survey` contract when the data have them
         (the demo does); None otherwise.
+    engine : str
+        The engine the analyses build their tables with (``open_inputs(engine=...)``), said in
+        :meth:`summary` and :meth:`to_dict` when it is not ``"pandas"``.
+    engine_note : str
+        With ``engine="duckdb"`` and your own source: whether DuckDB counted the lines and the
+        cleaning where the file lies (the lines are then read, by the pandas rules, only when
+        ``transactions`` or ``cleaning`` is first used: see :attr:`loaded`), or why pandas read
+        them at once.
     """
 
     name: str
@@ -243,39 +270,80 @@ class Inputs:
     filled: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     survey: pd.DataFrame | None = field(default=None, repr=False)
+    engine: str = "pandas"
+    engine_note: str = ""
+    _facts: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    _counts: CleaningReport | None = field(default=None, repr=False, compare=False)
+    _loader: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # engine="duckdb": the counts are DuckDB's; the lines are read and cleaned (by the
+        # pandas rules, the same table) the first time `transactions` or `cleaning` is used
+        if self.transactions is _LAZY:
+            del self.__dict__["transactions"]
+        if self.cleaning is _LAZY:
+            del self.__dict__["cleaning"]
+
+    def __getattr__(self, name: str) -> Any:
+        loader = self.__dict__.get("_loader")
+        if name in ("transactions", "cleaning") and loader is not None:
+            tx, cleaning = loader()
+            self.__dict__["transactions"], self.__dict__["cleaning"] = tx, cleaning
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def loaded(self) -> bool:
+        """False while the lines of a DuckDB-counted source are not read yet."""
+        return "transactions" in self.__dict__
 
     def summary(self) -> str:
         """The one data line: name, lines, orders, customers, products, date range, what cleaning
-        removed, and ``as_of`` with the rule that chose it (and the filled columns, if any)."""
-        line = summarize(self.transactions, self.cleaning, name=self.name, as_of=self.as_of,
-                         as_of_rule=self.as_of_rule,
-                         dated=bool(self.capabilities.get("timestamps", True)))
-        return line + (f"; filled {', '.join(self.filled)}" if self.filled else "")
+        removed, and ``as_of`` with the rule that chose it (and the filled columns, if any);
+        with ``engine="duckdb"`` also which engine counted the lines and builds the tables."""
+        dated = bool(self.capabilities.get("timestamps", True))
+        if self._facts is not None:
+            line = _summary_line(self._facts, self._counts, name=self.name, as_of=self.as_of,
+                                 as_of_rule=self.as_of_rule, dated=dated)
+        else:
+            line = summarize(self.transactions, self.cleaning, name=self.name, as_of=self.as_of,
+                             as_of_rule=self.as_of_rule, dated=dated)
+        line += f"; filled {', '.join(self.filled)}" if self.filled else ""
+        if self.engine != "pandas":
+            line += f"; engine {self.engine}" + (f" ({self.engine_note})" if self.engine_note
+                                                  else "")
+        return line
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON facts for run records and the report index: ``name``, ``rows``,
         ``orders``, ``customers``, ``products``, ``first``, ``last``, ``rows_in``, ``removed``
-        (non-zero reasons), ``as_of``, ``as_of_rule``, and ``filled`` when columns were
-        filled."""
+        (non-zero reasons), ``as_of``, ``as_of_rule``, ``filled`` when columns were filled,
+        and ``engine`` / ``engine_note`` when the engine is not pandas."""
         out: dict[str, Any] = {"name": self.name}
-        tx = self.transactions
-        if tx is None:
+        facts = self._facts
+        if facts is None and self.transactions is not None:
+            facts = _facts_of(self.transactions)
+        if facts is None:
             out.update(rows=0, note="a customer table, no transactions")
         else:
             out.update(
-                rows=len(tx), orders=int(tx["order_id"].nunique()),
-                customers=int(tx["customer_id"].nunique()),
-                products=int(tx["product_id"].nunique()),
-                first=f"{tx['timestamp'].min():%Y-%m-%d}" if len(tx) else None,
-                last=f"{tx['timestamp'].max():%Y-%m-%d}" if len(tx) else None,
+                rows=facts["rows"], orders=facts["orders"], customers=facts["customers"],
+                products=facts["products"],
+                first=f"{facts['first']:%Y-%m-%d}" if facts["rows"] else None,
+                last=f"{facts['last']:%Y-%m-%d}" if facts["rows"] else None,
             )
-        if self.cleaning is not None:
-            out["rows_in"] = self.cleaning.rows_in
-            out["removed"] = {k: v for k, v in self.cleaning.removed.items() if v}
+        cleaning = self._counts if self._facts is not None else self.cleaning
+        if cleaning is not None:
+            out["rows_in"] = cleaning.rows_in
+            out["removed"] = {k: v for k, v in cleaning.removed.items() if v}
         out["as_of"] = None if self.as_of is None else self.as_of.isoformat()
         out["as_of_rule"] = self.as_of_rule
         if self.filled:
             out["filled"] = list(self.filled)
+        if self.engine != "pandas":
+            out["engine"] = self.engine
+            if self.engine_note:
+                out["engine_note"] = self.engine_note
         return out
 
     def __str__(self) -> str:
@@ -351,26 +419,40 @@ def _resolve_as_of(as_of: object, default: pd.Timestamp | None, default_rule: st
 
 def _load(has_source: bool, source: Any, dataset: str, size: str, random_state: RandomState,
           columns: Any, fill_missing: bool, undated: bool,
-          source_options: Mapping[str, Any]) -> tuple[Any, ...]:
+          source_options: Mapping[str, Any], engine: str = "pandas") -> tuple[Any, ...]:
     """Read (or generate) and clean the data, before ``as_of`` is resolved: (name, where,
     transactions, cleaning, customers, truth, capabilities, default as_of, its rule, dataset,
-    filled columns)."""
+    filled columns, engine facts). With ``engine="duckdb"`` a Parquet file is counted by DuckDB
+    where it lies (:func:`_duckdb_counts`) and its lines are read only when used."""
     ds: Dataset | None = None
-    filled: list[str] = []
+    filled: tuple[str, ...] = ()
+    extra: dict[str, Any] = {"engine": engine}
     if has_source:
         name, where = _source_name(source)  # type: ignore[arg-type]
         load_opts, clean_opts = _split_options(dict(source_options))
-        opts = io_source_options(columns, **load_opts)
-        raw = read_source(source, opts)  # type: ignore[arg-type]
-        if fill_missing:
-            if "unit_price" not in raw.columns:  # filled with 0: zero prices are no error
-                clean_opts["keep_zero_price"] = True
-            raw, filled = fill_missing_columns(raw, undated=undated)
-        tx, cleaning = clean_transactions(typed_transactions(raw, opts), **clean_opts)
-        if tx.empty:
-            raise _nothing_left(cleaning, where)
-        caps = _source_capabilities(tx)
-        last = tx["timestamp"].max()
+        counted = None
+        if engine == "duckdb":
+            try:
+                counted = _duckdb_counts(source, columns, fill_missing, load_opts, clean_opts)
+            except _NotInDuckDB as why:
+                extra["note"] = f"the lines read and cleaned by pandas: {why}"
+        if counted is not None:
+            facts, counts, caps = counted
+            if not facts["rows"]:
+                raise _nothing_left(counts, where)
+            tx = cleaning = _LAZY
+            extra.update(note="lines and cleaning counted by DuckDB where the file lies",
+                         facts=facts, counts=counts,
+                         loader=functools.partial(_read_clean, source, columns, fill_missing,
+                                                  undated, dict(source_options)))
+            last = facts["last"]
+        else:
+            tx, cleaning, filled = _read_clean(source, columns, fill_missing, undated,
+                                               source_options, with_fills=True)
+            if tx.empty:
+                raise _nothing_left(cleaning, where)
+            caps = _source_capabilities(tx)
+            last = tx["timestamp"].max()
         default = last.normalize() + pd.Timedelta(days=1)
         default_rule = f"the day after the last clean purchase ({last:%Y-%m-%d})"
         customers = truth = None
@@ -386,7 +468,245 @@ def _load(has_source: bool, source: Any, dataset: str, size: str, random_state: 
                         + (f": {ds.as_of_rule}" if ds.as_of_rule else "")
                         if default is not None else "no transactions: the data have no date")
     return (name, where, tx, cleaning, customers, truth, caps, default, default_rule, ds,
-            tuple(filled))
+            tuple(filled), extra)
+
+
+def _read_clean(source: Any, columns: Any, fill_missing: bool, undated: bool,
+                source_options: Mapping[str, Any], *, with_fills: bool = False
+                ) -> tuple[Any, ...]:
+    """Read ``source`` and clean it with pandas: (transactions, cleaning report) and, with
+    ``with_fills``, the filled columns. The loader of a DuckDB-counted source, too."""
+    load_opts, clean_opts = _split_options(dict(source_options))
+    opts = io_source_options(columns, **load_opts)
+    raw = read_source(source, opts)  # type: ignore[arg-type]
+    filled: list[str] = []
+    if fill_missing:
+        if "unit_price" not in raw.columns:  # filled with 0: zero prices are no error
+            clean_opts["keep_zero_price"] = True
+        raw, filled = fill_missing_columns(raw, undated=undated)
+    tx, cleaning = clean_transactions(typed_transactions(raw, opts), **clean_opts)
+    return (tx, cleaning, tuple(filled)) if with_fills else (tx, cleaning)
+
+
+# -- engine="duckdb": the data line and the cleaning counts of a Parquet file, where it lies ----
+
+class _Lazy:
+    """Transactions/cleaning not read yet (:class:`Inputs` reads them when first used); one
+    object, kept through pickling (the inputs cache)."""
+
+    def __reduce__(self) -> str:
+        return "_LAZY"
+
+    def __repr__(self) -> str:
+        return "<not read yet>"
+
+
+_LAZY = _Lazy()
+
+#: The cleaning reasons in the order clean_transactions applies them (a line counts under the
+#: first that applies); tests check it against mining.schema.
+_REASON_ORDER = ("missing_customer_id", "missing_order_id", "missing_product_id",
+                 "missing_timestamp", "missing_quantity_or_price", "cancelled_order",
+                 "return_negative_quantity", "zero_quantity", "negative_price", "zero_price",
+                 "future_timestamp", "duplicate_line")
+#: What Python's str.strip() removes (the contract strips ids and names with it).
+_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT",
+                  "UINTEGER", "UBIGINT")
+_NAIVE_TIMES = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+_TEXT = ("customer_id", "order_id", "product_id", "product_name", "category")
+
+
+class _NotInDuckDB(Exception):
+    """DuckDB cannot apply the same reading rule here; the message says why (pandas reads)."""
+
+
+def _q(col: str) -> str:
+    return '"' + col.replace('"', '""') + '"'
+
+
+def _duckdb_counts(source: Any, columns: Any, fill_missing: bool,
+                   load_opts: Mapping[str, Any], clean_opts: Mapping[str, Any]
+                   ) -> tuple[dict[str, Any], CleaningReport, dict[str, bool]]:
+    """The data line's counts, the cleaning counts by reason and the capabilities of a Parquet
+    file, computed by DuckDB where the file lies, by the rules of
+    :func:`mining.schema.validate_transactions` and :func:`~mining.schema.clean_transactions`.
+
+    Applied only where DuckDB reads a column exactly as those rules do: a single Parquet file
+    (not a folder, whose partition columns pyarrow types), no column mapping, reading option
+    or ``fill_missing``; ids, names and categories stored as text (stripped as Python strips,
+    empty is missing) or as integers (without missing values beyond 2**53); ``timestamp`` as a
+    naive or UTC timestamp inside pandas' range; numbers as floats or integers, finite, with a
+    finite ``quantity x unit_price``; a status column as ASCII text or integers; a naive
+    ``not_after``. Anything else raises :class:`_NotInDuckDB` with the reason, and the source
+    is read and cleaned by pandas, which names the columns and rows of any bad value exactly
+    as without DuckDB (the same :class:`~mining.errors.SchemaError`).
+
+    The duplicate count does not depend on which copy is kept, so the row order of the file
+    does not matter. The returned report holds the counts only (``removed_rows`` empty): the
+    removed lines themselves are in :attr:`Inputs.cleaning`, read when used.
+    """
+    from mining.engines.duck import column_types, connect
+
+    if isinstance(source, pd.DataFrame):
+        raise _NotInDuckDB("a DataFrame source is already in memory")
+    text = os.fspath(source)
+    if is_sql_url(text):
+        raise _NotInDuckDB("a database source")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise _NotInDuckDB("a Parquet folder (its partition columns are typed by pyarrow)")
+    if path.suffix.lower() not in (".parquet", ".pq") or not path.is_file():
+        raise _NotInDuckDB(f"a {path.suffix.lstrip('.').upper() or 'non-Parquet'} file: its "
+                           "text dates and numbers are read by the pandas rules")
+    if columns is not None or fill_missing:
+        raise _NotInDuckDB("column mapping or fill_missing")
+    given = sorted(k for k, v in load_opts.items() if v is not None and k != "decimal"
+                   or (k == "decimal" and v not in (None, ".")))
+    if given:
+        raise _NotInDuckDB(f"reading options {given}")
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_schema(path).pandas_metadata or {}
+    except Exception:  # broad on purpose: pandas reports a damaged file in its own words
+        raise _NotInDuckDB("the file could not be read as Parquet") from None
+    index_cols = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+    opts = dict(clean_opts)
+    status_column = opts.get("status_column", "status")
+    statuses = [str(x).lower() for x in opts.get("cancelled_statuses",
+                                                 ("cancelled", "canceled", "returned",
+                                                  "refunded"))]
+    prefix = opts.get("cancelled_order_prefix")
+    keep_zero = bool(opts.get("keep_zero_price", False))
+    not_after = opts.get("not_after")
+    if not_after is not None:
+        not_after = pd.Timestamp(not_after)
+        if not_after.tzinfo is not None:
+            raise _NotInDuckDB("a time-zone-aware not_after")
+    with connect() as con:
+        con.read_parquet(str(path)).create_view("src", replace=True)
+        types = {k: v for k, v in column_types(con).items() if k not in index_cols}
+        missing = [c for c in REQUIRED_COLUMNS if c not in types]
+        if missing:
+            raise _NotInDuckDB(f"missing columns {missing}")
+        exprs: dict[str, str] = {}
+        checks: list[tuple[str, str]] = []  # (SQL true when pandas would differ/raise, why)
+        for col in _TEXT:
+            if col not in types:
+                continue
+            typ = types[col]
+            if typ == "VARCHAR":
+                exprs[col] = f"nullif(trim({_q(col)}, $ws), '')"
+            elif typ in _INTEGER_TYPES:
+                exprs[col] = f"CAST({_q(col)} AS VARCHAR)"
+                checks.append((f"bool_or({_q(col)} IS NULL) AND max(abs(CAST({_q(col)} AS "
+                               f"DOUBLE))) > 9007199254740992",
+                               f"{col!r} holds integers beyond 2**53 with missing values"))
+            else:
+                raise _NotInDuckDB(f"column {col!r} is {typ}")
+        typ = types["timestamp"]
+        if typ in _NAIVE_TIMES:
+            ts = '"timestamp"'
+        elif typ == "TIMESTAMP WITH TIME ZONE":
+            ts = "timezone('UTC', \"timestamp\")"
+        else:
+            raise _NotInDuckDB(f"column 'timestamp' is {typ} (read by the pandas date rules)")
+        exprs["timestamp"] = (f"CASE WHEN {ts} >= TIMESTAMP '1677-09-22' AND {ts} < TIMESTAMP "
+                              f"'2262-04-11' THEN CAST({ts} AS TIMESTAMP_NS) END")
+        checks.append((f"bool_or({ts} < TIMESTAMP '1677-09-22' OR {ts} >= TIMESTAMP "
+                       "'2262-04-11')", "timestamps outside the dates pandas can store"))
+        for col in ("quantity", "unit_price"):
+            typ = types[col]
+            if typ not in ("DOUBLE", "FLOAT", *_INTEGER_TYPES):
+                raise _NotInDuckDB(f"column {col!r} is {typ}")
+            exprs[col] = f"CAST({_q(col)} AS DOUBLE)"
+            checks.append((f"bool_or(isinf({exprs[col]}))", f"infinite values in {col!r}"))
+        checks.append(("bool_or(NOT isinf(CAST(quantity AS DOUBLE)) AND NOT isinf(CAST("
+                       "unit_price AS DOUBLE)) AND isinf(CAST(quantity AS DOUBLE) * "
+                       "CAST(unit_price AS DOUBLE)))", "quantity x unit_price overflows"))
+        extras = [c for c in types if c not in exprs]
+        for col in extras:
+            if any(t in types[col] for t in ("[]", "STRUCT", "MAP", "UNION")):
+                raise _NotInDuckDB(f"column {col!r} holds nested values ({types[col]})")
+        cancelled = []
+        if status_column and status_column in types:
+            typ = types[status_column]
+            if typ == "VARCHAR":
+                checks.append((f"bool_or(NOT regexp_matches({_q(status_column)}, "
+                               "'^[\\x00-\\x7F]*$'))", "a status column with non-ASCII text"))
+                cancelled.append(f"lower(trim({_q(status_column)}, $ws)) IN "
+                                 "(SELECT unnest($statuses))")
+            elif typ in _INTEGER_TYPES:
+                cancelled.append(f"CAST({_q(status_column)} AS VARCHAR) IN "
+                                 "(SELECT unnest($statuses))")
+            else:
+                raise _NotInDuckDB(f"status column {status_column!r} is {typ}")
+        if prefix:
+            cancelled.append("starts_with(order_id, $prefix)")
+        params: dict[str, Any] = {"ws": _WHITESPACE}
+        if any("$statuses" in c for c in cancelled):
+            params["statuses"] = statuses
+        if prefix:
+            params["prefix"] = str(prefix)
+        row = con.execute("SELECT " + ", ".join(c for c, _ in checks) + " FROM src").fetchone()
+        bad = [why for (_, why), hit in zip(checks, row, strict=True) if hit]
+        if bad:
+            raise _NotInDuckDB("values the pandas rules report or read otherwise: "
+                               + "; ".join(bad))
+        typed = ", ".join([f"{e} AS {_q(c)}" for c, e in exprs.items()]
+                          + [_q(c) for c in extras])
+        q, p = '"quantity"', '"unit_price"'
+        rules = [
+            ("missing_customer_id", "customer_id IS NULL"),
+            ("missing_order_id", "order_id IS NULL"),
+            ("missing_product_id", "product_id IS NULL"),
+            ("missing_timestamp", '"timestamp" IS NULL'),
+            ("missing_quantity_or_price",
+             f"{q} IS NULL OR isnan({q}) OR {p} IS NULL OR isnan({p})"),
+            ("cancelled_order", " OR ".join(f"coalesce({c}, false)" for c in cancelled)
+             if cancelled else "false"),
+            ("return_negative_quantity", f"{q} < 0"),
+            ("zero_quantity", f"{q} = 0"),
+            ("negative_price", f"{p} < 0"),
+            ("zero_price", "false" if keep_zero else f"{p} = 0"),
+            ("future_timestamp", '"timestamp" > $not_after' if not_after is not None
+             else "false"),
+        ]
+        if not_after is not None:
+            params["not_after"] = not_after.to_pydatetime()
+        raw_cols = ", ".join(_q(c) for c in types)
+        reason = "CASE " + " ".join(f"WHEN {cond} THEN '{name}'" for name, cond in rules) + \
+            " END"
+        con.execute(f"CREATE TEMP TABLE t AS SELECT *, {reason} AS _reason FROM "
+                    f"(SELECT {typed} FROM (SELECT {raw_cols} FROM src))", params)
+        counts = dict(con.execute("SELECT _reason, count(*) FROM t WHERE _reason IS NOT NULL "
+                                  "GROUP BY 1").fetchall())
+        alive_cols = ", ".join(_q(c) for c in types)
+        facts_row = con.execute(
+            "SELECT (SELECT count(*) FROM t), count(*), "
+            f"(SELECT count(*) FROM (SELECT DISTINCT {alive_cols} FROM t WHERE _reason IS NULL)),"
+            " count(DISTINCT order_id), count(DISTINCT customer_id), count(DISTINCT product_id),"
+            ' epoch_ns(min("timestamp")), epoch_ns(max("timestamp")),'
+            ' count(DISTINCT date_trunc(\'day\', "timestamp")), count(DISTINCT unit_price), '
+            + ("bool_or(category IS NOT NULL)" if "category" in types else "false")
+            + " FROM t WHERE _reason IS NULL").fetchone()
+    (rows_in, alive, distinct, orders, customers, products, first, last, days, prices,
+     has_category) = facts_row
+    counts["duplicate_line"] = alive - distinct
+    removed = {r: int(counts.get(r, 0)) for r in _REASON_ORDER}
+    rows_out = rows_in - sum(removed.values())
+    report = CleaningReport(rows_in=int(rows_in), rows_out=int(rows_out), removed=removed,
+                            removed_rows=pd.DataFrame())
+    facts = {"rows": int(rows_out), "orders": int(orders), "customers": int(customers),
+             "products": int(products),
+             "first": None if first is None else pd.Timestamp(int(first), unit="ns"),
+             "last": None if last is None else pd.Timestamp(int(last), unit="ns")}
+    caps = {"transactions": True, "timestamps": bool(days > 1), "products": bool(products > 1),
+            "categories": bool(has_category), "prices": bool(prices > 1), "customers": False,
+            "truth": False, "customer_table": False, "survey": False}
+    return facts, report, caps
 
 
 #: Environment variable naming a folder where :func:`open_inputs` keeps what it read, so the
@@ -396,7 +716,7 @@ CACHE_ENV = "MINING_INPUTS_CACHE"
 
 def _cache_key(has_source: bool, source: Any, dataset: str, size: str, random_state: Any,
                columns: Any, fill_missing: bool, undated: bool,
-               source_options: Mapping[str, Any]) -> str | None:
+               source_options: Mapping[str, Any], engine: str = "pandas") -> str | None:
     """A stamp of everything the read depends on; None when it cannot be cached (a DataFrame,
     fresh randomness, a Generator, or no cache folder set)."""
     if not os.environ.get(CACHE_ENV):
@@ -418,6 +738,8 @@ def _cache_key(has_source: bool, source: Any, dataset: str, size: str, random_st
                       sorted((k, repr(v)) for k, v in source_options.items()))
     else:
         parts = ("dataset", dataset, size, repr(random_state))
+    if engine != "pandas":
+        parts = (*parts, engine)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
@@ -459,6 +781,7 @@ def open_inputs(
     fill_missing: bool = False,
     undated: bool = False,
     purpose: str | None = None,
+    engine: str = "pandas",
     **source_options: Any,
 ) -> Inputs:
     """Open the data an analysis reads: a built-in dataset or your own source, cleaned, with
@@ -501,6 +824,17 @@ def open_inputs(
         ``source`` only: reading options of :func:`~mining.io.load_transactions` (``sep``,
         ``date_format``, ``timezone``, ``table``, ...) and cleaning options of
         :func:`~mining.schema.clean_transactions` (``cancelled_order_prefix``, ``not_after``, ...).
+    engine : {"pandas", "duckdb", "spark"}
+        The engine the analyses build their tables with (the notebooks' ``engine``
+        parameter), said in :meth:`Inputs.summary`. ``"duckdb"`` with a Parquet file source:
+        DuckDB counts the lines, orders, customers, products, dates and what cleaning removes
+        (by reason) where the file lies, by the same rules, without loading it; the lines are
+        read and cleaned (by pandas: the same table) only when ``transactions`` or
+        ``cleaning`` is first used. Where DuckDB cannot apply the same reading rules (a CSV or
+        Excel file, a database, a DataFrame, a Parquet folder, column mapping or reading
+        options, ``fill_missing``, column types read otherwise, values the rules report as
+        problems) the source is read and cleaned by pandas at once, as with ``"pandas"``, and
+        the summary says why (:func:`_duckdb_counts`).
 
     Returns
     -------
@@ -545,12 +879,13 @@ def open_inputs(
             f"open_inputs: {given} apply to your own `source` only, not to the built-in "
             f"dataset {dataset!r}."
         )
+    engine = check_engine(engine, _OWNER)
     key = _cache_key(has_source, source, dataset, size, random_state, columns, fill_missing,
-                     undated, source_options)
+                     undated, source_options, engine)
     loaded = _cached(key, lambda: _load(has_source, source, dataset, size, random_state,
-                                        columns, fill_missing, undated, source_options))
+                                        columns, fill_missing, undated, source_options, engine))
     (name, where, tx, cleaning, customers, truth, caps, default, default_rule, ds,
-     filled) = loaded
+     filled, extra) = loaded
     hint = f"{default_rule}, {_day(default)}" if default is not None else ""
     when, rule = _resolve_as_of(as_of, default, default_rule, hint)
     missing = [CAPABILITY_REASONS[r] for r in requires if not caps.get(r, False)]
@@ -558,10 +893,14 @@ def open_inputs(
         raise InsufficientDataError(
             f"{name} cannot serve this analysis: " + "; ".join(missing) + "."
         )
-    if tx is not None and when is not None and _given(as_of) and not (tx["timestamp"] < when).any():
+    facts = extra.get("facts")
+    if facts is None and tx is not None and when is not None and _given(as_of):
+        facts = _facts_of(tx)
+    if facts is not None and when is not None and _given(as_of) and facts["rows"] and \
+            not facts["first"] < when:
         raise InsufficientDataError(
             f"no purchases before as_of {_day(when)}: the data of {name} start on "
-            f"{tx['timestamp'].min():%Y-%m-%d}. Choose a later as_of, or leave it empty to use "
+            f"{facts['first']:%Y-%m-%d}. Choose a later as_of, or leave it empty to use "
             f"{hint}."
         )
     notes = ()
@@ -570,4 +909,6 @@ def open_inputs(
         notes = (f"no column {', '.join(filled)}; {need}.",)
     return Inputs(name=name, transactions=tx, cleaning=cleaning, as_of=when, as_of_rule=rule,
                   customers=customers, truth=truth, capabilities=caps, source=where, dataset=ds,
-                  filled=tuple(filled), notes=notes, survey=getattr(ds, "survey", None))
+                  filled=tuple(filled), notes=notes, survey=getattr(ds, "survey", None),
+                  engine=engine, engine_note=extra.get("note", ""), _facts=extra.get("facts"),
+                  _counts=extra.get("counts"), _loader=extra.get("loader"))

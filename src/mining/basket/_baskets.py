@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from mining.engines import use_engine
 from mining.errors import (
     DataWarning,
     InsufficientDataError,
@@ -86,6 +87,7 @@ def basket_matrix(
     *,
     level: str = "product",
     use_names: bool = True,
+    engine: str = "pandas",
 ) -> pd.DataFrame:
     """One-hot baskets from transactions: one row per order, one column per item.
 
@@ -98,6 +100,9 @@ def basket_matrix(
         Items are products (default) or product categories.
     use_names : bool
         Label products by ``product_name`` (when present) instead of ``product_id``.
+    engine : {"pandas", "duckdb"}
+        ``"duckdb"`` builds the same table in DuckDB (:mod:`mining.basket._duckdb`); ``tx`` may
+        then also be a Parquet file or folder, read where it lies.
 
     Returns
     -------
@@ -115,6 +120,10 @@ def basket_matrix(
     >>> b.shape, list(b.columns), int(b["a"].sum())
     ((2, 2), ['a', 'b'], 2)
     """
+    if engine != "pandas":
+        build = use_engine(engine, basket_matrix, None, owner="basket_matrix",
+                           duckdb_fn="mining.basket._duckdb:basket_matrix_duckdb")
+        return build(tx, level=level, use_names=use_names)
     if not isinstance(tx, pd.DataFrame):
         raise SchemaError(["basket_matrix needs a transactions DataFrame."])
     missing = [c for c in ("order_id", "product_id") if c not in tx.columns]
@@ -215,7 +224,12 @@ def read_basket_file(path: str | os.PathLike[str], *, sep: str | None = ",",
     encoding : str
         Text encoding.
     strip : bool
-        Remove blanks around item labels (Groceries has ``"cream cheese "``).
+        Remove blanks around item labels (default; Groceries has ``"cream cheese "``, which
+        becomes ``"cream cheese"``). ``False`` keeps every label exactly as in the file
+        (leading and trailing blanks, case), as in R arules' ``Groceries`` data, so
+        ``"cream cheese "`` and ``"cream cheese"`` stay two items (CLI: ``--verbatim-labels``).
+        Either way an empty or all-blank label (``"a,,b"``, ``"a, ,b"``) is no item: it is
+        dropped, as is an empty line's only label (the basket stays, empty).
     header : bool, optional
         Whether the first line is a header (None: detect, see above).
 
@@ -235,6 +249,9 @@ def read_basket_file(path: str | os.PathLike[str], *, sep: str | None = ",",
     ...     b = read_basket_file(f)
     >>> len(b), b.attrs["header"]
     (2, ['items'])
+    >>> _ = f.write_text("cream cheese ,milk\\ncream cheese, \\n")
+    >>> sorted(read_basket_file(f).columns), sorted(read_basket_file(f, strip=False).columns)
+    (['cream cheese', 'milk'], ['cream cheese', 'cream cheese ', 'milk'])
     """
     check_param(header in (None, True, False), "header", "read_basket_file",
                 "True, False or None (detect)", header)
@@ -259,7 +276,8 @@ def read_basket_file(path: str | os.PathLike[str], *, sep: str | None = ",",
     split = [line.rstrip("\r").split(sep) for line in lines]
     if strip:
         split = [[x.strip() for x in line] for line in split]
-    split = [[x for x in line if x != ""] for line in split]
+    # an empty or all-blank label is no item, whether labels are stripped or kept verbatim
+    split = [[x for x in line if x.strip() != ""] for line in split]
     dropped = None
     if header or (header is None and _header_line(split[0] if split else [], split[1:])):
         dropped = split[0] if split else None

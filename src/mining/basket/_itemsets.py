@@ -367,6 +367,10 @@ def check_itemset_budget(csr: sp.csr_matrix, min_support: float, min_count: int,
     """Raise BudgetError before mining when more than ``max_itemsets`` itemsets are frequent."""
     if max_itemsets is None or csr.shape[0] == 0:
         return
+    # the exact count (a pyfim pass) only when the cheap upper bound does not already prove
+    # that the budget holds: the same BudgetError, one pass less in the common case
+    if _upper_bound(csr, min_count, max_len) <= max_itemsets:
+        return
     n = csr.shape[0]
     spec = count_itemsets(csr, min_count, max_len)
     where = (f"at min_support={min_support!r} (itemsets in >= {min_count:,} of {n:,} baskets), "
@@ -465,7 +469,10 @@ def frequent_itemsets(
         ``"spark"`` mines with Spark MLlib's FPGrowth (``pip install -e ".[spark]"``); the
         itemsets and the table are the same (:mod:`mining.basket._spark`); ``baskets`` may then
         also be transactions or a Parquet/CSV path. ``algorithm``, ``progress`` and the budgets
-        apply to ``"pandas"`` only.
+        apply to ``"pandas"`` only. ``"duckdb"``: ``baskets`` may also be transactions or a
+        Parquet path, turned into baskets by DuckDB (:mod:`mining.basket._duckdb`) and mined
+        by the local miner (same ``algorithm`` and budgets); one-hot baskets are mined as by
+        ``"pandas"``.
 
     Returns
     -------
@@ -490,9 +497,40 @@ def frequent_itemsets(
     local = functools.partial(_frequent_itemsets, algorithm=algorithm, progress=progress,
                               max_itemsets=max_itemsets, max_seconds=max_seconds)
     mine = use_engine(engine, local, "mining.basket._spark:frequent_itemsets_spark",
-                      owner="frequent_itemsets")
+                      owner="frequent_itemsets",
+                      duckdb_fn="mining.basket._duckdb:frequent_itemsets_duckdb",
+                      duckdb_options={"algorithm": algorithm, "progress": progress,
+                                      "max_itemsets": max_itemsets, "max_seconds": max_seconds})
     return mine(baskets, min_support=min_support, max_len=max_len)
 
+
+
+def mine_counted(csr: Any, labels: Any, min_count: int, max_len: int | None, algorithm: str, *,
+                 bar: Any, started: float, max_seconds: float | None, owner: str,
+                 stacklevel: int) -> pd.DataFrame:
+    """Mine the baskets of ``csr`` (baskets x items, budget already checked) with the chosen
+    miner and return the itemsets table; shared by the pandas and DuckDB paths. ``algorithm``
+    "fast" without pyfim falls back to FP-growth with a ``RuntimeWarning`` (``stacklevel`` points
+    at the caller of ``frequent_itemsets``)."""
+    n = csr.shape[0]
+    if n == 0:
+        names, groups = np.array([], dtype=object), {}
+    elif algorithm == "fast" and pyfim_available():
+        names, groups = _mine_fast(csr, labels, min_count, max_len)
+    else:
+        used = algorithm
+        if algorithm == "fast":
+            used = "fpgrowth"
+            warnings.warn("frequent_itemsets: pyfim is not installed, so algorithm='fast' "
+                          "uses mlxtend's FP-growth (identical itemsets, slower). "
+                          "Install pyfim for speed.", RuntimeWarning, stacklevel=stacklevel)
+        names, groups = _mine_mlxtend(csr, labels, min_count, max_len, algorithm=used)
+    bar.update(1)
+    check_time(started, max_seconds, owner, "mining")
+    with gc_paused():
+        out = _table(names, groups, n)
+    bar.update(1)
+    return out
 
 def _frequent_itemsets(baskets: pd.DataFrame, *, min_support: float, max_len: int | None,
                        algorithm: str, progress: bool | None, max_itemsets: int | None,
@@ -504,41 +542,38 @@ def _frequent_itemsets(baskets: pd.DataFrame, *, min_support: float, max_len: in
     started = time.perf_counter()
     check_param(algorithm in _ALGORITHMS, "algorithm", owner,
                 "one of 'apriori', 'fpgrowth', 'fast'", algorithm)
+    csr, labels = to_csr(baskets, owner)
+    return mine_csr(csr, labels, min_support=min_support, max_len=max_len, algorithm=algorithm,
+                    progress=progress, max_itemsets=max_itemsets, max_seconds=max_seconds,
+                    started=started)
+
+
+def mine_csr(csr: sp.csr_matrix, labels: Any, *, min_support: float, max_len: int | None,
+             algorithm: str, progress: bool | None, max_itemsets: int | None,
+             max_seconds: float | None, started: float) -> pd.DataFrame:
+    """The itemsets of the baskets ``csr`` (baskets x items, columns ``labels``) as
+    :func:`frequent_itemsets` mines them: budget check, mining, the itemsets table; shared by
+    the pandas engine (after ``to_csr``) and the DuckDB engine (baskets built by DuckDB)."""
+    owner = "frequent_itemsets"
     from tqdm.auto import tqdm
 
     stack = contextlib.ExitStack()
     bar = tqdm(total=3, desc=f"itemsets ({algorithm})", disable=not progress_enabled(progress),
                leave=False)
     try:
-        csr, labels = to_csr(baskets, owner)
         n = csr.shape[0]
         bar.update(1)
         min_count = min_count_for(float(min_support), n)
-        used = algorithm
         if algorithm == "fast":
             stack.enter_context(gc_paused())
         check_itemset_budget(csr, min_support, min_count, max_len, max_itemsets, owner)
         check_time(started, max_seconds, owner, "counting the itemsets")
-        if n == 0:
-            names, groups = np.array([], dtype=object), {}
-        elif algorithm == "fast" and pyfim_available():
-            names, groups = _mine_fast(csr, labels, min_count, max_len)
-        else:
-            if algorithm == "fast":
-                used = "fpgrowth"
-                warnings.warn("frequent_itemsets: pyfim is not installed, so algorithm='fast' "
-                              "uses mlxtend's FP-growth (identical itemsets, slower). "
-                              "Install pyfim for speed.", RuntimeWarning, stacklevel=3)
-            names, groups = _mine_mlxtend(csr, labels, min_count, max_len, algorithm=used)
-        bar.update(1)
-        check_time(started, max_seconds, owner, "mining")
-        with gc_paused():
-            out = _table(names, groups, n)
-        bar.update(1)
+        out = mine_counted(csr, labels, min_count, max_len, algorithm, bar=bar,
+                           started=started, max_seconds=max_seconds, owner=owner, stacklevel=5)
     finally:
         stack.close()
         bar.close()
     if out.empty:
         top = np.asarray(csr.sum(axis=0)).ravel().max() if csr.shape[1] and n else 0
-        warn_no_itemsets(owner, min_support, min_count, n, top)
+        warn_no_itemsets(owner, min_support, min_count, n, top, stacklevel=5)
     return out

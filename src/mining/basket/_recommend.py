@@ -14,12 +14,12 @@ import scipy.sparse as sp
 from mining.basket._baskets import basket_matrix, item_labels, to_csr
 from mining.basket._itemsets import (
     NoItemsetsWarning,
-    format_items,
     frequent_itemsets,
     progress_enabled,
 )
 from mining.basket._rules import _empty_rules, association_rules
 from mining.basket._scoring import rank_within
+from mining.basket._words import _rule_text
 from mining.engines import use_engine
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
 from mining.params import renamed_parameter
@@ -52,10 +52,6 @@ def _need_tx(tx: Any, owner: str, cols: tuple[str, ...]) -> None:
     missing = [c for c in cols if c not in tx.columns]
     if missing:
         raise SchemaError([f"{owner} needs the column {c!r}." for c in missing])
-
-
-def _rule_text(a: Any, c: Any) -> str:
-    return f"{format_items(a)} -> {format_items(c)}"
 
 
 def _check_k(k: Any, owner: str) -> None:

@@ -197,6 +197,19 @@ class _ItemsetIndex:
         return self.find(h)[0]
 
 
+
+def _metric_value(metric: str, c_ac: np.ndarray, c_a: np.ndarray, c_c: np.ndarray,
+                  n: int) -> np.ndarray:
+    """The rules' ``metric`` from the counts of antecedent + consequent (``c_ac``), antecedent
+    (``c_a``) and consequent (``c_c``) among ``n`` baskets; the three common ones directly."""
+    if metric == "confidence":
+        return c_ac / c_a
+    if metric == "support":
+        return c_ac / n
+    if metric == "lift":
+        return c_ac * n / (c_a * c_c)
+    return _measures(c_ac, c_a, c_c, n)[metric]
+
 def _measures(c_ac: np.ndarray, c_a: np.ndarray, c_c: np.ndarray, n: int) -> dict[str, np.ndarray]:
     """mlxtend's rule measures from basket counts (same formulas, no missing values)."""
     s_ac, s_a, s_c = c_ac / n, c_a / n, c_c / n
@@ -316,6 +329,7 @@ def rule_search(
     min_threshold: float = 0.5,
     max_rules: int | None = None,
     max_consequent_len: int | None = 1,
+    min_len: int = 2,
     antecedent_allow: Iterable[Any] | None = None,
     consequent_allow: Iterable[Any] | None = None,
     prune_redundant: bool = False,
@@ -348,6 +362,19 @@ def rule_search(
     max_consequent_len : int or None
         Most items on the right-hand side. Default 1, as R's arules and pyfim (one item to
         recommend per rule); None for every split of every itemset, as mlxtend.
+    min_len : int
+        Fewest items in a rule, antecedent and consequent together (R arules' ``minlen``).
+        Default 2: every rule has an antecedent (mlxtend, pyfim ``zmin=2``). 1, arules'
+        default, also makes the rule ``{} -> {item}`` of every frequent item (an empty
+        antecedent, a frozenset with no item): its antecedent support is 1.0, so confidence =
+        support = the item's share of baskets, lift 1, leverage 0, certainty 0, conviction 1
+        (inf for an item in every basket), jaccard = support, kulczynski (1 + support) / 2,
+        zhangs_metric 0, p_value 1 with ``significance`` (an unconditional share tests no
+        association); it passes the threshold like any rule (with confidence: items bought in
+        at least ``min_threshold`` of all baskets). ``antecedent_allow`` does not exclude it;
+        ``consequent_allow`` does as for any rule; its consequent is always one item, and
+        ``prune_redundant`` never drops it or compares other rules with it. 3 or more: only
+        rules from itemsets of at least that many items.
     antecedent_allow, consequent_allow : list of item labels, optional
         Only these items may appear on the left (right) side, e.g. the products a campaign
         may promote as ``consequent_allow``.
@@ -379,8 +406,9 @@ def rule_search(
     Returns
     -------
     RuleSearch
-        ``rules``: one row per rule with mlxtend's columns ``antecedents``, ``consequents`` (frozensets of
-        item labels), ``antecedent support``, ``consequent support``, ``support`` (share of
+        ``rules``: one row per rule with mlxtend's columns ``antecedents``, ``consequents``
+        (frozensets of item labels; ``antecedents`` empty in the ``{} -> {item}`` rules of
+        ``min_len=1``), ``antecedent support``, ``consequent support``, ``support`` (share of
         baskets holding both sides), ``confidence``, ``lift``, ``representativity``,
         ``leverage``, ``conviction``, ``zhangs_metric``, ``jaccard``, ``certainty``,
         ``kulczynski``, plus ``count`` (baskets holding both sides), ``antecedents_str``,
@@ -412,6 +440,10 @@ def rule_search(
     check_param(max_consequent_len is None or (isinstance(max_consequent_len, int | np.integer)
                                                and max_consequent_len >= 1),
                 "max_consequent_len", owner, "None or an int >= 1", max_consequent_len)
+    check_param(isinstance(min_len, int | np.integer) and not isinstance(min_len, bool)
+                and min_len >= 1, "min_len", owner,
+                "an int >= 1 (2: every rule has an antecedent; 1: also {} -> item, as arules)",
+                min_len)
     check_param(significance is None or (isinstance(significance, int | float)
                                          and 0 < significance < 1),
                 "significance", owner, "None or a float in (0, 1), e.g. 0.05", significance)
@@ -440,7 +472,13 @@ def rule_search(
     parts: list[dict[str, Any]] = []
     n_missing = 0
     n_kept = 0
-    lengths = [k for k in sorted(index.by_len) if k >= 2]
+    empty_at = len(itemsets)  # table position standing for the empty antecedent
+    if min_len == 1 and 1 in index.by_len:
+        empty = _empty_antecedent_rules(index, ok_c, metric, float(min_threshold), empty_at)
+        if empty is not None:
+            parts.append(empty)
+            n_kept = len(empty["rows"])
+    lengths = [k for k in sorted(index.by_len) if k >= max(2, int(min_len))]
     for k in tqdm(lengths, desc="rules", disable=not progress_enabled(progress), leave=False):
         mat, c_ac_all, _ = index.by_len[k]
         keys = index.keys[mat]
@@ -482,14 +520,7 @@ def rule_search(
                     rows = np.arange(len(mat))
                 rows, c_a, c_c, h_c = rows[found], c_a[found], c_c[found], h_c[found]
                 p_a, p_c, c_ac = p_a[found], p_c[found], c_ac[found]
-            if metric == "confidence":
-                value = c_ac / c_a
-            elif metric == "support":
-                value = c_ac / n
-            elif metric == "lift":
-                value = c_ac * n / (c_a * c_c)
-            else:
-                value = _measures(c_ac, c_a, c_c, n)[metric]
+            value = _metric_value(metric, c_ac, c_a, c_c, n)
             keep = value >= min_threshold
             if not keep.any():
                 continue
@@ -545,11 +576,15 @@ def rule_search(
     # their frozensets and labels are taken from the itemsets table, never rebuilt
     p_a = np.concatenate([p["p_a"] for p in parts])[keep]
     p_c = np.concatenate([p["p_c"] for p in parts])[keep]
-    set_col = itemsets["itemsets"].to_numpy(dtype=object)
+    # one more slot after the table's rows: the empty antecedent (min_len=1), label ""
+    set_col = np.empty(empty_at + 1, dtype=object)
+    set_col[:empty_at] = itemsets["itemsets"].to_numpy(dtype=object)
+    set_col[empty_at] = frozenset()
+    str_col = np.empty(empty_at + 1, dtype=object)
     if "itemset_str" in itemsets.columns:
-        str_col = itemsets["itemset_str"].to_numpy(dtype=object)
+        str_col[:empty_at] = itemsets["itemset_str"].to_numpy(dtype=object)
+        str_col[empty_at] = ""
     else:
-        str_col = np.empty(len(itemsets), dtype=object)
         used = np.unique(np.concatenate([p_a, p_c]))
         str_col[used] = [format_items(set_col[i]) for i in used.tolist()]
     c_a, c_c, c_ac = c_a[keep], c_c[keep], c_ac[keep]
@@ -588,11 +623,35 @@ def rule_search(
     return result(out, n_not_significant=n_not_significant, n_pruned=n_pruned)
 
 
+def _empty_antecedent_rules(index: _ItemsetIndex, ok_c: np.ndarray | None, metric: str,
+                            min_threshold: float, empty_at: int) -> dict[str, Any] | None:
+    """The rules ``{} -> {item}`` (``min_len=1``) that reach the threshold, as one part.
+
+    The antecedent is the empty itemset, held by every basket: count ``n`` (antecedent
+    support 1.0), table position ``empty_at``; the rule's count is the item's.
+    """
+    mat, counts, rows = index.by_len[1]
+    sel = np.arange(len(mat)) if ok_c is None else np.flatnonzero(ok_c[mat[:, 0]])
+    n = index.n
+    c_ac = counts[sel]
+    c_a = np.full(len(sel), n, dtype=np.int64)
+    c_c = c_ac
+    value = _metric_value(metric, c_ac, c_a, c_c, n)
+    keep = (value >= min_threshold) & (c_ac > 0)
+    if not keep.any():
+        return None
+    sel = sel[keep]
+    return {"k": 1, "bits": np.zeros(1, dtype=bool), "rows": sel, "c_a": c_a[keep],
+            "c_c": c_c[keep], "c_ac": c_ac[keep], "h_c": index.keys[mat[sel, 0]],
+            "p_a": np.full(len(sel), empty_at, dtype=np.int64), "p_c": rows[sel]}
+
+
 def association_rules(itemsets: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """Association rules ``antecedents -> consequents`` from a table of frequent itemsets.
 
     The rules table of :func:`rule_search`, which documents the options: ``metric``,
-    ``min_threshold``, ``max_rules``, ``max_consequent_len``, ``antecedent_allow``,
+    ``min_threshold``, ``max_rules``, ``max_consequent_len``, ``min_len`` (2; 1 also makes
+    the rules ``{} -> {item}``, as R arules' default ``minlen=1``), ``antecedent_allow``,
     ``consequent_allow``, ``prune_redundant``, ``significance``, ``correction``, ``sort_by``,
     ``n_baskets``, ``progress``, ``max_candidates``, ``max_seconds``. Call :func:`rule_search`
     to also learn how many candidate rules each filter removed.
@@ -601,8 +660,9 @@ def association_rules(itemsets: pd.DataFrame, **options: Any) -> pd.DataFrame:
     -------
     DataFrame
         One row per rule with mlxtend's columns ``antecedents``, ``consequents`` (frozensets of
-        item labels), ``antecedent support``, ``consequent support``, ``support`` (share of
-        baskets holding both sides), ``confidence``, ``lift``, ``representativity``,
+        item labels; ``antecedents`` is empty, ``antecedents_str`` "", in the ``{} -> {item}``
+        rules of ``min_len=1``), ``antecedent support``, ``consequent support``, ``support``
+        (share of baskets holding both sides), ``confidence``, ``lift``, ``representativity``,
         ``leverage``, ``conviction``, ``zhangs_metric``, ``jaccard``, ``certainty``,
         ``kulczynski``, plus ``count`` (baskets holding both sides), ``antecedents_str``,
         ``consequents_str`` (sorted labels joined by ", ") and, with ``significance``,
@@ -616,6 +676,14 @@ def association_rules(itemsets: pd.DataFrame, **options: Any) -> pd.DataFrame:
     >>> r = association_rules(frequent_itemsets(b, min_support=0.5), min_threshold=0.6)
     >>> r[["antecedents_str", "consequents_str", "confidence", "lift"]].round(3).values.tolist()
     [['bread', 'milk', 1.0, 1.333], ['milk', 'bread', 0.667, 1.333]]
+
+    ``min_len=1`` (R arules' default) adds ``{} -> {item}`` for every item in at least
+    ``min_threshold`` of the baskets, with confidence = support and lift 1:
+
+    >>> r1 = association_rules(frequent_itemsets(b, min_support=0.5), min_threshold=0.6,
+    ...                        min_len=1)
+    >>> r1[["antecedents_str", "consequents_str", "confidence", "lift"]].round(3).values.tolist()
+    [['bread', 'milk', 1.0, 1.333], ['milk', 'bread', 0.667, 1.333], ['', 'milk', 0.75, 1.0]]
     """
     # rule_search's warnings point at its caller (this line): re-issue them at our caller's
     with warnings.catch_warnings(record=True) as caught:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mining.basket._words import _ANY_BASKET
+
 __all__ = ["basket_size_summary", "default_split_date", "itemsets_by_length",
            "offers_with_history", "rules_table"]
 
@@ -35,7 +37,7 @@ def rules_table(rules: pd.DataFrame) -> pd.DataFrame:
     ['bread, butter', 'jam']
     """
     def text(sets: pd.Series) -> list[str]:
-        return [", ".join(sorted(map(str, s))) for s in sets]
+        return [", ".join(sorted(map(str, s))) or _ANY_BASKET for s in sets]
 
     out = pd.DataFrame({"if the basket holds": text(rules["antecedents"]),
                         "it also holds": text(rules["consequents"])}, index=rules.index)

@@ -38,6 +38,16 @@ def _times(lift: float) -> str:
     return f"only {lift:.1f}x as often as usual (less than average)"
 
 
+#: how the ``rule`` column of :func:`rules_in_words` writes an empty antecedent (``min_len=1``)
+_ANY_BASKET = "(any basket)"
+
+
+def _rule_text(antecedents: Any, consequents: Any) -> str:
+    """``"bread, butter -> jam"``; ``"(any basket) -> whole milk"`` for an empty antecedent."""
+    left = format_items(antecedents) if len(antecedents) else _ANY_BASKET
+    return f"{left} -> {format_items(consequents)}"
+
+
 def describe_rule(row: Any, *, n_baskets: int | None = None) -> str:
     """One rule in plain words.
 
@@ -53,7 +63,9 @@ def describe_rule(row: Any, *, n_baskets: int | None = None) -> str:
     -------
     str
         e.g. "Customers who buy bread and butter also buy jam in 63% of those baskets, 19x more
-        often than usual (seen together in 120 baskets, 1.2% of all)."
+        often than usual (seen together in 120 baskets, 1.2% of all)." A rule with an empty
+        antecedent (``association_rules(..., min_len=1)``) has no condition: "Customers buy
+        whole milk in 26% of all baskets, whatever else they buy (in 2,513 baskets)."
 
     Examples
     --------
@@ -61,12 +73,22 @@ def describe_rule(row: Any, *, n_baskets: int | None = None) -> str:
     ...                "consequents": frozenset({"jam"}), "confidence": 0.63, "lift": 19.2,
     ...                "count": 120}, n_baskets=10000)
     'Customers who buy bread and butter also buy jam in 63% of those baskets, 19x more often than usual (seen together in 120 baskets, 1.2% of all).'
+    >>> describe_rule({"antecedents": frozenset(), "consequents": frozenset({"whole milk"}),
+    ...                "confidence": 0.2555, "lift": 1.0, "count": 2513})
+    'Customers buy whole milk in 26% of all baskets, whatever else they buy (in 2,513 baskets).'
     """
+    count = row.get("count") if hasattr(row, "get") else None
+    has_count = count is not None and not pd.isna(count)
+    if not len(row["antecedents"]):  # {} -> item: the item's share of all baskets
+        text = (f"Customers buy {_and_list(row['consequents'])} in "
+                f"{float(row['confidence']):.0%} of all baskets, whatever else they buy")
+        if has_count:
+            text += f" (in {int(count):,} baskets)"
+        return text + "."
     text = (f"Customers who buy {_and_list(row['antecedents'])} also buy "
             f"{_and_list(row['consequents'])} in {float(row['confidence']):.0%} of those baskets, "
             f"{_times(float(row['lift']))}")
-    count = row.get("count") if hasattr(row, "get") else None
-    if count is not None and not pd.isna(count):
+    if has_count:
         text += f" (seen together in {int(count):,} baskets"
         if n_baskets:
             text += f", {int(count) / n_baskets:.1%} of all"
@@ -81,8 +103,9 @@ def rules_in_words(rules: pd.DataFrame, n_baskets: int | None = None, *,
     Returns
     -------
     DataFrame
-        Columns ``rule`` ("bread, butter -> jam"), ``in_words`` (see :func:`describe_rule`),
-        ``confidence``, ``lift``, ``count``; same order as ``rules``.
+        Columns ``rule`` ("bread, butter -> jam"; "(any basket) -> whole milk" for a rule with
+        an empty antecedent, see ``min_len`` of :func:`association_rules`), ``in_words`` (see
+        :func:`describe_rule`), ``confidence``, ``lift``, ``count``; same order as ``rules``.
     """
     if not isinstance(rules, pd.DataFrame) or not {"antecedents", "consequents", "confidence",
                                                    "lift"} <= set(rules.columns):
@@ -91,7 +114,7 @@ def rules_in_words(rules: pd.DataFrame, n_baskets: int | None = None, *,
     n = n_baskets if n_baskets is not None else n_baskets_of(rules)
     sub = rules if top is None else rules.head(top)
     return pd.DataFrame({
-        "rule": [f"{format_items(a)} -> {format_items(c)}"
+        "rule": [_rule_text(a, c)
                  for a, c in zip(sub["antecedents"], sub["consequents"], strict=True)],
         "in_words": [describe_rule(r, n_baskets=n) for _, r in sub.iterrows()],
         "confidence": sub["confidence"].to_numpy(),

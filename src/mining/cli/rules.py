@@ -6,7 +6,8 @@ text file) to CSV.
     mining rules SOURCE --min-support S --min-confidence C [--max-len N]
                  [--algorithm apriori|fpgrowth|fast] [--level product|category]
                  [--format transactions|basket] [--columns MAP] [--names | --ids]
-                 [--max-rules N] [--prune-redundant] [--significance ALPHA] --out rules.csv
+                 [--max-rules N] [--prune-redundant] [--significance ALPHA] [--min-len N]
+                 [--verbatim-labels] --out rules.csv
 
 SOURCE is read with :func:`mining.inputs.open_inputs` (``fill_missing=True, undated=True``): a
 table without ``customer_id``, ``order_id``, ``timestamp``, ``quantity`` or ``unit_price`` is
@@ -76,7 +77,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
                    help="--format basket: the first line is (--header) or is not (--no-header) "
                    "a header; detected by default")
+    p.add_argument("--verbatim-labels", action="store_true",
+                   help="--format basket: keep item labels exactly as in the file (blanks, "
+                   "case); by default blanks around labels are removed")
     add_label_arguments(p)
+    p.add_argument("--min-len", type=positive_int("--min-len"), default=2, metavar="N",
+                   help="fewest items in a rule (default 2; 1 also writes {} -> item for every "
+                   "item in at least --min-confidence of the baskets, as R arules' default)")
     p.add_argument("--max-rules", type=int, metavar="N", help="keep the N rules of highest lift")
     p.add_argument("--prune-redundant", action="store_true",
                    help="drop rules no more confident than a rule with fewer antecedents")
@@ -96,7 +103,8 @@ def _read_baskets(args: argparse.Namespace):
     with warnings.catch_warnings(record=True) as read_notes:
         warnings.simplefilter("always", DataWarning)
         baskets = mb.read_basket_file(args.source, sep=args.sep or ",",
-                                      encoding=args.encoding or "utf-8", header=args.header)
+                                      encoding=args.encoding or "utf-8", header=args.header,
+                                      strip=not args.verbatim_labels)
     for w in read_notes:
         if not issubclass(w.category, DataWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -116,6 +124,9 @@ def run(args: argparse.Namespace) -> int:
         raise MiningError("--max-len must be at least 1.")
     if args.format == "basket":
         baskets = _read_baskets(args)
+    elif args.verbatim_labels:
+        raise MiningError("--verbatim-labels applies to --format basket; a transactions "
+                          "table's labels are cleaned by the transactions contract.")
     else:
         tx = load_filled_source(args, purpose="rules", undated=True)
         baskets = mb.basket_matrix(tx, level=args.level, use_names=use_names(args, tx))
@@ -128,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
                                             max_seconds=args.time_budget)
             rules = mb.association_rules(itemsets, metric="confidence",
                                          min_threshold=args.min_confidence,
-                                         max_rules=args.max_rules,
+                                         max_rules=args.max_rules, min_len=args.min_len,
                                          prune_redundant=args.prune_redundant,
                                          significance=args.significance,
                                          max_seconds=args.time_budget)

@@ -6,7 +6,8 @@
                      [--max-window D] [--format transactions|spmf] [--columns MAP]
                      [--date-format F] [--level product|category] [--element order|day]
                      [--as-of DATE] [--names | --ids] [--closed | --maximal]
-                     [--max-patterns N] [--time-budget SECONDS] --out patterns.csv
+                     [--max-patterns N] [--time-budget SECONDS] [--verbatim-labels]
+                     --out patterns.csv
 
 Budgets: mining stops with ``error: ...`` (exit 2) after more than ``--max-patterns`` patterns
 (default 1,000,000, about 1 GB) or ``--time-budget`` seconds, saying which option to change.
@@ -92,6 +93,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="at most D days from the first to the last element")
     p.add_argument("--format", choices=("transactions", "spmf"), default="transactions",
                    help="SOURCE is a transactions table (default) or an SPMF sequence file")
+    p.add_argument("--verbatim-labels", action="store_true",
+                   help="--format spmf: keep @ITEM names exactly as in the file (blanks, case); "
+                   "by default blanks around names are removed")
     p.add_argument("--level", choices=("product", "category"), default="product",
                    help="items are products (default) or categories")
     p.add_argument("--element", choices=("order", "day"), default="order",
@@ -120,7 +124,10 @@ def run(args: argparse.Namespace) -> int:
             raise MiningError(f"--{name.replace('_', '-')} must be a number of days >= 0, "
                               f"not {value!r}.")
     if args.format == "spmf":
-        db = sq.read_spmf(args.source)
+        db = sq.read_spmf(args.source, strip=not args.verbatim_labels)
+    elif args.verbatim_labels:
+        raise MiningError("--verbatim-labels applies to --format spmf; a transactions "
+                          "table's labels are cleaned by the transactions contract.")
     else:
         tx = load_filled_source(args, purpose="sequences")
         db = sq.customer_sequences(tx, as_of=as_of, level=args.level, element=args.element,

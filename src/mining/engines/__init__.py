@@ -8,12 +8,21 @@ the heavy work runs in Spark (Spark SQL aggregation, MLlib FPGrowth, PrefixSpan 
 the result is a pandas table of exactly the shape the local function returns. Each Spark
 implementation lives beside its analysis, and :func:`use_engine` is the one dispatch::
 
-    pandas (local)                            engine="spark" (beside it)
-    features.customer_table                   mining.features._spark.customer_table_spark
-    basket.frequent_itemsets                  mining.basket._spark.frequent_itemsets_spark
-    basket.association_rules / mine_rules     mining.basket._spark.association_rules_spark
-    sequence.frequent_sequences               mining.sequence._spark.frequent_sequences_spark
-    segment k-means labels                    mining.segment._spark (SparkKMeans)
+    pandas (local)                    engine="spark" (beside it)   engine="duckdb" (beside it)
+    features.customer_table           features._spark              features._duckdb
+    basket.basket_matrix              -                            basket._duckdb
+    basket.frequent_itemsets          basket._spark (FPGrowth)     basket._duckdb (baskets in
+                                                                   DuckDB, the local miner)
+    basket.association_rules /        basket._spark                -
+      mine_rules
+    sequence.customer_sequences       -                            sequence._duckdb
+    sequence.frequent_sequences       sequence._spark (PrefixSpan) sequence._duckdb (sequences
+                                                                   in DuckDB, the local miner)
+    segment k-means labels            segment._spark (SparkKMeans) -
+
+DuckDB builds tables from order lines (scanned where they lie: a DataFrame or Parquet); the
+mining kernels and models stay local. A step without a backend for the asked engine raises a
+``ParameterError`` naming the engines it has (:func:`use_engine`).
 
 This package holds only what those backends share: the dispatch (:func:`use_engine`,
 :func:`check_engine`, :func:`spark_available`) and the Spark session helpers of
@@ -27,7 +36,7 @@ importing this package never imports it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mining.engines import session
@@ -50,7 +59,8 @@ def check_engine(engine: Any, owner: str) -> str:
     check_param(isinstance(engine, str) and engine in ENGINES, "engine", owner,
                 "one of 'pandas', 'spark', 'duckdb'", engine,
                 "'spark' needs the optional extra: pip install -e \".[spark]\"; 'duckdb' "
-                "(embedded, one machine) builds the customer table out of core.")
+                "(embedded, one machine) builds the customer table, baskets and sequences "
+                "out of core.")
     return engine
 
 
@@ -61,27 +71,33 @@ def spark_available() -> bool:
     return importlib.util.find_spec("pyspark") is not None
 
 
-def use_engine(engine: str, local_fn: Callable[..., Any], spark_fn: Callable[..., Any] | str, *,
-               owner: str | None = None,
-               duckdb_fn: Callable[..., Any] | str | None = None) -> Callable[..., Any]:
+def use_engine(engine: str, local_fn: Callable[..., Any],
+               spark_fn: Callable[..., Any] | str | None, *, owner: str | None = None,
+               duckdb_fn: Callable[..., Any] | str | None = None,
+               duckdb_options: Mapping[str, Any] | None = None) -> Callable[..., Any]:
     """The implementation for ``engine``: ``local_fn`` for "pandas", ``spark_fn`` for "spark",
-    ``duckdb_fn`` for "duckdb" (a step without a DuckDB backend says so and names the others).
+    ``duckdb_fn`` for "duckdb". A step without the asked backend says so at once, naming the
+    engines it has (never a crash deep inside).
 
     The one dispatch behind every public function that takes ``engine=``.
 
     Parameters
     ----------
-    engine : {"pandas", "spark"}
+    engine : {"pandas", "spark", "duckdb"}
         The caller's ``engine`` argument (validated here).
     local_fn : callable
         The pandas implementation.
-    spark_fn : callable or str
+    spark_fn : callable, str or None
         The Spark implementation, or its path ``"mining.basket._spark:frequent_itemsets_spark"``,
-        imported only when ``engine="spark"`` (so the pandas path never imports Spark code).
+        imported only when ``engine="spark"`` (so the pandas path never imports Spark code);
+        None when the step has no Spark backend.
     owner : str, optional
         Name used in the error message (default: ``local_fn.__name__``).
     duckdb_fn : callable or str, optional
         The DuckDB implementation (or its path), when the step has one.
+    duckdb_options : mapping, optional
+        Keywords bound to the DuckDB implementation (the options of the local miner it hands
+        the DuckDB-built table to, e.g. budgets), so the call below stays one call.
 
     Examples
     --------
@@ -96,13 +112,22 @@ def use_engine(engine: str, local_fn: Callable[..., Any], spark_fn: Callable[...
         return local_fn
     chosen = spark_fn if engine == "spark" else duckdb_fn
     if chosen is None:
+        has = ["'pandas'"] + (["'spark'"] if spark_fn is not None else []) + (
+            ["'duckdb'"] if duckdb_fn is not None else [])
         raise ParameterError(
-            f"{name} has no engine={engine!r}; use engine='pandas' or 'spark' for it (the duckdb "
-            "engine builds tables from order lines: features.customer_table)."
+            f"{name} has no engine={engine!r}; use engine={' or '.join(has)} for it. "
+            + ("The duckdb engine builds the tables from order lines (features.customer_table, "
+               "basket.basket_matrix / frequent_itemsets, sequence.customer_sequences / "
+               "frequent_sequences); models and other steps run in pandas."
+               if engine == "duckdb" else "")
         )
     if isinstance(chosen, str):
         import importlib
 
         module, _, attr = chosen.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        chosen = getattr(importlib.import_module(module), attr)
+    if engine == "duckdb" and duckdb_options:
+        import functools
+
+        return functools.partial(chosen, **dict(duckdb_options))
     return chosen

@@ -3,7 +3,11 @@
 ``engine="duckdb"`` runs those steps in DuckDB (a pip wheel, no server): the order lines are
 scanned where they lie (a pandas DataFrame without a copy, or a Parquet file/folder read out of
 core) with bounded memory, spilling to a temporary folder beyond :func:`configure`'s
-``memory_limit``. The mining kernels (pyfim, numba) and the models stay as they are.
+``memory_limit``. The steps: the customer table (:mod:`mining.features._duckdb`), the baskets
+(:mod:`mining.basket._duckdb`), the customer sequences (:mod:`mining.sequence._duckdb`) and the
+data line and cleaning counts of a Parquet file (``mining.inputs.open_inputs(engine=
+"duckdb")``). The mining kernels (pyfim, numba) and the models stay as they are: they get the
+DuckDB-built table in the compact form they work on.
 
 >>> settings()["threads"] >= 1
 True
@@ -21,7 +25,7 @@ import pandas as pd
 
 from mining.errors import ParameterError, SchemaError
 
-__all__ = ["configure", "connect", "duckdb_available", "relation_of", "settings"]
+__all__ = ["column_types", "columns_of", "configure", "connect", "duckdb_available", "relation_of", "settings"]
 
 _SETTINGS: dict[str, Any] = {"memory_limit": "4GB", "threads": os.cpu_count() or 1,
                              "temp_directory": None}
@@ -77,7 +81,10 @@ def connect() -> Iterator[Any]:
     except ImportError:  # pragma: no cover - duckdb is a dependency
         raise ParameterError("engine='duckdb' needs the duckdb package: pip install duckdb") \
             from None
-    config = {"memory_limit": _SETTINGS["memory_limit"], "threads": int(_SETTINGS["threads"])}
+    # every query that needs an order says ORDER BY: without insertion order DuckDB streams
+    # and spills more freely
+    config = {"memory_limit": _SETTINGS["memory_limit"], "threads": int(_SETTINGS["threads"]),
+              "preserve_insertion_order": False}
     if _SETTINGS["temp_directory"]:
         config["temp_directory"] = _SETTINGS["temp_directory"]
     con = duckdb.connect(":memory:", config=config)
@@ -109,8 +116,18 @@ def relation_of(con: Any, source: Any, owner: str, *, needed: tuple[str, ...]) -
     else:
         raise ParameterError(f"{owner} with engine='duckdb' expects a pandas DataFrame or a "
                              f"Parquet path. Got {type(source).__name__} instead.")
-    cols = [r[0] for r in con.execute("DESCRIBE src").fetchall()]
+    cols = columns_of(con)
     missing = [c for c in needed if c not in cols]
     if missing:
         raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
     return "src"
+
+
+def columns_of(con: Any, view: str = "src") -> list[str]:
+    """The column names of ``view`` (default: the registered source)."""
+    return [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()]
+
+
+def column_types(con: Any, view: str = "src") -> dict[str, str]:
+    """Column name -> DuckDB type name (``VARCHAR``, ``TIMESTAMP``, ...) of ``view``."""
+    return {r[0]: r[1] for r in con.execute(f"DESCRIBE {view}").fetchall()}

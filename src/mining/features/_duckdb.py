@@ -21,6 +21,7 @@ from mining.features import (
     _days,
     _with_shares,
     category_column_name,
+    spend_shares,
     spend_trend,
 )
 
@@ -33,23 +34,23 @@ WITH lines AS (
     SELECT CAST(customer_id AS VARCHAR) AS cid, CAST(order_id AS VARCHAR) AS oid,
            CAST("timestamp" AS TIMESTAMP) AS ts, CAST(product_id AS VARCHAR) AS pid,
            CAST(quantity AS DOUBLE) AS q,
-           CAST(quantity AS DOUBLE) * CAST(unit_price AS DOUBLE) AS amount
+           CAST(quantity AS DOUBLE) * CAST(unit_price AS DOUBLE) AS amount{cat}
     FROM src
     WHERE "timestamp" < $when AND customer_id IS NOT NULL
 ),
 orders AS (
-    SELECT cid, oid, min(ts) AS ts, sum(amount) AS amount FROM lines GROUP BY cid, oid
+    SELECT cid, oid, min(ts) AS ts, fsum(amount) AS amount FROM lines GROUP BY cid, oid
 ),
 cust AS (
     SELECT cid, min(ts) AS first_purchase, max(ts) AS last_purchase, count(*) AS n_lines,
-           count(DISTINCT pid) AS n_products, coalesce(sum(q), 0) AS quantity_total,
-           coalesce(sum(amount), 0) AS monetary_total
+           count(DISTINCT pid) AS n_products, coalesce(fsum(q), 0) AS quantity_total,
+           coalesce(fsum(amount), 0) AS monetary_total{spend}
     FROM lines GROUP BY cid
 ),
 ord AS (
     SELECT cid, count(*) AS n_orders,
            count(*) FILTER (WHERE ts >= $start) AS orders_recent,
-           coalesce(sum(amount) FILTER (WHERE ts >= $start), 0) AS spend_recent
+           coalesce(fsum(amount) FILTER (WHERE ts >= $start), 0) AS spend_recent
     FROM orders GROUP BY cid
 ),
 dates AS (SELECT DISTINCT cid, date_trunc('day', ts) AS d FROM orders),
@@ -64,18 +65,31 @@ ipt AS (
 )
 SELECT cust.cid AS customer_id, first_purchase, last_purchase, n_orders, n_lines, n_products,
        quantity_total, monetary_total, ipt_mean_days, ipt_median_days, ipt_std_days,
-       orders_recent, spend_recent
+       orders_recent, spend_recent{spend_cols}
 FROM cust JOIN ord USING (cid) LEFT JOIN ipt USING (cid)
 ORDER BY customer_id
 """
 
+_CATEGORIES = """
+SELECT DISTINCT CAST(category AS VARCHAR) AS category FROM src
+WHERE "timestamp" < $when AND customer_id IS NOT NULL AND category IS NOT NULL
+"""
+
+#: Beyond this many share columns the spend per category is a second, long query.
+_MAX_INLINE_SHARES = 64
+
 _SHARES = """
 SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST(category AS VARCHAR) AS category,
-       sum(CAST(quantity AS DOUBLE) * CAST(unit_price AS DOUBLE)) AS amount
+       fsum(CAST(quantity AS DOUBLE) * CAST(unit_price AS DOUBLE)) AS amount
 FROM src
 WHERE "timestamp" < $when AND customer_id IS NOT NULL AND category IS NOT NULL
 GROUP BY 1, 2
 """
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _check_timestamp(con: object, source: object) -> None:
@@ -108,11 +122,26 @@ def customer_table_duckdb(tx: pd.DataFrame | str, *, as_of: str | pd.Timestamp,
         relation_of(con, tx, _OWNER, needed=_REQUIRED)
         _check_timestamp(con, tx)
         params = {"when": when.to_pydatetime(), "start": start.to_pydatetime()}
-        out = con.execute(_QUERY, params).df()
         use_cat = bool(categories) and "category" in [
             r[0] for r in con.execute("DESCRIBE src").fetchall()]
-        by_cat = con.execute(_SHARES, {"when": params["when"]}).df() if use_cat and len(out) \
-            else None
+        # the spend per share column in the same pass (one FILTER sum per column, the
+        # categories mapped to their columns first); many columns: a second, long query
+        cols: dict[str, list[str]] = {}
+        if use_cat:
+            for (cat,) in con.execute(_CATEGORIES, {"when": params["when"]}).fetchall():
+                cols.setdefault(category_column_name(cat), []).append(cat)
+        inline = use_cat and 0 < len(cols) <= _MAX_INLINE_SHARES
+        names = sorted(cols) if inline else []
+        spend = "".join(
+            f',\n           coalesce(fsum(amount) FILTER (WHERE cat IN '
+            f'({", ".join(_literal(c) for c in cols[name])})), 0) AS "_s{j}"'
+            for j, name in enumerate(names))
+        query = _QUERY.format(cat=",\n           CAST(category AS VARCHAR) AS cat" if inline
+                              else "", spend=spend,
+                              spend_cols="".join(f', "_s{j}"' for j in range(len(names))))
+        out = con.execute(query, params).df()
+        by_cat = con.execute(_SHARES, {"when": params["when"]}).df() \
+            if use_cat and not inline and len(out) else None
     if out.empty:
         raise InsufficientDataError(
             f"{_OWNER}: no transactions before as_of={when}; choose a later as_of."
@@ -131,9 +160,17 @@ def customer_table_duckdb(tx: pd.DataFrame | str, *, as_of: str | pd.Timestamp,
         out[c] = out[c].astype("float64")
     _add_ratios(out, when)
     out["spend_trend"] = spend_trend(out, start=start, recent_days=recent_days)
-    out = out[list(FEATURE_COLUMNS)]
-    if by_cat is not None:
-        by_cat["col"] = [category_column_name(c) for c in by_cat["category"]]
+    if not names:
+        out = out[list(FEATURE_COLUMNS)]
+    if names:
+        spent = out[[f"_s{j}" for j in range(len(names))]].to_numpy(dtype="float64")
+        out = out[list(FEATURE_COLUMNS)]
+        shares = pd.DataFrame(spend_shares(spent, out["monetary_total"]), index=out.index,
+                              columns=names)
+        out = pd.concat([out, shares], axis=1)
+    elif by_cat is not None:
+        col_of = {c: category_column_name(c) for c in by_cat["category"].unique()}
+        by_cat["col"] = by_cat["category"].map(col_of)
         out = _with_shares(out, by_cat)
     out.attrs = {"as_of": when, "recent_days": float(recent_days)}
     return out

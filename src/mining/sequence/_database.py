@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mining.engines import use_engine
 from mining.errors import (
     InsufficientDataError,
     MiningError,
@@ -287,6 +288,7 @@ def customer_sequences(
     level: str = "product",
     element: str = "order",
     use_names: bool = True,
+    engine: str = "pandas",
 ) -> SequenceDatabase:
     """Turn transactions into one time-ordered sequence of itemsets per customer.
 
@@ -308,6 +310,9 @@ def customer_sequences(
         At product level, label items by ``product_name`` when the table has it (readable; as
         :mod:`mining.basket`, the default since 0.2; products sharing a name merge), else by
         ``product_id``. ``False``: always ``product_id``.
+    engine : {"pandas", "duckdb"}
+        ``"duckdb"`` builds the same database in DuckDB (:mod:`mining.sequence._duckdb`); ``tx``
+        may then also be a Parquet file or folder, read where it lies.
 
     Returns
     -------
@@ -326,6 +331,10 @@ def customer_sequences(
     (('stove', 'tent'), ('gas',))
     """
     owner = "customer_sequences"
+    if engine != "pandas":
+        build = use_engine(engine, customer_sequences, None, owner=owner,
+                           duckdb_fn="mining.sequence._duckdb:customer_sequences_duckdb")
+        return build(tx, as_of=as_of, level=level, element=element, use_names=use_names)
     check_param(level in ("product", "category"), "level", owner, "'product' or 'category'", level)
     check_param(element in ("order", "day"), "element", owner, "'order' or 'day'", element)
     if not isinstance(tx, pd.DataFrame):
@@ -399,7 +408,7 @@ def _label_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 _STAMP = re.compile(r"^<(-?\d+(?:\.\d+)?)>$")
 
 
-def read_spmf(path_or_text: str | os.PathLike[str]) -> SequenceDatabase:
+def read_spmf(path_or_text: str | os.PathLike[str], *, strip: bool = True) -> SequenceDatabase:
     """Read a sequence database in the SPMF text format.
 
     One sequence per line: items separated by blanks, ``-1`` closes an element, ``-2`` closes the
@@ -412,6 +421,12 @@ def read_spmf(path_or_text: str | os.PathLike[str]) -> SequenceDatabase:
     path_or_text : path or str
         A file path, or the text itself (a string holding a newline or `` -2`` that is not an
         existing file is taken as text).
+    strip : bool
+        Remove blanks around the item names of ``@ITEM=code=name`` lines (default).
+        ``False`` keeps each name exactly as written up to the end of its line (leading and
+        trailing blanks, case), so ``"cream cheese "`` and ``"cream cheese"`` stay two names
+        and :func:`to_spmf` output reads back unchanged (CLI: ``mining sequences
+        --verbatim-labels``). Either way an all-blank name counts as the empty name ``""``.
 
     Returns
     -------
@@ -446,9 +461,11 @@ def read_spmf(path_or_text: str | os.PathLike[str]) -> SequenceDatabase:
         if not line or line[0] in "#%":
             continue
         if line.startswith("@"):
-            parts = line.split("=", 2)
+            # verbatim: the name runs to the end of the line (only the line's indent goes)
+            parts = (line if strip else raw.lstrip()).split("=", 2)
             if line.startswith("@ITEM=") and len(parts) == 3:
-                names[parts[1]] = parts[2]
+                name = parts[2].strip() if strip else parts[2]
+                names[parts[1]] = name if name.strip() else ""
             continue
         seq: list[list[str]] = []
         times: list[float] = []

@@ -131,6 +131,11 @@ def frequent_sequences(
         patterns, but Spark has no time limits, so ``min_gap``/``max_gap``/``max_window`` are
         errors there (:mod:`mining.sequence._spark`); ``db`` may then also be transactions (a
         Spark or pandas DataFrame, a Parquet/CSV path). The budgets apply to ``"pandas"`` only.
+        ``"duckdb"``: ``db`` may also be transactions or a Parquet path, turned into sequences
+        by DuckDB (:mod:`mining.sequence._duckdb`: every line, products, one element per
+        order; for other choices pass ``customer_sequences(..., engine="duckdb")``) and mined
+        by the local miner with the same limits and budgets; a database is mined as by
+        ``"pandas"``.
 
     Returns
     -------
@@ -152,7 +157,9 @@ def frequent_sequences(
     local = functools.partial(_frequent_sequences, max_patterns=max_patterns,
                               max_seconds=max_seconds)
     mine = use_engine(engine, local, "mining.sequence._spark:frequent_sequences_spark",
-                      owner="frequent_sequences")
+                      owner="frequent_sequences",
+                      duckdb_fn="mining.sequence._duckdb:frequent_sequences_duckdb",
+                      duckdb_options={"max_patterns": max_patterns, "max_seconds": max_seconds})
     return mine(db, min_support=min_support, max_len=max_len, min_gap=min_gap, max_gap=max_gap,
                 max_window=max_window, closed=closed, maximal=maximal)
 
