@@ -84,19 +84,21 @@ def _open(params: Mapping[str, Any], as_of: Any = _ANY_AS_OF) -> Inputs:
     ``as_of``; without ``as_of`` any one already opened will do (the rows are the same)."""
     from mining.inputs import open_inputs
 
-    what = _what(params)
-    cache = _OPENED.get()
+    read = _what(params)
+    engine = str(params.get("engine") or "pandas")
+    what = (read, engine)  # the engine counts the lines of a Parquet source (duckdb) and is
+    cache = _OPENED.get()  # named in the data line, so it is part of what was opened
     opened = cache.setdefault(what, {}) if cache is not None else {}
     if as_of is _ANY_AS_OF and opened:
         return next(iter(opened.values()))
     key = "" if as_of is _ANY_AS_OF or not _given(as_of) else str(as_of)
     if key not in opened:
-        if what[0] == "source":
-            opened[key] = open_inputs(source=what[1], as_of=key, requires=())
+        if read[0] == "source":
+            opened[key] = open_inputs(source=read[1], as_of=key, requires=(), engine=engine)
         else:
-            _, name, size, seed = what
+            _, name, size, seed = read
             opened[key] = open_inputs(dataset=name, size=size, random_state=seed, as_of=key,
-                                      requires=())
+                                      requires=(), engine=engine)
     return opened[key]
 
 
