@@ -16,8 +16,9 @@ from mining import basket, schema
 from mining import sequence as sq
 from mining.datasets import load
 from mining.engines import use_engine
+from mining.engines.duck_inputs import REASON_ORDER
 from mining.errors import InsufficientDataError, ParameterError, SchemaError
-from mining.inputs import _REASON_ORDER, CACHE_ENV, open_inputs
+from mining.inputs import CACHE_ENV, open_inputs
 
 
 @pytest.fixture(scope="module")
@@ -404,7 +405,7 @@ def test_where_duckdb_cannot_apply_the_same_rule_pandas_reads_and_says_so(demo, 
 
 def test_reason_order_and_the_inputs_cache(tmp_path, monkeypatch):
     clean, report = schema.clean_transactions(_dirty())
-    assert tuple(report.removed) == _REASON_ORDER
+    assert tuple(report.removed) == REASON_ORDER
     path = tmp_path / "dirty.parquet"
     _dirty().to_parquet(path, index=False)
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
