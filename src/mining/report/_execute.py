@@ -290,6 +290,24 @@ def _register_engine() -> str:
     return _ENGINE
 
 
+
+def _quiet_dead_kernel_tasks() -> None:
+    """On this thread's event loop (the one nbclient runs the kernel on), drop asyncio's "Task
+    exception was never retrieved" report of a ``DeadKernelError``: when a run is stopped
+    (Ctrl-C, SIGTERM) the cell's pending task fails later, while the kernel is shut down, and
+    the notebook's stop is already recorded with its reason. Every other report is kept."""
+    from jupyter_core.utils import ensure_event_loop
+    from nbclient.exceptions import DeadKernelError
+
+    loop = ensure_event_loop()
+
+    def handler(loop: Any, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), DeadKernelError):
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+
 def warm_up_imports(notebook: str | os.PathLike[str]) -> list[str]:
     """The import statements a kernel can run before the notebook starts: those of the code cells
     that hold nothing but imports (after the ``parameters`` cell), up to the first cell with
@@ -649,6 +667,7 @@ def _run_notebook(notebook: str | os.PathLike[str], out_dir: str | os.PathLike[s
     pm_logger = logging.getLogger("papermill")
     pm_logger.addFilter(quiet)
     write_failure: OSError | None = None
+    _quiet_dead_kernel_tasks()
     try:
         papermill.execute_notebook(
             str(nb_path),
