@@ -286,12 +286,11 @@ def profit_curves(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, margin_rate: f
         margin = q * past["unit_price"].astype(float) * float(margin_rate)
     month = past["timestamp"].dt.year * 12 + past["timestamp"].dt.month
     cid = past["customer_id"].astype("string")
-    first = month.groupby(cid).transform("min")
-    rel = (month - first).astype("int64")
+    first = month.groupby(cid).min()
+    rel = (month - cid.map(first)).astype("int64")
     table = margin.groupby([cid, rel]).sum().unstack(fill_value=0.0)
     last_month = when.year * 12 + when.month - (1 if when.day == 1 else 0)
-    first_c = month.groupby(cid).min()
-    span = (last_month - first_c).reindex(table.index)
+    span = (last_month - first).reindex(table.index)
     cols = np.arange(int(span.max()) + 1)
     table = table.reindex(columns=cols, fill_value=0.0)
     table = table.where(cols[None, :] <= span.to_numpy()[:, None])
@@ -348,7 +347,7 @@ def lifecycle_curve_types(tx: pd.DataFrame, *, as_of: str | pd.Timestamp,
     kind = np.select([ended & (out["active_days"] < early_days), ended,
                       out["tenure_days"] >= min_tenure_days],
                      ["early_death", "midway_abort", "long_retained"], default="")
-    out.insert(0, "curve_type", pd.array(kind, dtype="string").astype("string"))
+    out.insert(0, "curve_type", pd.array(kind, dtype="string"))
     out.loc[out["curve_type"] == "", "curve_type"] = pd.NA
     out.insert(1, "curve_type_zh", out["curve_type"].map(CURVE_NAMES_ZH).astype("string"))
     out["cohort"] = out["first_order"].dt.to_period("Q").astype(str)

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mining.churn._labels import churn_labels
+from mining.churn._labels import _data_end, churn_labels
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
 from mining.params import check_as_of
 
@@ -120,8 +120,7 @@ def churn_types(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, horizon_days: in
     trend = _days(trend_days, "trend_days", owner)
     min_base = _days(min_baseline_orders, "min_baseline_orders", owner)
     labels = churn_labels(tx, as_of=when, horizon_days=horizon, observed_until=observed_until)
-    end = (pd.Timestamp(observed_until) if observed_until is not None
-           else tx["timestamp"].max().normalize() + pd.Timedelta(days=1))
+    end = _data_end(tx, observed_until, owner)
     horizon_end = when + pd.Timedelta(days=horizon)
     return_end = horizon_end + pd.Timedelta(days=back)
     if return_end > end:
