@@ -249,6 +249,7 @@ def _execute_locked(
     os.environ[CACHE_ENV] = str(cache)  # kernels inherit it: each data read and cleaned once
     n_run = sum(item.skip is None for item in plan)
     side_by_side = min(jobs, n_run) if jobs > 1 and n_run > 1 else 1
+    previous_threads = os.environ.get(KERNEL_THREADS_ENV)
     if side_by_side > 1:
         os.environ[KERNEL_THREADS_ENV] = str(max(1, default_jobs() // side_by_side))
     try:
@@ -277,13 +278,13 @@ def _execute_locked(
             echo("interrupted")
         meta["interrupted"] = True
         _restore_env(CACHE_ENV, previous_cache)
-        os.environ.pop(KERNEL_THREADS_ENV, None)
+        _restore_env(KERNEL_THREADS_ENV, previous_threads)
         shutil.rmtree(cache, ignore_errors=True)
         with contextlib.suppress(OSError):
             finish()
         raise
     _restore_env(CACHE_ENV, previous_cache)
-    os.environ.pop(KERNEL_THREADS_ENV, None)
+    _restore_env(KERNEL_THREADS_ENV, previous_threads)
     shutil.rmtree(cache, ignore_errors=True)
     return finish()
 
