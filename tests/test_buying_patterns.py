@@ -43,11 +43,31 @@ def test_each_kind_of_buying_is_measured_where_it_happens():
     assert b.loc["x", "new_categories"] == 2 and b.loc["x", "first_categories"] == 1
     assert b.loc["x", "cross_spend_share"] == pytest.approx(90 / 100)
     assert np.isnan(b.loc["x", "upbuy_index"])          # never bought a known category again
-    # u: level 10 then (10 + 20) / 2 = 15; paid 20 + 45 against 10 + 15
-    assert b.loc["u", "upbuy_index"] == pytest.approx(65 / 25)
+    # u: geometric level 10, then sqrt(10 * 20); the index is the geometric mean of the ratios
+    assert b.loc["u", "upbuy_index"] == pytest.approx(np.sqrt(20 / 10 * 45 / np.sqrt(200)))
     assert b.loc["u", "repeat_spend_share"] == 0.0       # other products each time
     assert b.loc["o", "n_orders"] == 1 and b.loc["o", "repeat_spend_share"] == 0.0
     assert np.isnan(b.loc["o", "upbuy_index"])
+
+
+def test_a_category_taken_up_for_good_is_adopted_a_trial_is_not():
+    rows = [("a", f"a{i}", f"2024-0{i}-01", "mug", "kitchen", 1, 10.0) for i in range(1, 6)]
+    rows += [("a", f"a{i}", f"2024-0{i}-01", "book", "books", 1, 20.0) for i in (3, 4, 5)]
+    # t: tries books once in order 3 of 5 (a trial); g: books from order 2 on (too early to
+    # count: entered after one order only)
+    rows += [("t", f"t{i}", f"2024-0{i}-01", "mug", "kitchen", 1, 10.0) for i in range(1, 6)]
+    rows += [("t", "t3", "2024-03-01", "book", "books", 1, 20.0)]
+    rows += [("g", f"g{i}", f"2024-0{i}-01", "mug", "kitchen", 1, 10.0) for i in range(1, 6)]
+    rows += [("g", f"g{i}", f"2024-0{i}-01", "book", "books", 1, 20.0) for i in range(2, 6)]
+    b = buying_patterns(_tx(rows), as_of="2024-07-01")
+    assert b["adopted_categories"].to_dict() == {"a": 1.0, "g": 0.0, "t": 0.0}
+    assert b.loc["a", "adopted_spend_share"] == pytest.approx(60 / 110)
+    assert b.loc["t", "new_categories"] == 1 and b.loc["t", "adopted_spend_share"] == 0.0
+    b4 = buying_patterns(_tx([r for r in rows if r[1] != "a5"]), as_of="2024-07-01")
+    assert b4.loc["a", "adopted_categories"] == 1  # 2 of 2 orders since: still adopted
+    b3 = buying_patterns(_tx([r for r in rows if not (r[1] == "a4" and r[3] == "book")]),
+                         as_of="2024-07-01")
+    assert b3.loc["a", "adopted_categories"] == 0  # 2 of 3 orders since: below three quarters
 
 
 def test_leakage_safe_and_ordered_by_order_time_not_row_order():

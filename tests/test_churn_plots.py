@@ -10,7 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from mining import churn
-from mining.errors import ParameterError
+from mining.errors import ParameterError, SchemaError
 from mining.lifecycle import churn_by_stage
 from mining.plots import churn as cplots
 
@@ -152,3 +152,64 @@ def test_plots_leave_global_settings_alone(scores):
     cplots.plot_roc(y, proba)
     cplots.plot_lift(y, proba)
     assert dict(matplotlib.rcParams) == before
+
+
+# --- churn types ---------------------------------------------------------------------------
+def _churn_types_table() -> pd.DataFrame:
+    """The churners of a tiny shop, typed by churn.churn_types (worked out in its docstring):
+    a comes back (temporary, complete), b stays away after a decline (permanent, initial), c has
+    too little history for a degree (permanent, unknown)."""
+    d = pd.Timestamp
+    rows = [("a", f"a{i}", d("2024-01-01") + pd.Timedelta(days=30 * i), 20.0) for i in range(8)]
+    rows += [("a", "a9", d("2025-03-01"), 20.0)]
+    rows += [("b", f"b{i}", d("2024-01-01") + pd.Timedelta(days=30 * i), 30.0) for i in range(6)]
+    rows += [("b", "b6", d("2024-07-01"), 5.0), ("c", "c0", d("2024-06-01"), 9.0),
+             ("s", "s0", d("2024-05-01"), 9.0), ("s", "s1", d("2024-10-01"), 9.0)]
+    tx = pd.DataFrame(rows, columns=["customer_id", "order_id", "timestamp", "unit_price"])
+    tx = tx.assign(quantity=1.0, category="x")
+    return churn.churn_types(tx, as_of="2024-09-01", horizon_days=90, return_window_days=120,
+                             trend_days=60, observed_until="2025-06-01")
+
+
+def test_churn_types_plot_counts_by_permanence_and_degree():
+    types = _churn_types_table()
+    assert types["permanence"].tolist() == ["temporary", "permanent", "permanent"]
+    assert types["degree"].tolist() == ["complete", "initial", "unknown"]
+    fig = cplots.plot_churn_types(types, zh=False)
+    left, right = fig.axes
+    assert [p.get_height() for p in left.patches] == [1, 2]
+    assert [t.get_text() for t in left.get_xticklabels()] == ["temporary", "permanent"]
+    assert [p.get_height() for p in right.patches] == [1, 1, 0, 1]
+    assert [t.get_text() for t in right.get_xticklabels()] == list(churn.CHURN_DEGREES)
+    assert [t.get_text() for t in left.texts] == ["1 (33%)", "2 (67%)"]
+    assert left.get_ylabel() == right.get_ylabel() == "churners (customers)"
+    assert fig._suptitle.get_text() == "Churn types of 3 churners"
+    # the Chinese names under the English ones
+    zh = cplots.plot_churn_types(types, zh=True)
+    assert [t.get_text() for t in zh.axes[0].get_xticklabels()] == ["temporary\n暂时流失",
+                                                                   "permanent\n永久流失"]
+    assert "partial\n半流失" in [t.get_text() for t in zh.axes[1].get_xticklabels()]
+
+
+def test_churn_types_plot_on_one_axes_stacks_permanence_per_degree():
+    types = _churn_types_table()
+    fig, ax = plt.subplots()
+    assert cplots.plot_churn_types(types, ax=ax, zh=False) is fig
+    temporary, permanent = ax.containers
+    assert [p.get_height() for p in temporary] == [1, 0, 0, 0]
+    assert [p.get_height() for p in permanent] == [0, 1, 0, 1]
+    assert [p.get_y() for p in permanent] == [1, 0, 0, 0]  # stacked on the temporary ones
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["temporary", "permanent"]
+
+
+def test_churn_types_plot_refuses_bad_input():
+    types = _churn_types_table()
+    with pytest.raises(SchemaError, match="'degree'"):
+        cplots.plot_churn_types(types.drop(columns="degree"))
+    with pytest.raises(ParameterError, match="column 'permanence' has values \\['gone'\\]"):
+        cplots.plot_churn_types(types.assign(permanence="gone"))
+    with pytest.raises(ParameterError, match="'zh' parameter"):
+        cplots.plot_churn_types(types, zh="maybe")
+    # no churners at all is a figure of zero bars, not an error
+    empty = cplots.plot_churn_types(types.iloc[:0], zh=False)
+    assert [p.get_height() for p in empty.axes[0].patches] == [0, 0]

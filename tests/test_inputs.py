@@ -128,7 +128,7 @@ def test_dataframe_source_and_source_options():
     raw = pd.read_csv(SAMPLE).rename(columns={"customer_id": "Kunde"})
     data = open_inputs(source=raw, columns={"Kunde": "customer_id"},
                        not_after="2025-06-30")
-    assert data.name == "DataFrame" and data.source.startswith("a DataFrame of 2,775 rows")
+    assert data.name == "DataFrame" and data.source.startswith("a DataFrame of 2,467 rows")
     assert data.transactions["timestamp"].max() <= pd.Timestamp("2025-06-30")
     assert data.cleaning.removed["future_timestamp"] > 0
     assert data.as_of == data.transactions["timestamp"].max().normalize() + pd.Timedelta(days=1)
@@ -186,7 +186,7 @@ def test_summary_is_one_line_with_counts_cleaning_and_the_rule():
     assert facts["rows"] == len(tx) and facts["rows_in"] == data.cleaning.rows_in
     assert facts["as_of"] == "2026-01-01T00:00:00" and 0 not in facts["removed"].values()
     src = open_inputs(source=SAMPLE).summary()
-    assert src.endswith("cleaning removed 0 of 2,775 lines; as_of 2026-01-01, the day after the "
+    assert src.endswith("cleaning removed 0 of 2,467 lines; as_of 2026-01-01, the day after the "
                         "last clean purchase (2025-12-31)")
     # alone, summarize is the `mining validate` "Usable:" line
     assert summarize(tx) == line.split("; ")[0].removeprefix("demo: ")

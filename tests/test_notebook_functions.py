@@ -253,3 +253,77 @@ def test_p_alive_vs_planted_churn_on_the_small_demo():
     assert got.columns.tolist() == ["p_alive (bgnbd)", "p_alive (mbgnbd)", "future_value"]
     assert got.index.tolist() == [False, True]
     assert got.loc[True, "future_value"] < got.loc[False, "future_value"]
+
+
+# --- churn types in the data there is (notebook 05) ---------------------------------------
+def _typed_shop() -> pd.DataFrame:
+    """a comes back on 2025-03-01, b declined and left, s stays; data end 2025-06-01."""
+    d = pd.Timestamp
+    rows = [("a", f"a{i}", d("2024-01-01") + pd.Timedelta(days=30 * i), 20.0) for i in range(8)]
+    rows += [("a", "a9", d("2025-03-01"), 20.0)]
+    rows += [("b", f"b{i}", d("2024-01-01") + pd.Timedelta(days=30 * i), 30.0) for i in range(6)]
+    rows += [("b", "b6", d("2024-07-01"), 5.0), ("s", "s0", d("2024-05-01"), 9.0),
+             ("s", "s1", d("2024-10-01"), 9.0), ("s", "s2", d("2025-05-31"), 9.0)]
+    tx = pd.DataFrame(rows, columns=["customer_id", "order_id", "timestamp", "unit_price"])
+    return tx.assign(quantity=1.0, category="x")
+
+
+def test_churn_types_in_data_uses_the_longest_return_window_that_fits():
+    tx = _typed_shop()
+    # room: 2024-09-01 + 90 days = 2024-11-30, data end 2025-06-01: 183 days, 90 wanted
+    full = churn.churn_types_in_data(tx, as_of="2024-09-01", horizon_days=90, trend_days=60)
+    pd.testing.assert_frame_equal(full, churn.churn_types(
+        tx, as_of="2024-09-01", horizon_days=90, return_window_days=90, trend_days=60))
+    assert list(full.columns) == list(churn.CHURN_TYPE_COLUMNS)
+    assert full["permanence"].tolist() == ["permanent", "permanent"]  # a is back after 90 days
+    longer = churn.churn_types_in_data(tx, as_of="2024-09-01", horizon_days=90,
+                                       longest_return_days=365, trend_days=60)
+    assert (longer["return_end"] == pd.Timestamp("2025-06-01")).all()  # 183 days, not 365
+    assert longer["permanence"].tolist() == ["temporary", "permanent"]
+    # a label window ending at the data end leaves no return window: an empty table, explained
+    none = churn.churn_types_in_data(tx, as_of="2025-03-03", horizon_days=90)
+    assert none.empty and list(none.columns) == list(churn.CHURN_TYPE_COLUMNS)
+    assert churn.churn_types_in_words(none).startswith("No churn types: the label window ends")
+    with pytest.raises(ParameterError, match="longest_return_days"):
+        churn.churn_types_in_data(tx, as_of="2024-09-01", longest_return_days=0)
+    with pytest.raises(ParameterError, match="chooses return_window_days itself"):
+        churn.churn_types_in_data(tx, as_of="2024-09-01", return_window_days=30)
+
+
+def test_churn_types_in_words_counts_permanence_and_degrees():
+    from mining.errors import SchemaError
+
+    tx = _typed_shop()
+    t = churn.churn_types_in_data(tx, as_of="2024-09-01", horizon_days=90,
+                                  longest_return_days=365, trend_days=60)
+    text = churn.churn_types_in_words(t)
+    assert text.startswith("2 churners: 50% came back within the 183-day return window")
+    assert "for the 2 with enough history: 50% complete (完全流失), 50% initial" in text
+    unknown = churn.churn_types_in_words(t.assign(degree="unknown"))
+    assert unknown.endswith("None has enough history before leaving to judge a degree.")
+    with pytest.raises(SchemaError, match="'return_end'"):
+        churn.churn_types_in_words(t.drop(columns="return_end"))
+
+
+# --- buying patterns per segment (notebook 01) --------------------------------------------
+def test_buying_by_segment_means_per_segment_in_category_order():
+    from mining import features
+
+    ids = pd.Index(["a", "b", "c", "d"], name="customer_id")
+    buying = pd.DataFrame({"n_orders": [1, 3, 5, 2], "cross_spend_share": [0.0, 0.2, 0.4, 0.1],
+                           "upbuy_index": [np.nan, 1.2, 0.8, np.nan]}, index=ids)
+    seg = pd.Series(pd.Categorical(["lost", "champions", "champions", "lost"],
+                                   categories=["champions", "loyal", "lost"]), index=ids)
+    got = features.buying_by_segment(buying, seg)
+    assert got.index.tolist() == ["champions", "lost"]  # category order, the empty one dropped
+    assert got["customers"].tolist() == [2, 2]
+    assert got["n_orders"].tolist() == [4.0, 1.5]
+    assert got["cross_spend_share"].tolist() == pytest.approx([0.3, 0.05])
+    assert got.loc["champions", "upbuy_index"] == pytest.approx(1.0)
+    assert np.isnan(got.loc["lost", "upbuy_index"])  # nobody in it has one
+    # customers in one table only are left out
+    assert features.buying_by_segment(buying, seg.iloc[:3])["customers"].tolist() == [2, 1]
+    with pytest.raises(ParameterError, match="'segments' parameter of buying_by_segment"):
+        features.buying_by_segment(buying, ["lost"] * 4)
+    with pytest.raises(ParameterError, match="no customer_id is in both"):
+        features.buying_by_segment(buying, pd.Series(["x"], index=["zz"]))

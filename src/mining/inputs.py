@@ -10,7 +10,7 @@ Timestamp('2026-01-01 00:00:00')
 >>> data.as_of_rule
 "the demo dataset's own date: the end of the simulated period, just after its last order on 2025-12-31"
 >>> print(data.summary())  # doctest: +ELLIPSIS
-demo: 16,485 lines, 2,691 orders, 400 customers, 170 products, 2024-01-06 .. 2025-12-31; cleaning removed 513 of 16,998 lines: 49 missing_customer_id, 283 cancelled_order, ...; as_of 2026-01-01, the demo dataset's own date: ...
+demo: 16,145 lines, 2,654 orders, 400 customers, 170 products, 2024-01-06 .. 2025-12-31; cleaning removed 466 of 16,611 lines: 48 missing_customer_id, 240 cancelled_order, ...; as_of 2026-01-01, the demo dataset's own date: ...
 
 Rules
 -----

@@ -27,6 +27,11 @@ window ``W = window_days`` (default 180 days), first match wins:
 
 "Recent rate" = orders in ``[as_of - W, as_of)`` per 30 days; "earlier rate" = orders from the
 first order up to ``as_of - W``, per 30 days of that span.
+
+Lifecycle curves (客户生命周期曲线): :func:`profit_curves` gives each customer's margin per
+relationship month and :func:`lifecycle_curve_types` its shape (long-retained 长久保持型, early
+death 早期死亡型, mid-way abort 中途夭折型; rules in its docstring); on the demo,
+:func:`curve_types_vs_planted` checks them against the planted first orders and churn dates.
 """
 
 from __future__ import annotations
@@ -39,10 +44,11 @@ import numpy as np
 import pandas as pd
 
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.findings import Evidence
 from mining.params import check_as_of
 
 __all__ = ["CURVE_TYPES", "CURVE_NAMES_ZH", "STAGES", "STAGE_NAMES_ZH", "churn_by_stage",
-           "lifecycle_curve_types", "lifecycle_stage", "profit_curves"]
+           "curve_types_vs_planted", "lifecycle_curve_types", "lifecycle_stage", "profit_curves"]
 
 STAGES: tuple[str, ...] = ("exploration", "formation", "stability", "decline")
 STAGE_NAMES_ZH: dict[str, str] = {
@@ -355,3 +361,26 @@ def lifecycle_curve_types(tx: pd.DataFrame, *, as_of: str | pd.Timestamp,
     out["total_margin"] = curves.sum(axis=1)
     out["peak_month"] = curves.fillna(-np.inf).to_numpy().argmax(axis=1)
     return out.sort_index()
+
+
+def curve_types_vs_planted(curve_types: pd.DataFrame, truth: Any, *,
+                           as_of: str | pd.Timestamp) -> list[Evidence]:
+    """The curve types found (:func:`lifecycle_curve_types` at ``as_of``) against the demo's
+    planted ones (``truth.curve_types(as_of)``: from the planted first order and churn date);
+    empty for real data. The table counts customers typed by both: planted type (rows) x found
+    type (columns); the caption gives the share on the diagonal."""
+    if truth is None or getattr(truth, "signup_dates", None) is None:
+        return []
+    if not isinstance(curve_types, pd.DataFrame) or "curve_type" not in curve_types:
+        raise ParameterError("curve_types_vs_planted expects the table of "
+                             "lifecycle.lifecycle_curve_types (column curve_type).")
+    found = curve_types["curve_type"]
+    planted = truth.curve_types(check_as_of(as_of, "curve_types_vs_planted")).reindex(found.index)
+    both = planted.notna() & found.notna()
+    table = pd.crosstab(pd.Categorical(planted[both], categories=list(CURVE_TYPES)),
+                        pd.Categorical(found[both], categories=list(CURVE_TYPES)),
+                        dropna=False)
+    table.index.name, table.columns.name = "planted", "found"
+    agree = float((planted[both] == found[both]).mean()) if both.any() else float("nan")
+    return [Evidence(f"Planted (rows) vs found (columns) lifecycle curve types, {int(both.sum()):,} "
+                     f"customers typed by both: {agree:.0%} agree", table)]

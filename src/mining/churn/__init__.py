@@ -33,6 +33,9 @@ Layers::
     retention_plan(model, tx, as_of, ...)         today's campaign: scores, value at risk, call list
     retention_at(proba, tx, as_of, ...)           the retention list with CLV at that date
     churn_types / contract_churn_types   temporary/permanent, degree, explicit/implicit
+    churn_types_in_data / churn_types_in_words   the same with the return window shortened to
+                                                  the data end; one sentence on the result
+    churn_types_vs_planted(types, truth)          churn types against the planted lapsers (demo)
     planted_churn / planted_vs_found / planted_table   labels and scores against planted truth (demo)
     labels_vs_planted                             labels against planted churn (cross table)
     planted_evidence(labels, truth, proba)        both planted-vs-found tables for the report
@@ -65,7 +68,16 @@ True
 from __future__ import annotations
 
 from mining.churn._campaign import RetentionPlan, planted_evidence, retention_at, retention_plan
-from mining.churn._churn_types import CHURN_DEGREES, churn_types, contract_churn_types
+from mining.churn._churn_types import (
+    CHURN_DEGREES,
+    CHURN_TYPE_COLUMNS,
+    CHURN_TYPE_NAMES_ZH,
+    churn_types,
+    churn_types_in_data,
+    churn_types_in_words,
+    churn_types_vs_planted,
+    contract_churn_types,
+)
 from mining.churn._evaluate import (
     calibration_table,
     evaluate,
@@ -113,6 +125,8 @@ from mining.churn._summaries import (
 __all__ = [
     "BASELINE",
     "CHURN_DEGREES",
+    "CHURN_TYPE_COLUMNS",
+    "CHURN_TYPE_NAMES_ZH",
     "MODEL_NAMES",
     "Effort",
     "ModelComparison",
@@ -125,6 +139,9 @@ __all__ = [
     "churn_labels",
     "churn_probability",
     "churn_types",
+    "churn_types_in_data",
+    "churn_types_in_words",
+    "churn_types_vs_planted",
     "compare_models",
     "contract_churn_types",
     "contractual_training_set",

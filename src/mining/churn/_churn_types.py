@@ -36,17 +36,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mining.churn._labels import _data_end, churn_labels
+from mining.churn._labels import _check_tx, _data_end, _horizon, _timestamp, churn_labels
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
+from mining.findings import Evidence
 from mining.params import check_as_of
 
-__all__ = ["CHURN_DEGREES", "churn_types", "contract_churn_types"]
+__all__ = ["CHURN_DEGREES", "CHURN_TYPE_COLUMNS", "CHURN_TYPE_NAMES_ZH", "churn_types",
+           "churn_types_in_data", "churn_types_in_words", "churn_types_vs_planted",
+           "contract_churn_types"]
 
 #: Degrees of churn before the last order, from none to the strongest decline.
 CHURN_DEGREES: tuple[str, ...] = ("complete", "initial", "partial", "unknown")
-_ZH = {"temporary": "暂时流失", "permanent": "永久流失", "complete": "完全流失",
-       "initial": "初始流失", "partial": "半流失", "unknown": "", "explicit": "显性流失",
-       "implicit": "隐性流失"}
+#: The columns of :func:`mining.churn.churn_types`, in order (also of an empty table).
+CHURN_TYPE_COLUMNS: tuple[str, ...] = (
+    "last_order", "next_order", "permanence", "permanence_zh", "n_baseline_orders",
+    "n_recent_orders", "spend_ratio", "category_ratio", "degree", "degree_zh", "visibility",
+    "visibility_zh", "as_of", "horizon_end", "return_end",
+)
+#: The Chinese names of the values of :func:`churn_types` (temporary -> 暂时流失, ...).
+CHURN_TYPE_NAMES_ZH: dict[str, str] = {
+    "temporary": "暂时流失", "permanent": "永久流失", "complete": "完全流失", "initial": "初始流失",
+    "partial": "半流失", "unknown": "", "explicit": "显性流失", "implicit": "隐性流失"}
 
 
 def _days(value: Any, name: str, owner: str) -> int:
@@ -177,11 +187,9 @@ def churn_types(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, horizon_days: in
                                      "explicit", "implicit")
     for col in ("permanence", "degree", "visibility"):
         out[col] = out[col].astype("string")
-        out[f"{col}_zh"] = out[col].map(_ZH).astype("string")
+        out[f"{col}_zh"] = out[col].map(CHURN_TYPE_NAMES_ZH).astype("string")
     out["as_of"], out["horizon_end"], out["return_end"] = when, horizon_end, return_end
-    return out[["last_order", "next_order", "permanence", "permanence_zh", "n_baseline_orders",
-                "n_recent_orders", "spend_ratio", "category_ratio", "degree", "degree_zh",
-                "visibility", "visibility_zh", "as_of", "horizon_end", "return_end"]]
+    return out[list(CHURN_TYPE_COLUMNS)]
 
 
 def contract_churn_types(customers: pd.DataFrame, *, churn_column: str = "Churn",
@@ -222,5 +230,143 @@ def contract_churn_types(customers: pd.DataFrame, *, churn_column: str = "Churn"
                         "visibility": np.where(has, "explicit", "implicit")},
                        index=pd.Index(t[id_column].astype("string"), name="customer_id"))
     out["visibility"] = out["visibility"].astype("string")
-    out["visibility_zh"] = out["visibility"].map(_ZH).astype("string")
+    out["visibility_zh"] = out["visibility"].map(CHURN_TYPE_NAMES_ZH).astype("string")
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# churn types in the data there is: the return window shortened to the data end
+# --------------------------------------------------------------------------------------------
+
+
+def churn_types_in_data(
+    tx: pd.DataFrame,
+    *,
+    as_of: str | pd.Timestamp,
+    horizon_days: int = 90,
+    longest_return_days: int = 90,
+    observed_until: str | pd.Timestamp | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`mining.churn.churn_types` with the longest return window the data hold.
+
+    The return window (days after the label window in which a churner's order makes the churn
+    temporary) is ``min(longest_return_days, days from as_of + horizon_days to the data end)``:
+    the full window when the data reach far enough, else as much as there is. When the label
+    window ends at the data end (no day left) the table is empty, with the same columns, and
+    :func:`churn_types_in_words` says why.
+
+    Parameters
+    ----------
+    tx, as_of, horizon_days, observed_until
+        As for :func:`mining.churn.churn_types`.
+    longest_return_days : int
+        The return window (days) wanted; shortened to the data end.
+    **options
+        Other options of :func:`mining.churn.churn_types` (``trend_days``,
+        ``min_baseline_orders``, ``cancelled``).
+
+    Returns
+    -------
+    DataFrame
+        The churn types, columns :data:`CHURN_TYPE_COLUMNS`; the window used is
+        ``return_end - horizon_end`` of each row.
+    """
+    owner = "churn_types_in_data"
+    check_param(isinstance(longest_return_days, numbers.Integral)
+                and not isinstance(longest_return_days, bool) and longest_return_days >= 1,
+                "longest_return_days", owner, "a whole number of days >= 1", longest_return_days)
+    if "return_window_days" in options:
+        raise ParameterError(f"{owner} chooses return_window_days itself; pass "
+                             "longest_return_days=, or call churn.churn_types.")
+    _check_tx(tx, owner)
+    cut = _timestamp(as_of, "as_of", owner)
+    end = _data_end(tx, observed_until, owner)
+    room = (end - (cut + pd.Timedelta(days=_horizon(horizon_days, owner)))).days
+    if room < 1:
+        churn_labels(tx, as_of=cut, horizon_days=horizon_days, observed_until=observed_until)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CHURN_TYPE_COLUMNS},
+                            index=pd.Index([], dtype="string", name="customer_id"))
+    return churn_types(tx, as_of=cut, horizon_days=horizon_days,
+                       return_window_days=min(int(longest_return_days), room),
+                       observed_until=observed_until, **options)
+
+
+def churn_types_in_words(types: pd.DataFrame) -> str:
+    """One sentence on a churn-type table (:func:`churn_types_in_data` or ``churn_types``):
+    churners, temporary vs permanent with the return window used, and the degrees.
+
+    >>> t = pd.DataFrame({"permanence": ["temporary", "permanent", "permanent", "permanent"],
+    ...                   "degree": ["complete", "partial", "unknown", "complete"],
+    ...                   "horizon_end": pd.Timestamp("2025-04-01"),
+    ...                   "return_end": pd.Timestamp("2025-06-30")})
+    >>> print(churn_types_in_words(t))
+    4 churners: 25% came back within the 90-day return window (temporary, 暂时流失), 75% did not (permanent, 永久流失). Degree before leaving, for the 3 with enough history: 67% complete (完全流失), 0% initial (初始流失), 33% partial (半流失).
+    """
+    owner = "churn_types_in_words"
+    if not isinstance(types, pd.DataFrame):
+        raise ParameterError(f"{owner} expects the table of churn.churn_types. Got "
+                             f"{type(types).__name__} instead.")
+    missing = [c for c in ("permanence", "degree", "horizon_end", "return_end")
+               if c not in types.columns]
+    if missing:
+        raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing],
+                          what="churn types")
+    if types.empty:
+        return ("No churn types: the label window ends where the data end, so no day is left "
+                "to see which churners come back. Choose an earlier cutoff (at least a few "
+                "weeks before the data end minus horizon_days).")
+    n = len(types)
+    window = int((types["return_end"].iloc[0] - types["horizon_end"].iloc[0]).days)
+    temporary = float((types["permanence"] == "temporary").mean())
+    known = types.loc[types["degree"] != "unknown", "degree"]
+    text = (f"{n:,} churners: {temporary:.0%} came back within the {window}-day return window "
+            f"(temporary, {CHURN_TYPE_NAMES_ZH['temporary']}), {1 - temporary:.0%} did not (permanent, "
+            f"{CHURN_TYPE_NAMES_ZH['permanent']}).")
+    if len(known) == 0:
+        return text + " None has enough history before leaving to judge a degree."
+    shares = known.value_counts(normalize=True)
+    parts = [f"{shares.get(d, 0.0):.0%} {d} ({CHURN_TYPE_NAMES_ZH[d]})" for d in ("complete", "initial", "partial")]
+    return (text + f" Degree before leaving, for the {len(known):,} with enough history: "
+            + ", ".join(parts) + ".")
+
+
+def churn_types_vs_planted(types: pd.DataFrame, truth: Any) -> list[Evidence]:
+    """The churn types found against the demo's planted lapsers and decliners; empty for real
+    data (``truth`` None or without ``returning_lapsers``).
+
+    One row per planted group among the churners of ``types`` (from :func:`churn_types` at one
+    cutoff): ``returning lapsers due back`` (planted gap over the cutoff, planted return inside
+    the return window), ``partial decliners`` (planted decline over before the cutoff) and
+    ``other churners``; columns ``churners``, ``found_temporary`` and ``found_partial`` (shares
+    of the row's churners), ``found_unknown_degree``."""
+    lapsers = getattr(truth, "returning_lapsers", None)
+    decliners = getattr(truth, "partial_decliners", None)
+    if lapsers is None or decliners is None:
+        return []
+    if not isinstance(types, pd.DataFrame) or not {"permanence", "degree", "as_of"} <= set(types):
+        raise ParameterError("churn_types_vs_planted expects the table of churn.churn_types "
+                             "(columns permanence, degree, as_of).")
+    if types.empty:
+        return []
+    cut, h_end, r_end = (types[c].iloc[0] for c in ("as_of", "horizon_end", "return_end"))
+    due = lapsers.index[(lapsers["last_order_before"] < cut) & (lapsers["return_date"] >= h_end)
+                        & (lapsers["return_date"] < r_end)]
+    over = decliners.index[decliners["last_order"] < cut]
+    groups = {"returning lapsers due back": types.index.isin(due),
+              "partial decliners": types.index.isin(over)}
+    groups["other churners"] = ~(groups["returning lapsers due back"] | groups["partial decliners"])
+    rows = {}
+    for name, rows_in in groups.items():
+        t = types[rows_in]
+        n = len(t)
+        rows[name] = {"churners": n,
+                      "found_temporary": (t["permanence"] == "temporary").mean() if n else np.nan,
+                      "found_partial": (t["degree"] == "partial").mean() if n else np.nan,
+                      "found_unknown_degree": (t["degree"] == "unknown").mean() if n else np.nan}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "planted"
+    return [Evidence(f"Planted lapsers and decliners among the churners at {cut:%Y-%m-%d}: the "
+                     "lapsers should be found temporary, the decliners partial",
+                     table, percent=("found_temporary", "found_partial", "found_unknown_degree"),
+                     count=("churners",))]

@@ -313,6 +313,18 @@ def _feature_table(tx: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return X
 
 
+def _with_buying(X: pd.DataFrame, tx: pd.DataFrame, as_of: pd.Timestamp, buying_patterns: Any,
+                 owner: str) -> pd.DataFrame:
+    """``X`` with the buying-pattern features when ``buying_patterns`` is True."""
+    check_param(isinstance(buying_patterns, bool | np.bool_), "buying_patterns", owner,
+                "True or False", buying_patterns)
+    if not buying_patterns:
+        return X
+    from mining.features import with_buying_patterns  # imported late: a sibling module
+
+    return with_buying_patterns(X, tx, as_of=as_of)
+
+
 @renamed_parameter("cutoff", "as_of")
 def training_set(
     tx: pd.DataFrame,
@@ -321,6 +333,7 @@ def training_set(
     horizon_days: int,
     customers: pd.DataFrame | None = None,
     observed_until: str | pd.Timestamp | None = None,
+    buying_patterns: bool = False,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Features before ``as_of`` and churn labels after it, one row per customer (leakage-safe).
 
@@ -340,6 +353,15 @@ def training_set(
         Pipeline one-hot encodes them); a date column ``d`` becomes ``days_since_d`` at the cutoff
         (missing when the date lies after the cutoff). Columns that share a name with a feature
         get the prefix ``attr_``. Do not pass label or ground-truth columns.
+    buying_patterns : bool, default False
+        Also give the model repeat, cross and up-buying: the columns
+        :data:`mining.features.BUYING_FEATURES` (every column of
+        :func:`mining.features.buying_patterns` but ``n_orders``, e.g. ``repeat_spend_share``,
+        ``cross_spend_share``, ``upbuy_index``) at ``as_of`` (rows before it only), placed after
+        the customer-table columns and before the attributes. Their NaN (``upbuy_index`` of a
+        customer who never bought again in a known category; the category measures without a
+        ``category`` column) are left as NaN: every model Pipeline of :func:`make_model`
+        median-imputes numeric columns. Off by default, so ``X`` is as before.
 
     Returns
     -------
@@ -351,7 +373,8 @@ def training_set(
     labels = churn_labels(tx, as_of=as_of, horizon_days=horizon_days,
                           observed_until=observed_until)
     cut = _timestamp(as_of, "as_of", owner)
-    X = _join_attributes(_feature_table(tx, cut), customers, as_of=cut, owner=owner)
+    X = _join_attributes(_with_buying(_feature_table(tx, cut), tx, cut, buying_patterns, owner),
+                         customers, as_of=cut, owner=owner)
     common = labels.index.intersection(X.index)
     if len(common) < len(labels):
         missing = labels.index.difference(X.index)[:5].tolist()
@@ -370,13 +393,14 @@ def scoring_set(
     *,
     as_of: str | pd.Timestamp,
     customers: pd.DataFrame | None = None,
+    buying_patterns: bool = False,
 ) -> pd.DataFrame:
     """The same columns as :func:`training_set`'s ``X``, for customers as of ``as_of`` (no labels).
 
     Use it to score today's customers with a model trained at an earlier date: train with
     ``training_set(tx, as_of=c, horizon_days=h)`` where ``c + h <= as_of``, then
     ``churn_probability(model, scoring_set(tx, as_of=as_of))`` estimates who will buy nothing in
-    the ``h`` days after ``as_of``.
+    the ``h`` days after ``as_of``. Pass the ``buying_patterns`` the model was trained with.
     """
     owner = "scoring_set"
     _check_tx(tx, owner)
@@ -386,7 +410,8 @@ def scoring_set(
             f"The 'as_of' parameter of {owner} must lie after the first transaction "
             f"({tx['timestamp'].min():%Y-%m-%d}). Got {when:%Y-%m-%d} instead."
         )
-    return _join_attributes(_feature_table(tx, when), customers, as_of=when, owner=owner)
+    X = _with_buying(_feature_table(tx, when), tx, when, buying_patterns, owner)
+    return _join_attributes(X, customers, as_of=when, owner=owner)
 
 
 def _looks_numeric(s: pd.Series) -> tuple[bool, int]:
@@ -520,3 +545,4 @@ def contractual_training_set(
     for note in notes:
         warnings.warn(f"{owner}: {note}.", DataWarning, stacklevel=2)
     return X, y
+

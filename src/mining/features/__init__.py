@@ -40,7 +40,10 @@ An order's time is the time of its earliest line; an order counts as recent when
 in the recent window.
 
 :func:`buying_patterns` measures repeat, cross and up-buying per customer
-(:mod:`mining.features._buying`).
+(:mod:`mining.features._buying`); :func:`with_buying_patterns` joins its :data:`BUYING_FEATURES`
+to a customer table, :func:`buying_by_segment` averages it per segment and
+:func:`buying_vs_planted` checks it against the demo's planted up- and cross-buyers
+(:mod:`mining.features._buying_summary`).
 
 ``engine="spark"`` computes the same table with Spark SQL (:mod:`mining.features._spark`,
 dispatched by :func:`mining.engines.use_engine`); both engines share the checks and the formulas
@@ -60,8 +63,9 @@ from mining.engines import use_engine
 from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
 from mining.params import check_as_of
 
-__all__ = ["BUYING_COLUMNS", "FEATURE_COLUMNS", "SHARE_PREFIX", "buying_patterns",
-           "category_column_name", "check_transactions", "customer_table"]
+__all__ = ["BUYING_COLUMNS", "BUYING_FEATURES", "FEATURE_COLUMNS", "SHARE_PREFIX",
+           "buying_by_segment", "buying_patterns", "buying_vs_planted", "category_column_name",
+           "check_transactions", "customer_table", "with_buying_patterns"]
 
 #: Columns of :func:`customer_table` before the ``share_<category>`` columns, in order.
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -358,3 +362,9 @@ def _customer_table(tx: pd.DataFrame, *, as_of: str | pd.Timestamp, recent_days:
 
 
 from mining.features._buying import BUYING_COLUMNS, buying_patterns  # noqa: E402 - after the shared helpers
+from mining.features._buying_summary import (  # noqa: E402 - after _buying
+    BUYING_FEATURES,
+    buying_by_segment,
+    buying_vs_planted,
+    with_buying_patterns,
+)

@@ -15,11 +15,17 @@ first_categories         categories in the customer's first order
 new_categories           categories first bought after the first order (cross-buying)
 cross_spend              spend in those new categories (money)
 cross_spend_share        ``cross_spend`` as a share of all spend (0..1)
+adopted_categories       categories the customer took up for good after at least two orders
+                         without them: first bought in the third order or later, and bought in
+                         at least three quarters of the orders since (at least two orders from
+                         the first one on); cross-buying that stuck, not a one-off trial
+adopted_spend_share      spend in the adopted categories as a share of all spend (0..1)
 upbuy_index              price paid in a category the customer had bought before, against their
-                         earlier price level there: ``sum(q * p) / sum(q * level)`` over the
-                         later lines, ``level`` the quantity-weighted mean unit price of the
-                         customer's earlier orders in that category; 1.0 = same level, 1.2 =
-                         20% dearer; NaN without a later order in a known category
+                         earlier price level there (geometric: one dear machine does not swamp
+                         the everyday lines): ``exp(sum(q * log(p / level)) / sum(q))`` over the
+                         later lines, ``level`` the quantity-weighted geometric mean unit price
+                         of the customer's earlier orders in that category; 1.0 = same level,
+                         1.2 = 20% dearer; NaN without a later order in a known category
 =======================  ======================================================================
 
 Orders are taken in the time of their earliest line (ties by ``order_id``); lines without a
@@ -33,14 +39,16 @@ category count in the repeat share only.
 ...     "category": ["kitchen", "kitchen", "food", "kitchen"],
 ...     "quantity": [1.0, 1.0, 2.0, 1.0], "unit_price": [20.0, 20.0, 5.0, 30.0]})
 >>> buying_patterns(tx, as_of="2024-04-01").round(3).T
-customer_id              a
-n_orders             3.000
-repeat_spend_share   0.250
-first_categories     1.000
-new_categories       1.000
-cross_spend         10.000
-cross_spend_share    0.125
-upbuy_index          1.250
+customer_id               a
+n_orders              3.000
+repeat_spend_share    0.250
+first_categories      1.000
+new_categories        1.000
+cross_spend          10.000
+cross_spend_share     0.125
+adopted_categories    0.000
+adopted_spend_share   0.000
+upbuy_index           1.225
 """
 
 from __future__ import annotations
@@ -57,8 +65,10 @@ __all__ = ["BUYING_COLUMNS", "buying_patterns"]
 #: Columns of :func:`buying_patterns`, in order.
 BUYING_COLUMNS: tuple[str, ...] = (
     "n_orders", "repeat_spend_share", "first_categories", "new_categories", "cross_spend",
-    "cross_spend_share", "upbuy_index",
+    "cross_spend_share", "adopted_categories", "adopted_spend_share", "upbuy_index",
 )
+_ADOPT_AFTER = 2  # orders without the category before it can count as adopted
+_ADOPT_SHARE = 0.75  # share of the orders since its first one that hold it
 _NEEDED = ("customer_id", "order_id", "timestamp", "product_id", "quantity", "unit_price")
 _OWNER = "buying_patterns"
 
@@ -91,20 +101,31 @@ def _lines(tx: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
 
 def _upbuy(lines: pd.DataFrame) -> pd.Series:
     """``upbuy_index`` per customer (see the module docstring)."""
-    known = lines[lines["category"].notna()]
+    known = lines[lines["category"].notna() & (lines["unit_price"] > 0)
+                  & (lines["quantity"] > 0)]
+    known = known.assign(qlog=known["quantity"] * np.log(known["unit_price"]))
     per = (known.groupby(["customer_id", "category", "rank"], sort=True)
-           .agg(q=("quantity", "sum"), qp=("amount", "sum")).reset_index())
+           .agg(q=("quantity", "sum"), qlog=("qlog", "sum")).reset_index())
     g = per.groupby(["customer_id", "category"], sort=False)
     prev_q = g["q"].cumsum() - per["q"]
-    prev_qp = g["qp"].cumsum() - per["qp"]
+    prev_qlog = g["qlog"].cumsum() - per["qlog"]
     later = prev_q > 0
-    level = prev_qp[later] / prev_q[later]
-    at_level = per.loc[later, "q"] * level
-    paid = per.loc[later, "qp"]
+    log_level = prev_qlog[later] / prev_q[later]
+    above = per.loc[later, "qlog"] - per.loc[later, "q"] * log_level
     ids = per.loc[later, "customer_id"]
-    num = paid.groupby(ids).sum()
-    den = at_level.groupby(ids).sum()
-    return (num / den.where(den > 0)).astype("float64")
+    return np.exp(above.groupby(ids).sum() / per.loc[later, "q"].groupby(ids).sum()
+                  ).astype("float64")
+
+
+def _adopted(cat: pd.DataFrame, n_orders: pd.Series) -> pd.DataFrame:
+    """``adopted_categories`` and the adopted spend per customer (see the module docstring)."""
+    per = cat.groupby(["customer_id", "category"], sort=False).agg(
+        first=("rank", "min"), orders=("rank", "nunique"), spend=("amount", "sum"))
+    since = n_orders.reindex(per.index.get_level_values("customer_id")).to_numpy() - per["first"]
+    adopted = per[(per["first"] >= _ADOPT_AFTER) & (since >= 2)
+                  & (per["orders"] >= _ADOPT_SHARE * since)]
+    by = adopted.groupby(level="customer_id")
+    return pd.DataFrame({"adopted_categories": by.size(), "adopted_spend": by["spend"].sum()})
 
 
 def buying_patterns(tx: pd.DataFrame, *, as_of: str | pd.Timestamp) -> pd.DataFrame:
@@ -145,13 +166,16 @@ def buying_patterns(tx: pd.DataFrame, *, as_of: str | pd.Timestamp) -> pd.DataFr
         out["new_categories"] = (pairs["first"] > 0).groupby(pairs["customer_id"]).sum()
         new_line = cat_first > 0
         out["cross_spend"] = cat["amount"].where(new_line, 0.0).groupby(cat["customer_id"]).sum()
-        out[["first_categories", "new_categories", "cross_spend"]] = out[
-            ["first_categories", "new_categories", "cross_spend"]].fillna(0.0)
+        adopted = _adopted(cat, out["n_orders"])
+        out["adopted_categories"] = adopted["adopted_categories"]
+        counted = ["first_categories", "new_categories", "cross_spend", "adopted_categories"]
+        out[counted] = out[counted].fillna(0.0)
         out["cross_spend_share"] = (out["cross_spend"] / total.where(total > 0)).fillna(0.0)
+        out["adopted_spend_share"] = (adopted["adopted_spend"].reindex(out.index)
+                                      / total.where(total > 0)).fillna(0.0)
         out["upbuy_index"] = _upbuy(lines)
     else:
-        for c in ("first_categories", "new_categories", "cross_spend", "cross_spend_share",
-                  "upbuy_index"):
+        for c in BUYING_COLUMNS[2:]:
             out[c] = np.nan
     out.index = out.index.astype("string")
     out.index.name = "customer_id"

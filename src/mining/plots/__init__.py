@@ -11,7 +11,8 @@ submodule           figures for
 ``plots.segment``   choice of k, segment map, profiles, sizes, stability, dendrogram
 ``plots.basket``    item frequency, association rules, recommendations
 ``plots.sequence``  purchase timelines, sequential patterns and rules
-``plots.churn``     ROC/PR, gains, lift, calibration, retention
+``plots.churn``     ROC/PR, gains, lift, calibration, retention, churn types
+``plots.lifecycle`` lifecycle curve types: archetype curves, types by acquisition cohort
 ``plots.deviation`` score distribution, 2-D deviation map, reasons, weekly series flags
 ``plots.clv``       BG/NBD holdout check, frequency-recency maps, P(alive), CLV moves
 ``plots.loyalty``   loyalty-type matrix, satisfaction drivers, importance-performance quadrant
@@ -29,7 +30,8 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-SUBMODULES = ("value", "segment", "basket", "sequence", "churn", "deviation", "clv", "loyalty")
+SUBMODULES = ("value", "segment", "basket", "sequence", "churn", "lifecycle", "deviation", "clv",
+              "loyalty")
 
 
 def _names(module: str) -> list[str]:

@@ -16,6 +16,8 @@ plot_lift                     lift by decile (bars)
 plot_calibration              predicted probability against observed churn rate per bin
 plot_permutation_importance   horizontal bars of the drop in ROC AUC, with std error bars
 plot_churn_by_stage           churn rate per lifecycle stage, customer counts on the bars
+plot_churn_types              churners by permanence (temporary / permanent) and by degree
+                              (complete / initial / partial / unknown), counts on the bars
 plot_retention_curve          cumulative expected campaign return down the retention list
 plot_profit_curve             expected campaign return against the share contacted, the chosen
                               cut marked (the threshold view of SPSS Modeler / PyCaret)
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -39,14 +42,23 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from mining.churn import calibration_table, churn_labels, gains_table, profit_curve
+from mining.churn import (
+    CHURN_DEGREES,
+    CHURN_TYPE_NAMES_ZH,
+    calibration_table,
+    churn_labels,
+    gains_table,
+    profit_curve,
+)
 from mining.errors import ParameterError, check_date
 from mining.params import RandomState, check_random_state, renamed_parameter
-from mining.plots._common import finish_axes, need_table, new_ax
+from mining.plots._common import finish_axes, need_columns, need_table, new_ax
+from mining.plots.lifecycle import use_chinese, with_zh
 
 __all__ = [
     "plot_calibration",
     "plot_churn_by_stage",
+    "plot_churn_types",
     "plot_confusion_matrix",
     "plot_gains",
     "plot_label_timeline",
@@ -255,6 +267,92 @@ def plot_churn_by_stage(table: pd.DataFrame, *, ax: Axes | None = None) -> Figur
     ax.set_ylim(0, min(1.0, max(rates.max() * 1.3, 0.1)) + 0.05)
     ax.set_ylabel("churn rate in the label window")
     ax.set_title("Churn by lifecycle stage at the cutoff")
+    return fig
+
+
+#: Permanence of churn, temporary first, with colours and Chinese names.
+PERMANENCE: tuple[str, ...] = ("temporary", "permanent")
+_TYPE_COLORS = {"temporary": "tab:cyan", "permanent": "tab:red", "complete": "tab:red",
+                "initial": "gold", "partial": "tab:orange", "unknown": "0.7"}
+
+
+def _type_counts(types: pd.DataFrame, column: str, levels: tuple[str, ...],
+                 owner: str) -> pd.Series:
+    """Churners per level of ``column`` (every level, 0 when absent); unknown values refused."""
+    values = types[column].astype("string")
+    bad = sorted(set(values.dropna()) - set(levels))
+    if bad or values.isna().any():
+        found = bad[:5] if bad else ["<missing>"]
+        raise ParameterError(f"{owner}: column {column!r} has values {found} outside "
+                             f"{list(levels)}. Pass the table of mining.churn.churn_types.")
+    return values.value_counts().reindex(list(levels), fill_value=0).astype("int64")
+
+
+def plot_churn_types(types: pd.DataFrame, *, zh: bool | str = "auto",
+                     ax: Axes | None = None) -> Figure:
+    """How the churners churned: counts by permanence and by degree (客户流失类型).
+
+    Parameters
+    ----------
+    types : DataFrame
+        :func:`mining.churn.churn_types`, one row per churner (columns ``permanence``:
+        temporary / permanent, and ``degree``: complete / initial / partial / unknown).
+    zh : True, False or "auto"
+        Add the Chinese names (暂时流失, 半流失, ...) to the bar labels ("auto": when the font
+        can draw them; the default DejaVu fonts cannot).
+    ax : Axes, optional
+        None: a new figure with two panels, churners by permanence (left) and by degree
+        (right), counts and shares written on the bars. Given: one panel on it, a bar per
+        degree stacked by permanence (temporary below).
+
+    Returns
+    -------
+    Figure
+    """
+    owner = "plot_churn_types"
+    need_columns(types, ["permanence", "degree"], owner,
+                 "the churn-type table (from churn.churn_types)")
+    zh_on = use_chinese(zh, owner)
+    by_perm = _type_counts(types, "permanence", PERMANENCE, owner)
+    by_degree = _type_counts(types, "degree", CHURN_DEGREES, owner)
+    n = len(types)
+
+    def names(levels: tuple[str, ...]) -> list[str]:
+        return [with_zh(v, CHURN_TYPE_NAMES_ZH.get(v), zh_on, sep="\n") for v in levels]
+
+    if ax is not None:
+        fig = ax.figure
+        cross = pd.crosstab(types["degree"].astype("string"),
+                            types["permanence"].astype("string"))
+        cross = cross.reindex(index=list(CHURN_DEGREES), columns=list(PERMANENCE), fill_value=0)
+        x = np.arange(len(CHURN_DEGREES))
+        bottom = np.zeros(len(x))
+        for p in PERMANENCE:
+            label = with_zh(p, CHURN_TYPE_NAMES_ZH[p], zh_on)
+            ax.bar(x, cross[p].to_numpy(), bottom=bottom, color=_TYPE_COLORS[p], label=label)
+            bottom += cross[p].to_numpy()
+        ax.set_xticks(x, names(CHURN_DEGREES))
+        finish_axes(ax, xlabel="degree of churn before the last order",
+                    ylabel="churners (customers)",
+                    title=f"Churn types of {n:,} churners", legend="upper right")
+        return fig
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2), width_ratios=[2, 4],
+                                      constrained_layout=True)
+    for a, counts, levels, xlabel in (
+            (left, by_perm, PERMANENCE, "permanence (back within the return window?)"),
+            (right, by_degree, CHURN_DEGREES, "degree of churn before the last order")):
+        x = np.arange(len(levels))
+        a.bar(x, counts.to_numpy(), color=[_TYPE_COLORS[v] for v in levels])
+        for xi, c in zip(x, counts.to_numpy(), strict=True):
+            share = f" ({c / n:.0%})" if n else ""
+            a.text(xi, c, f"{c:,}{share}", ha="center", va="bottom", fontsize=8)
+        a.set_xticks(x, names(levels))
+        a.set_ylim(0, max(int(counts.max()), 1) * 1.15)
+        a.set_xlabel(xlabel)
+        a.set_ylabel("churners (customers)")
+    left.set_title("Temporary or permanent")
+    right.set_title("How far they had declined")
+    fig.suptitle(f"Churn types of {n:,} churners")
     return fig
 
 

@@ -140,20 +140,36 @@ def _labels_series(labels: Any, X: pd.DataFrame, owner: str) -> pd.Series:
     return out.rename("segment")
 
 
-def derive_features(table: pd.DataFrame) -> pd.DataFrame:
-    """Add the ratio features of ``DERIVED_FEATURES`` to a customer feature table.
+def derive_features(table: pd.DataFrame, *, tx: pd.DataFrame | None = None,
+                    as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
+    """Add the ratio features of ``DERIVED_FEATURES`` to a customer feature table, and, on
+    request, the buying-pattern features.
 
     Parameters
     ----------
     table : DataFrame
         Customer feature table indexed by ``customer_id`` (``features.customer_table``).
+    tx : DataFrame, optional
+        Transactions: also add the candidate features :data:`mining.features.BUYING_FEATURES`
+        (repeat, cross and up-buying: every column of :func:`mining.features.buying_patterns`
+        but ``n_orders``, e.g. ``repeat_spend_share``, ``cross_spend_share``, ``upbuy_index``)
+        at ``as_of`` (rows before it only). They are
+        *candidates*: ``DEFAULT_FEATURES`` does not include them, so a segmentation uses them
+        only when ``features=[...]`` names them (e.g.
+        ``[*segment.DEFAULT_FEATURES, "repeat_spend_share", "cross_spend_share"]``); every
+        segmentation median-imputes their NaN (``upbuy_index`` of a customer who never bought
+        again in a known category). Default None: nothing added, the table is as before.
+    as_of : str or Timestamp, optional
+        The date of ``table``; required with ``tx``.
 
     Returns
     -------
     DataFrame
         A copy of ``table`` with ``units_per_line`` (units per order line) and
         ``mean_unit_price`` (money per unit) appended, each only when the table lacks it and has
-        its two source columns. A zero or missing denominator gives NaN. The input is not changed.
+        its two source columns, then the buying-pattern columns when ``tx`` is given (none when
+        the table has them all already). A zero or missing denominator gives NaN. The input is
+        not changed.
 
     Examples
     --------
@@ -162,14 +178,26 @@ def derive_features(table: pd.DataFrame) -> pd.DataFrame:
     >>> derive_features(t)[["units_per_line", "mean_unit_price"]].to_numpy().tolist()
     [[2.0, 2.5], [1.0, 10.0]]
     """
-    table = _check_table(table, "derive_features")
+    owner = "derive_features"
+    table = _check_table(table, owner)
+    check_param(tx is None or isinstance(tx, pd.DataFrame), "tx", owner,
+                "None or the transactions as a DataFrame", type(tx).__name__)
+    check_param(tx is None or as_of is not None, "as_of", owner,
+                "the date of the table when tx is given (buying patterns before it)", as_of)
     new = {}
     for name, (num, den) in DERIVED_FEATURES.items():
         if name in table.columns or num not in table.columns or den not in table.columns:
             continue
         d = pd.to_numeric(table[den], errors="coerce").astype(float)
         new[name] = pd.to_numeric(table[num], errors="coerce").astype(float) / d.where(d > 0)
-    return table.assign(**new) if new else table.copy()
+    out = table.assign(**new) if new else table.copy()
+    if tx is None:
+        return out
+    from mining.features import BUYING_FEATURES, with_buying_patterns  # a sibling package
+
+    if all(c in out.columns for c in BUYING_FEATURES):
+        return out
+    return with_buying_patterns(out, tx, as_of=as_of)
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,6 +18,12 @@ check what the mining finds against what is really there:
   there);
 - **churn** (客户流失): each customer leaves at a recorded date, ordering less before
   (the decline stage: a third of their usual rate in the last 120 days), and never after (``truth.churn_dates``; NaT = still active at the end);
+- **buying and churn patterns** (issue 21, :mod:`mining.simulate._patterns`): returning lapsers
+  who stop for 150-300 days and come back (暂时流失: ``truth.returning_lapsers``), partial
+  decliners who buy one category per order before they leave (半流失: ``truth.partial_decliners``),
+  up-buyers who switch to dearer versions (向上购买: ``truth.up_buyers``) and cross-buyers who take
+  up a category new to them (交叉购买: ``truth.cross_buyers``); the lifecycle curve types follow
+  from the planted first orders and churn dates (``truth.curve_types(as_of)``);
 - **anomalies** (偏差检测): unusual orders and unusual customers (``truth.anomalous_orders``,
   ``truth.anomalous_customers``);
 - **dirt** (数据清洗): cancelled orders, returns, guest lines without a customer id, exact duplicate
@@ -264,6 +270,17 @@ class DemoTruth:
     anomalous_customers : DataFrame ``customer_id``, ``kind``, ``description``
     anomalous_orders : DataFrame ``order_id``, ``customer_id``, ``kind``, ``description``
     dirty_lines : dict reason -> lines planted in the raw table (names as in the cleaning report)
+    returning_lapsers : DataFrame indexed by ``customer_id``: ``last_order_before`` (the last
+        order before the gap), ``return_date`` (the first order after it), ``gap_days``: the
+        planted temporary churners (暂时流失); their ``churn_dates`` are moved by the gap
+    partial_decliners : DataFrame indexed by ``customer_id``: ``decline_start``, ``last_order``,
+        ``churn_date``: from ``decline_start`` to the last order each order holds one category
+        only (半流失: part of the trade already gone before the churn)
+    up_buyers : DataFrame indexed by ``customer_id``: ``switch_date`` (from this order on the
+        dearer versions, at least 1.4x the price), ``n_upgraded_lines``
+    cross_buyers : DataFrame indexed by ``customer_id``: ``category`` (new to the customer),
+        ``entry_date`` (its first order in it; from then on two of its products per order)
+    signup_dates : Series customer_id -> the day of the first order
     params : dict of the generator's arguments
     attitude : Series customer_id -> planted attitude (standardised latent preference; > 0 is
         favourable), or None when the shop was made without a survey
@@ -282,11 +299,37 @@ class DemoTruth:
     anomalous_customers: pd.DataFrame
     anomalous_orders: pd.DataFrame
     dirty_lines: dict[str, int]
+    returning_lapsers: pd.DataFrame | None = None
+    partial_decliners: pd.DataFrame | None = None
+    up_buyers: pd.DataFrame | None = None
+    cross_buyers: pd.DataFrame | None = None
+    signup_dates: pd.Series | None = None
     params: dict[str, Any] = field(default_factory=dict)
     attitude: pd.Series | None = None
     loyalty_types: pd.Series | None = None
     driver_weights: pd.Series | None = None
     survey_params: dict[str, Any] = field(default_factory=dict)
+
+    def curve_types(self, as_of: str | pd.Timestamp, *, early_days: int = 180,
+                    min_tenure_days: int = 365) -> pd.Series:
+        """The planted lifecycle curve type (客户生命周期曲线) of every customer who joined before
+        ``as_of``, from the planted first order (``signup_dates``) and churn date:
+        ``early_death`` (churned before ``as_of`` less than ``early_days`` after the first
+        order), ``midway_abort`` (churned before ``as_of``, later in life), ``long_retained``
+        (not churned by ``as_of``, first order at least ``min_tenure_days`` before it), NA when
+        younger (the rules of :func:`mining.lifecycle.lifecycle_curve_types`, on the truth)."""
+        if self.signup_dates is None:
+            raise ValueError("this truth has no signup_dates (made before issue 21)")
+        when = pd.Timestamp(as_of)
+        first = self.signup_dates[self.signup_dates < when]
+        churn = self.churn_dates.reindex(first.index)
+        gone = churn.notna() & (churn < when)
+        life = (churn - first).dt.days
+        kind = np.select([gone & (life < early_days), gone,
+                          (when - first).dt.days >= min_tenure_days],
+                         ["early_death", "midway_abort", "long_retained"], default="")
+        out = pd.Series(kind, index=first.index, name="planted_curve_type", dtype="string")
+        return out.mask(out == "")
 
     def summary(self) -> str:
         """A few lines saying what was planted."""
@@ -315,6 +358,11 @@ class DemoTruth:
             f"{len(self.anomalous_orders)} anomalous orders",
             "dirty raw lines: " + ", ".join(f"{k} {v:,}" for k, v in self.dirty_lines.items()),
         ]
+        if self.returning_lapsers is not None:
+            lines.append(
+                f"buying patterns: {len(self.returning_lapsers):,} returning lapsers, "
+                f"{len(self.partial_decliners):,} partial decliners, {len(self.up_buyers):,} "
+                f"up-buyers, {len(self.cross_buyers):,} cross-buyers")
         if self.loyalty_types is not None and self.driver_weights is not None:
             types = self.loyalty_types.value_counts().reindex(list(LOYALTY_TYPE_NAMES)).fillna(0)
             lines.append(
@@ -440,13 +488,17 @@ def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
     churn_day = signup_day + np.ceil(lifetimes).astype(int)
     shop.all_orders(segs, signup_day, churn_day)
     signup = START + pd.to_timedelta(signup_day, unit="D")
-    churn = pd.DatetimeIndex(
-        np.where(churn_day < shop.n_days, START + pd.to_timedelta(churn_day, unit="D"), pd.NaT))
 
     n_anom_c = max(3, round(anomaly_share * n))
     anomalous_customers, skip = _plant_customer_anomalies(shop, cust_ids, segs, n_anom_c)
     order_anoms = _plant_order_anomalies(shop, segs, max(3, n_anom_c // 2), skip)
+    # lapses, declines, up- and cross-buying, after the anomalies (never on their customers)
+    patterns, order_anoms = plant_patterns(shop, rng, segs, churn_day, cust_ids, skip,
+                                           order_anoms)
+    churn_day = patterns.churn_day
 
+    churn = pd.DatetimeIndex(
+        np.where(churn_day < shop.n_days, START + pd.to_timedelta(churn_day, unit="D"), pd.NaT))
     lines = order_lines(shop, rng, cust_ids)  # order ids in time order, with the planted dirt
     raw, dirty, order_of, bought = lines.raw, lines.dirty, lines.order_of, lines.bought
     rank = np.empty(len(order_of), dtype=np.int64)
@@ -490,6 +542,11 @@ def simulate_shop(n_customers: int = 5000, *, random_state: RandomState = 0,
         anomalous_customers=anomalous_customers,
         anomalous_orders=anomalous_orders,
         dirty_lines=dirty,
+        returning_lapsers=patterns.returning_lapsers,
+        partial_decliners=patterns.partial_decliners,
+        up_buyers=patterns.up_buyers,
+        cross_buyers=patterns.cross_buyers,
+        signup_dates=pd.Series(signup, index=seg_series.index, name="signup_date").loc[bought],
         params={"n_customers": int(n_customers), "random_state": _seed_record(random_state),
                 "anomaly_share": float(anomaly_share), "start": str(START.date()),
                 "end": str((END - pd.Timedelta(days=1)).date())},
@@ -527,7 +584,7 @@ _ATTITUDE_SHIFT: dict[str, float] = {
     "one_timers": -0.1,
 }
 _CHURN_ATTITUDE = 0.35  # customers who leave within the data are less attached
-_DECLINE_EXPERIENCE = 0.6  # answers in the 120 days before churn: every experience this much worse
+_DECLINE_EXPERIENCE = 0.6  # answers in the 120 days before churn (or a lapse): every experience this much worse
 _HALO = 0.55  # weight of the attitude in each attribute experience (the rest is this order's)
 
 
@@ -538,4 +595,5 @@ from mining.simulate._orders import (  # noqa: E402
     _plant_order_anomalies,
     _Shop,
 )
+from mining.simulate._patterns import plant_patterns  # noqa: E402
 from mining.simulate._survey import _plant_survey, _survey_rng  # noqa: E402

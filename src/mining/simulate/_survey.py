@@ -78,6 +78,11 @@ def _plant_survey(rng: np.random.Generator, order_customer: np.ndarray, order_ti
     a = attitude[c]
     to_churn = churn_day[c] - day
     decline = churned[c] & (to_churn >= 0) & (to_churn < 120)
+    lapses = truth.returning_lapsers
+    if lapses is not None and len(lapses):  # a lapse follows bad experiences too
+        lapse_day = ((lapses["last_order_before"].reindex(ids) - START).dt.days + 10).to_numpy(
+            dtype="float64", na_value=np.nan)[c]
+        decline |= (lapse_day - day >= 0) & (lapse_day - day < 130)
     weights = np.array([DRIVER_WEIGHTS[x] for x in RATING_ATTRIBUTES])
     z = rng.standard_normal((k, len(RATING_ATTRIBUTES)))
     experience = (_HALO * a[:, None] + np.sqrt(1 - _HALO**2) * z
@@ -115,7 +120,7 @@ def _plant_survey(rng: np.random.Generator, order_customer: np.ndarray, order_ti
         "response": "P(answer) = logistic(-1.2 + 0.55 log(orders) + 0.25 attitude); customers "
                     "with 3+ orders answer again with probability 0.45 (a third time 0.4 with 5+)",
         "answer_model": "experience_k = 0.55 attitude + 0.84 noise_k (- 0.6 in the 120 days before "
-                        "churn); satisfaction = 7 + 2 (sum_k weight_k experience_k + 0.3 noise); "
+                        "churn and before a planted lapse); satisfaction = 7 + 2 (sum_k weight_k experience_k + 0.3 noise); "
                         "rating_k = mean_k + 1.7 experience_k; intent and recommend mix attitude "
                         "and this answer's satisfaction",
         "rating_means": dict(_RATING_MEANS),
