@@ -186,7 +186,7 @@ def main() -> None:
             if not args.no_spark and (step == "table" or step == "baskets"
                                       and args.spark_baskets):
                 engines.append("spark")
-            row: dict = {"lines": n, "step": step}
+            row: dict = {"lines": n, "step": step, "load_before": round(os.getloadavg()[0], 2)}
             for engine in engines:
                 limit = args.pandas_max_lines
                 if engine == "pandas" and limit is None and step in per_line:
@@ -203,6 +203,10 @@ def main() -> None:
                     per_line[step] = row[engine]["peak_gib"] * GIB / n
             row["same_result"] = _same([r for r in row.values() if isinstance(r, dict)], step)
             row["load"] = round(os.getloadavg()[0], 2)
+            if "seconds" in row.get("pandas", {}) and "seconds" in row.get("duckdb", {}):
+                # pandas seconds / DuckDB seconds, both measured in this run
+                row["ratio"] = round(row["pandas"]["seconds"]
+                                     / max(row["duckdb"]["seconds"], 0.1), 2)
             rows.append(row)
             print(json.dumps(row), flush=True)
     print(f"\n{'lines':>12} {'step':<8} {'engine':<7} {'seconds':>8} {'lines/s':>11} "
@@ -223,7 +227,8 @@ def main() -> None:
         if "seconds" in base and "seconds" in duck_r:
             print(f"{'':>12} {row['step']:<8} duckdb vs pandas: "
                   f"{base['seconds'] / max(duck_r['seconds'], 0.1):.1f}x faster, "
-                  f"{base['peak_gib'] / duck_r['peak_gib']:.1f}x less memory")
+                  f"{base['peak_gib'] / duck_r['peak_gib']:.1f}x less memory "
+                  f"(load average {row['load_before']} before, {row['load']} after)")
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1))
 

@@ -145,3 +145,18 @@ def test_segment_derive_features_checks_its_new_parameters(demo):
         segment.derive_features(table, tx=tx.to_numpy(), as_of=cut)
     with pytest.raises(SchemaError, match="'cross_spend' is already in the table"):
         segment.derive_features(table.assign(cross_spend=0.0), tx=tx, as_of=cut)
+
+
+def test_out_of_time_validation_passes_the_opt_in_to_both_dates(demo):
+    tx, cut, end = demo
+    kw = dict(train_as_of=cut - pd.Timedelta(days=HORIZON), test_as_of=cut, horizon_days=HORIZON,
+              models=["logistic"], observed_until=end)
+    plain = churn.out_of_time_validation(tx, **kw)
+    more = churn.out_of_time_validation(tx, buying_patterns=True, **kw)
+    assert list(more.X_test.columns) == list(plain.X_test.columns) + list(features.BUYING_FEATURES)
+    expected = features.buying_patterns(tx, as_of=cut)
+    cols = list(features.BUYING_FEATURES)
+    pd.testing.assert_frame_equal(more.X_test[cols], expected.loc[more.X_test.index, cols],
+                                  check_names=False, check_index_type=False)
+    # measured on the small demo: logistic ROC AUC 0.846 without, 0.843 with
+    assert abs(more.table.loc["logistic", "roc_auc"] - plain.table.loc["logistic", "roc_auc"]) < 0.05

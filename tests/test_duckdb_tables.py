@@ -117,11 +117,24 @@ def test_itemsets_from_transactions_and_parquet_with_level_and_names(demo, tmp_p
         pd.testing.assert_frame_equal(a, b)
 
 
-@pytest.mark.parametrize("frame", ["edge", "renamed", "no_names", "null_product"])
+def _renamed_tie(tx: pd.DataFrame) -> pd.DataFrame:
+    """p2 renamed with a tie: "Milk" and "A-milk" on two lines each, "A-milk" seen last."""
+    out = tx.copy()
+    rows = out.index[out["product_id"] == "p2"]
+    assert len(rows) >= 4
+    out.loc[rows[-2:], "product_name"] = "A-milk"
+    out.loc[rows[:-2], "product_name"] = "Milk"
+    return out.loc[rows[:4].union(out.index[out["product_id"] != "p2"])]
+
+
+@pytest.mark.parametrize("frame", ["edge", "renamed", "renamed_tie", "no_names", "null_product"])
 def test_same_baskets_on_edge_cases(frame, tmp_path):
     tx = _edge_lines()
     if frame == "renamed":
         tx = _renamed(tx)
+    elif frame == "renamed_tie":
+        tx = _renamed_tie(tx)
+        assert "A-milk" in basket.basket_matrix(tx).columns  # the alphabetically first name
     elif frame == "no_names":
         tx = tx.drop(columns="product_name")
     elif frame == "null_product":  # kept under its name only while no product is renamed
@@ -149,6 +162,44 @@ def test_same_baskets_on_edge_cases(frame, tmp_path):
     fa = basket.frequent_itemsets(basket.basket_matrix(tx), min_support=0.1)
     pd.testing.assert_frame_equal(fa, basket.frequent_itemsets(path, min_support=0.1,
                                                                engine="duckdb"))
+
+
+def test_repeated_items_and_identical_baskets_give_the_same_baskets_and_itemsets():
+    """An item several times in one order (not on neighbouring lines), the same item closing one
+    order and opening the next, many identical baskets (mined once with their count) and one
+    huge order: the same baskets, itemsets and counts as pandas."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for o in range(400):
+        items = rng.choice(12, size=rng.integers(1, 6), replace=True).tolist()
+        if o % 3 == 0:
+            items = [1, 4, 1, 4]  # identical baskets, duplicates inside
+        rows += [(f"o{o:03d}", f"p{i:02d}", f"Item {i:02d}") for i in items + items[:1]]
+    rows += [("big", f"p{i:02d}", f"Item {i:02d}") for i in range(40)]  # one order, 40 items
+    tx = pd.DataFrame(rows, columns=["order_id", "product_id", "product_name"]).sample(
+        frac=1.0, random_state=0).astype("string")
+    a = basket.basket_matrix(tx)
+    pd.testing.assert_frame_equal(a, basket.basket_matrix(tx, engine="duckdb"))
+    assert a.loc["o000"].sum() == 2 and a.loc["big"].sum() == 40
+    for max_len in (None, 2):
+        fa = basket.frequent_itemsets(a, min_support=0.02, max_len=max_len, algorithm="fast")
+        fm = basket.frequent_itemsets(a, min_support=0.02, max_len=max_len,
+                                      algorithm="fpgrowth")
+        fb = basket.frequent_itemsets(tx, min_support=0.02, max_len=max_len, algorithm="fast",
+                                      engine="duckdb")
+        pd.testing.assert_frame_equal(fa, fb)
+        pd.testing.assert_frame_equal(fa, fm)  # the weighted pyfim input: mlxtend's counts
+        pair = fa.loc[fa["itemset_str"] == "Item 01, Item 04", "count"]
+        assert int(pair.iloc[0]) == int((a["Item 01"] & a["Item 04"]).sum())
+    # the budget's upper bound leaves the huge order out: far below its 2^40 subsets, and
+    # still above the true number of itemsets
+    from mining.basket._baskets import to_csr
+    from mining.basket._itemsets import _upper_bound
+
+    csr, _ = to_csr(a, "test")
+    min_count = basket.min_count_for(0.02, len(a))
+    bound = _upper_bound(csr, min_count, None)
+    assert len(fa) <= bound < 2**40 / min_count / 100
 
 
 def test_basket_errors_and_budgets_as_pandas(demo):

@@ -33,7 +33,8 @@ def item_labels(tx: pd.DataFrame, *, level: str = "product", use_names: bool = T
     """The item label of every line of ``tx`` (a ``string`` Series aligned with ``tx``).
 
     ``level="product"`` with ``use_names`` labels lines by ``product_name`` where every product
-    has one name; a name shared by several product ids gets the id appended (``"Tea (p7)"``) so
+    has one name (a renamed product: its most frequent name, ties by the alphabetically first);
+    a name shared by several product ids gets the id appended (``"Tea (p7)"``) so
     distinct products never merge. Without names (or ``use_names=False``) the ``product_id``.
     ``level="category"`` labels by ``category``.
     """
@@ -54,9 +55,12 @@ def item_labels(tx: pd.DataFrame, *, level: str = "product", use_names: bool = T
     ids_per_name = pairs.groupby("name")["pid"].nunique()
     names_per_id = pairs.groupby("pid")["name"].nunique()
     if (names_per_id > 1).any():
-        # a product renamed over time: keep its most frequent name
-        first = (pd.DataFrame({"pid": pid, "name": name}).value_counts()
-                 .reset_index().drop_duplicates("pid").set_index("pid")["name"])
+        # a product renamed over time: keep its most frequent name (on a tie the alphabetically
+        # first, as the DuckDB and Spark engines do)
+        first = (pd.DataFrame({"pid": pid, "name": name}).value_counts().rename("n")
+                 .reset_index().sort_values(["pid", "n", "name"], ascending=[True, False, True],
+                                            kind="mergesort")
+                 .drop_duplicates("pid").set_index("pid")["name"])
         name = pid.map(first).astype("string")
         pairs = pd.DataFrame({"pid": pid, "name": name}).drop_duplicates()
         ids_per_name = pairs.groupby("name")["pid"].nunique()

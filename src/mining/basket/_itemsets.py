@@ -37,6 +37,8 @@ _ALGORITHMS = ("apriori", "fpgrowth", "fast")
 _APRIORI_DENSE_CELLS = 2e9
 #: default itemset budget (about 0.5 GB of table); Groceries at 0.001 has about 13,500
 DEFAULT_MAX_ITEMSETS = 1_000_000
+# how many of the largest baskets the itemset upper bound may leave out (see _upper_bound)
+_BOUND_G = 10_000
 
 
 class NoItemsetsWarning(UserWarning):
@@ -260,12 +262,36 @@ def pyfim_available() -> bool:
     return True
 
 
-def _csr_lists(csr: sp.csr_matrix, keep: np.ndarray) -> list[list[int]]:
-    """Baskets as lists of item codes (only the frequent items ``keep``, re-coded 0..)."""
-    csr = csr[:, keep]
-    ind = csr.indices.tolist()
-    ptr = csr.indptr.tolist()
-    return [ind[ptr[i]:ptr[i + 1]] for i in range(len(ptr) - 1)]
+def _csr_transactions(csr: sp.csr_matrix, keep: np.ndarray) -> dict[tuple[int, ...], int]:
+    """The baskets for pyfim as ``{items: number of baskets}``: only the frequent items ``keep``
+    (re-coded 0..), identical baskets counted once with their multiplicity (pyfim's weighted
+    transactions; every support is the same as with one list per basket, pyfim reads far fewer
+    transactions), grouped in numpy, plus one empty basket (see :func:`_mine_fast`)."""
+    sub = csr[:, keep].tocsr()
+    sub.sum_duplicates()
+    sub.sort_indices()
+    ptr = sub.indptr.astype(np.int64)
+    ind = sub.indices.astype(np.int64)
+    sizes = np.diff(ptr)
+    bits = max(1, int(max(keep.size - 1, 1)).bit_length())
+    out: dict[tuple[int, ...], int] = {(): 1}
+    for k in np.unique(sizes).tolist():
+        if k == 0:
+            continue
+        rows = np.flatnonzero(sizes == k)
+        mat = ind[ptr[rows][:, None] + np.arange(k)]
+        if k * bits <= 63:  # one packed integer per basket: a 1-d unique
+            key = np.zeros(len(rows), dtype=np.int64)
+            for j in range(k):
+                key |= mat[:, j] << (bits * (k - 1 - j))
+            key, counts = np.unique(key, return_counts=True)
+            mask = (1 << bits) - 1
+            cols = [((key >> (bits * (k - 1 - j))) & mask).tolist() for j in range(k)]
+        else:
+            mat, counts = np.unique(mat, axis=0, return_counts=True)
+            cols = [mat[:, j].tolist() for j in range(k)]
+        out.update(zip(zip(*cols, strict=True), counts.tolist(), strict=True))
+    return out
 
 
 def _mine_fast(csr: sp.csr_matrix, labels: list[str], min_count: int,
@@ -275,11 +301,9 @@ def _mine_fast(csr: sp.csr_matrix, labels: list[str], min_count: int,
     keep, names = _frequent_items(csr, labels, min_count)
     if keep.size == 0:
         return names, {}
-    lists = _csr_lists(csr, keep)
     # pyfim drops an item that is in *every* transaction (pyfim 6.x); one extra empty basket
-    # changes no absolute count and avoids it
-    lists.append([])
-    res = fim.fpgrowth(lists, target="s", supp=-min_count, zmin=1,
+    # (in _csr_transactions) changes no absolute count and avoids it
+    res = fim.fpgrowth(_csr_transactions(csr, keep), target="s", supp=-min_count, zmin=1,
                        zmax=max_len if max_len is not None else -1, report="a")
     if not res:
         return names, {}
@@ -306,23 +330,47 @@ def count_itemsets(csr: sp.csr_matrix, min_count: int, max_len: int | None) -> S
     keep = np.flatnonzero(np.asarray(csr.sum(axis=0)).ravel() >= min_count)
     if keep.size == 0 or csr.shape[0] == 0:
         return {}
-    lists = _csr_lists(csr, keep)
-    lists.append([])  # see _mine_fast: pyfim drops an item that is in every transaction
-    spec = fim.fpgrowth(lists, target="s", supp=-min_count, zmin=1,
+    # with one empty basket (see _mine_fast: pyfim drops an item that is in every transaction)
+    spec = fim.fpgrowth(_csr_transactions(csr, keep), target="s", supp=-min_count, zmin=1,
                         zmax=max_len if max_len is not None else -1, report="#")
     return dict(spec or {})
 
 
 def _upper_bound(csr: sp.csr_matrix, min_count: int, max_len: int | None) -> float:
-    """Upper bound on the number of frequent itemsets (no pyfim): every frequent itemset is a
-    subset of at least ``min_count`` baskets, so at most sum_b sum_k C(|b|, k) / min_count."""
+    """Upper bound on the number of frequent itemsets (no mining).
+
+    Every frequent itemset is a subset of at least ``min_count`` baskets, so of at least
+    ``min_count - g`` baskets outside any ``g`` baskets (``g < min_count``): at most
+    sum_b sum_k C(|b|, k) / (min_count - g), the sum over all baskets but the ``g`` largest
+    (``g = 0``: the plain bound). The smallest over ``g`` (up to ``_BOUND_G``) is returned, so a
+    few huge baskets (one order of thousands of lines) no longer hide that the budget holds.
+    Exact integers throughout (no cancellation); only the result is a float.
+    """
     keep = np.asarray(csr.sum(axis=0)).ravel() >= min_count
     sizes = np.asarray(csr[:, np.flatnonzero(keep)].sum(axis=1)).ravel().astype(np.int64)
-    total = 0.0
-    for size, n_b in zip(*np.unique(sizes, return_counts=True), strict=True):
-        top = int(size) if max_len is None else min(int(size), int(max_len))
-        total += float(n_b) * sum(math.comb(int(size), k) for k in range(1, top + 1))
-    return total / max(min_count, 1)
+    uniq, n_of = np.unique(sizes, return_counts=True)
+    # subsets per basket of each size (exact ints), largest baskets first
+    per = [sum(math.comb(int(s), k) for k in range(1, (int(s) if max_len is None
+                                                         else min(int(s), int(max_len))) + 1))
+           for s in uniq.tolist()]
+    groups = sorted(zip(per, n_of.tolist(), strict=True), reverse=True)
+    rest = sum(c * m for c, m in groups)
+    g_max = max(0, min(min_count - 1, int(sizes.size), _BOUND_G))
+    best_num, best_den = rest, max(min_count, 1)
+    g = 0
+    for c, m in groups:  # drop the largest baskets one at a time (runs of equal size at once)
+        if g >= g_max or c == 0:
+            break
+        take = min(m, g_max - g)
+        for _ in range(take):
+            rest -= c
+            g += 1
+            if rest * best_den < best_num * (min_count - g):
+                best_num, best_den = rest, min_count - g
+    try:
+        return best_num / best_den
+    except OverflowError:
+        return math.inf
 
 
 def _budget_hint(spec: Spectrum, limit: int, n: int, min_count: int,

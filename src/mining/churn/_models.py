@@ -473,6 +473,7 @@ def out_of_time_validation(
     customers: pd.DataFrame | None = None,
     random_state: RandomState = 0,
     observed_until: str | pd.Timestamp | None = None,
+    buying_patterns: bool = False,
 ) -> ModelComparison:
     """Train at an earlier date, test at a later one: the honest check of a churn model.
 
@@ -481,6 +482,8 @@ def out_of_time_validation(
     the past, applied to customers later. ``train_as_of + horizon_days`` must not be after
     ``test_as_of`` (otherwise the training labels would not yet be known at the test date).
     ``train_cutoff`` / ``test_cutoff`` are the deprecated old names of the two dates.
+    ``buying_patterns=True`` adds the repeat/cross/up-buying candidate features at both dates
+    (see :func:`training_set`).
 
     Returns
     -------
@@ -499,10 +502,10 @@ def out_of_time_validation(
             f"labels are known when the model is used. Got {train_at:%Y-%m-%d} instead; use "
             f"train_as_of <= {test_at - pd.Timedelta(days=int(horizon_days)):%Y-%m-%d}."
         )
-    X_tr, y_tr = training_set(tx, as_of=train_at, horizon_days=horizon_days,
-                              customers=customers, observed_until=observed_until)
-    X_te, y_te = training_set(tx, as_of=test_at, horizon_days=horizon_days,
-                              customers=customers, observed_until=observed_until)
+    X_tr, y_tr = training_set(tx, as_of=train_at, horizon_days=horizon_days, customers=customers,
+                              observed_until=observed_until, buying_patterns=buying_patterns)
+    X_te, y_te = training_set(tx, as_of=test_at, horizon_days=horizon_days, customers=customers,
+                              observed_until=observed_until, buying_patterns=buying_patterns)
     seed = seed_from(random_state, owner)
     info = {"validation": "out of time", "train_as_of": train_at, "test_as_of": test_at,
             "horizon_days": int(horizon_days), "random_state": seed}

@@ -25,7 +25,8 @@ mining kernels and models stay local. A step without a backend for the asked eng
 ``ParameterError`` naming the engines it has (:func:`use_engine`).
 
 This package holds only what those backends share: the dispatch (:func:`use_engine`,
-:func:`check_engine`, :func:`spark_available`) and the Spark session helpers of
+:func:`check_engine`, :func:`spark_available`, :func:`table_engine` for the table steps without
+a Spark backend) and the Spark session helpers of
 :mod:`mining.engines.session` (:func:`spark_session`, :func:`get_session`,
 :func:`read_transactions_spark`, :func:`to_spark`, :func:`collect`, :func:`utc`, ...), exported
 here.
@@ -44,7 +45,8 @@ from mining.engines.session import *  # noqa: F403 - re-exports exactly session.
 from mining.errors import ParameterError, check_param
 
 # the dispatch defined here, then the Spark session helpers of mining.engines.session
-__all__ = ["ENGINES", "check_engine", "spark_available", "use_engine", *session.__all__]
+__all__ = ["ENGINES", "check_engine", "spark_available", "table_engine", "use_engine",
+           *session.__all__]
 
 #: Engines understood by ``engine=``.
 ENGINES: tuple[str, ...] = ("pandas", "spark", "duckdb")
@@ -62,6 +64,17 @@ def check_engine(engine: Any, owner: str) -> str:
                 "(embedded, one machine) builds the customer table, baskets and sequences "
                 "out of core.")
     return engine
+
+
+def table_engine(engine: Any) -> str:
+    """The engine for the steps that build a table from order lines and have no Spark backend
+    (``basket.basket_matrix``, ``sequence.customer_sequences``): ``"duckdb"`` when asked, else
+    ``"pandas"`` (a Spark run builds these tables locally and mines them in Spark).
+
+    >>> table_engine("duckdb"), table_engine("spark"), table_engine("pandas")
+    ('duckdb', 'pandas', 'pandas')
+    """
+    return "duckdb" if check_engine(engine, "table_engine") == "duckdb" else "pandas"
 
 
 def spark_available() -> bool:
