@@ -29,7 +29,7 @@ def test_curve_types_recover_planted_lifetimes():
     planted = ds.truth.curve_types(ds.as_of).reindex(t.index).astype(object).fillna("").to_numpy()
     found = t["curve_type"].astype(object).fillna("").to_numpy()
     both = (planted != "") & (found != "")
-    # measured: 233 customers, accuracy 0.815, kappa 0.70
+    # measured: 233 customers, accuracy 0.807, kappa 0.69
     assert both.sum() > 150
     assert (planted[both] == found[both]).mean() > 0.75
     assert cohen_kappa_score(planted[both], found[both]) > 0.6
