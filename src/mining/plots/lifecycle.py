@@ -170,10 +170,8 @@ def plot_curve_type_cohorts(curve_types: pd.DataFrame, *, include_untyped: bool 
     include_untyped : bool
         Also stack the customers without a type (too young to tell, grey), so each bar sums to
         100% of its cohort; False: shares of the typed customers only.
-    zh : True, False or "auto"
-        Add the Chinese names to the legend ("auto": when the font can draw them).
-    ax : Axes, optional
-        Where to draw; a new figure when None.
+    zh, ax
+        As in :func:`plot_lifecycle_curves`.
 
     Returns
     -------
