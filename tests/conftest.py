@@ -24,6 +24,28 @@ def repo_root() -> Path:
     return REPO
 
 
+@pytest.fixture
+def churn_shop():
+    """Builds the tiny shop of ``churn.churn_types``' docstring: ``a`` orders every 30 days from
+    2024-01-01 and comes back on 2025-03-01, ``b`` orders every 30 days and leaves after one
+    cheap order on 2024-07-01; ``extra`` rows (customer, order, timestamp, unit_price) are
+    added. Every line is one unit in category ``x``."""
+    import pandas as pd
+
+    def make(extra: list[tuple]) -> pd.DataFrame:
+        d = pd.Timestamp
+        rows = [("a", f"a{i}", d("2024-01-01") + pd.Timedelta(days=30 * i), 20.0)
+                for i in range(8)]
+        rows += [("a", "a9", d("2025-03-01"), 20.0)]
+        rows += [("b", f"b{i}", d("2024-01-01") + pd.Timedelta(days=30 * i), 30.0)
+                 for i in range(6)]
+        rows += [("b", "b6", d("2024-07-01"), 5.0), *extra]
+        tx = pd.DataFrame(rows, columns=["customer_id", "order_id", "timestamp", "unit_price"])
+        return tx.assign(quantity=1.0, category="x")
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def shared_datasets() -> Path:
     """Public datasets beside the repo (tests only; the product never reads them)."""

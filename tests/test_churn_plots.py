@@ -155,24 +155,20 @@ def test_plots_leave_global_settings_alone(scores):
 
 
 # --- churn types ---------------------------------------------------------------------------
-def _churn_types_table() -> pd.DataFrame:
+@pytest.fixture
+def churn_types_table(churn_shop) -> pd.DataFrame:
     """The churners of a tiny shop, typed by churn.churn_types (worked out in its docstring):
     a comes back (temporary, complete), b stays away after a decline (permanent, initial), c has
     too little history for a degree (permanent, unknown)."""
     d = pd.Timestamp
-    rows = [("a", f"a{i}", d("2024-01-01") + pd.Timedelta(days=30 * i), 20.0) for i in range(8)]
-    rows += [("a", "a9", d("2025-03-01"), 20.0)]
-    rows += [("b", f"b{i}", d("2024-01-01") + pd.Timedelta(days=30 * i), 30.0) for i in range(6)]
-    rows += [("b", "b6", d("2024-07-01"), 5.0), ("c", "c0", d("2024-06-01"), 9.0),
-             ("s", "s0", d("2024-05-01"), 9.0), ("s", "s1", d("2024-10-01"), 9.0)]
-    tx = pd.DataFrame(rows, columns=["customer_id", "order_id", "timestamp", "unit_price"])
-    tx = tx.assign(quantity=1.0, category="x")
+    tx = churn_shop([("c", "c0", d("2024-06-01"), 9.0), ("s", "s0", d("2024-05-01"), 9.0),
+                     ("s", "s1", d("2024-10-01"), 9.0)])
     return churn.churn_types(tx, as_of="2024-09-01", horizon_days=90, return_window_days=120,
                              trend_days=60, observed_until="2025-06-01")
 
 
-def test_churn_types_plot_counts_by_permanence_and_degree():
-    types = _churn_types_table()
+def test_churn_types_plot_counts_by_permanence_and_degree(churn_types_table):
+    types = churn_types_table
     assert types["permanence"].tolist() == ["temporary", "permanent", "permanent"]
     assert types["degree"].tolist() == ["complete", "initial", "unknown"]
     fig = cplots.plot_churn_types(types, zh=False)
@@ -191,8 +187,8 @@ def test_churn_types_plot_counts_by_permanence_and_degree():
     assert "partial\n半流失" in [t.get_text() for t in zh.axes[1].get_xticklabels()]
 
 
-def test_churn_types_plot_on_one_axes_stacks_permanence_per_degree():
-    types = _churn_types_table()
+def test_churn_types_plot_on_one_axes_stacks_permanence_per_degree(churn_types_table):
+    types = churn_types_table
     fig, ax = plt.subplots()
     assert cplots.plot_churn_types(types, ax=ax, zh=False) is fig
     temporary, permanent = ax.containers
@@ -202,8 +198,8 @@ def test_churn_types_plot_on_one_axes_stacks_permanence_per_degree():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["temporary", "permanent"]
 
 
-def test_churn_types_plot_refuses_bad_input():
-    types = _churn_types_table()
+def test_churn_types_plot_refuses_bad_input(churn_types_table):
+    types = churn_types_table
     with pytest.raises(SchemaError, match="'degree'"):
         cplots.plot_churn_types(types.drop(columns="degree"))
     with pytest.raises(ParameterError, match="column 'permanence' has values \\['gone'\\]"):

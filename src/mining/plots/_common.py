@@ -1,4 +1,5 @@
-"""What every plot module needs: a figure to draw on, checks of its input table, axis labels."""
+"""What every plot module needs: a figure to draw on, checks of its input table, axis labels,
+Chinese names where the font can draw them."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from mining.errors import InsufficientDataError, ParameterError, SchemaError
+from mining.errors import InsufficientDataError, ParameterError, SchemaError, check_param
 
-__all__ = ["as_frame", "finish_axes", "need_columns", "need_result", "need_table", "new_ax",
-           "short"]
+__all__ = ["as_frame", "can_draw_chinese", "finish_axes", "need_columns", "need_result",
+           "need_table", "new_ax", "short", "use_chinese", "with_zh"]
 
 
 def new_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -92,3 +93,26 @@ def finish_axes(ax: Axes, *, xlabel: str, ylabel: str, title: str, limit: float 
 def short(text: object, width: int = 40) -> str:
     """``text`` cut to ``width`` characters with "..." (labels that must fit a figure)."""
     return textwrap.shorten(str(text), width=width, placeholder="...")
+
+
+def can_draw_chinese() -> bool:
+    """Whether matplotlib's current default font has Chinese glyphs (checked on 流)."""
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    try:
+        font = get_font(findfont(FontProperties(), fallback_to_default=True))
+        return bool(font.get_char_index(ord("流")))
+    except (OSError, RuntimeError, ValueError):  # no usable font file: draw English only
+        return False
+
+
+def use_chinese(zh: Any, owner: str) -> bool:
+    """The ``zh`` option of a plot (True, False or "auto") as a bool."""
+    check_param(zh in (True, False, "auto"), "zh", owner,
+                'True, False or "auto" (Chinese names when the font can draw them)', zh)
+    return can_draw_chinese() if zh == "auto" else bool(zh)
+
+
+def with_zh(name: str, zh_name: str | None, zh: bool, sep: str = " ") -> str:
+    """``name`` with its Chinese name after ``sep`` when ``zh`` (and a Chinese name exists)."""
+    return f"{name}{sep}{zh_name}" if zh and zh_name else name

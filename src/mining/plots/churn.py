@@ -52,8 +52,7 @@ from mining.churn import (
 )
 from mining.errors import ParameterError, check_date
 from mining.params import RandomState, check_random_state, renamed_parameter
-from mining.plots._common import finish_axes, need_columns, need_table, new_ax
-from mining.plots.lifecycle import use_chinese, with_zh
+from mining.plots._common import finish_axes, need_columns, need_table, new_ax, use_chinese, with_zh
 
 __all__ = [
     "plot_calibration",

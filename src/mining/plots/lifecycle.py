@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from mining.errors import InsufficientDataError, ParameterError, check_param
 from mining.lifecycle import CURVE_NAMES_ZH, CURVE_TYPES
 from mining.params import RandomState, check_random_state
-from mining.plots._common import as_frame, finish_axes, need_columns, new_ax
+from mining.plots._common import as_frame, finish_axes, need_columns, new_ax, use_chinese, with_zh
 
 __all__ = ["plot_curve_type_cohorts", "plot_lifecycle_curves"]
 
@@ -38,29 +38,6 @@ CURVE_COLORS: dict[str, str] = {"long_retained": "tab:green", "early_death": "ta
                                 "midway_abort": "tab:orange"}
 _UNTYPED = "not yet typed"
 _UNTYPED_COLOR = "0.75"
-
-
-def can_draw_chinese() -> bool:
-    """Whether matplotlib's current default font has Chinese glyphs (checked on 流)."""
-    from matplotlib.font_manager import FontProperties, findfont, get_font
-
-    try:
-        font = get_font(findfont(FontProperties(), fallback_to_default=True))
-        return bool(font.get_char_index(ord("流")))
-    except (OSError, RuntimeError, ValueError):  # no usable font file: draw English only
-        return False
-
-
-def use_chinese(zh: Any, owner: str) -> bool:
-    """The ``zh`` option of a plot (True, False or "auto") as a bool."""
-    check_param(zh in (True, False, "auto"), "zh", owner,
-                'True, False or "auto" (Chinese names when the font can draw them)', zh)
-    return can_draw_chinese() if zh == "auto" else bool(zh)
-
-
-def with_zh(name: str, zh_name: str | None, zh: bool, sep: str = " ") -> str:
-    """``name`` with its Chinese name after ``sep`` when ``zh`` (and a Chinese name exists)."""
-    return f"{name}{sep}{zh_name}" if zh and zh_name else name
 
 
 def _typed(curve_types: Any, owner: str) -> pd.Series:

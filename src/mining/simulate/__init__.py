@@ -277,7 +277,7 @@ class DemoTruth:
         ``churn_date``: from ``decline_start`` to the last order each order holds one category
         only (半流失: part of the trade already gone before the churn)
     up_buyers : DataFrame indexed by ``customer_id``: ``switch_date`` (from this order on the
-        dearer versions, at least 1.4x the price), ``n_upgraded_lines``
+        dearer versions, up to two price steps of at least 1.4x each), ``n_upgraded_lines``
     cross_buyers : DataFrame indexed by ``customer_id``: ``category`` (new to the customer),
         ``entry_date`` (its first order in it; from then on two of its products per order)
     signup_dates : Series customer_id -> the day of the first order
