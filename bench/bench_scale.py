@@ -14,7 +14,10 @@ Steps (``--steps``):
   the same pyfim miner); Spark MLlib FPGrowth with ``--spark-baskets`` only (slow on 2 cores).
 
 The synthetic shop and the peak-memory probe are those of ``bench_spark.py`` (Parquet, about 5
-lines per order, 50 lines per customer). Each engine runs in a fresh subprocess; printed: wall
+lines per order, 50 lines per customer). ``--format csv`` writes the same lines as a CSV file
+(ISO dates) once and reads that instead: pandas with ``mining.io.load_transactions`` (read and
+validated in memory), DuckDB where the file lies, each value checked by the same reading rule
+(Spark is left out: it does not read CSV by the product's rules). Each engine runs in a fresh subprocess; printed: wall
 seconds (reading included), lines per second, peak resident memory (GiB; for Spark with its
 JVM), and whether the results agree: the customer tables by rows, ``n_orders`` and
 ``monetary_total`` sums; the itemsets by a digest of every (itemset, count) pair, which must be
@@ -82,7 +85,9 @@ def worker(step: str, engine: str, path: str, memory_limit: str, threads: int | 
         if engine == "pandas":
             import pandas as pd
 
-            tx = pd.read_parquet(path)
+            from mining.io import load_transactions
+
+            tx = pd.read_parquet(path) if path.endswith(".parquet") else load_transactions(path)
             res = (customer_table(tx, as_of=AS_OF) if step == "table" else
                    frequent_itemsets(basket_matrix(tx), min_support=min_support,
                                      algorithm="fast"))
@@ -144,12 +149,30 @@ def _same(results: list[dict], step: str) -> bool | None:
         max(money) - min(money) <= 1e-6 * max(abs(m) for m in money)
 
 
+def _as_csv(parquet: Path) -> Path:
+    """The lines of ``parquet`` as a CSV file beside it (written once, by DuckDB)."""
+    import duckdb
+
+    out = parquet.with_suffix(".csv")
+    if not out.exists():
+        t = time.perf_counter()
+        tmp = out.with_name(out.name + ".tmp")
+        duckdb.sql(f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{tmp}' "
+                   "(HEADER, DELIMITER ',')")
+        tmp.rename(out)
+        print(f"wrote {out.name} in {time.perf_counter() - t:.0f} s "
+              f"({out.stat().st_size / 2**20:,.0f} MiB)", flush=True)
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--lines", type=int, nargs="+", default=[5_000_000, 20_000_000])
     p.add_argument("--steps", nargs="+", default=["table", "baskets"],
                    choices=["table", "baskets", "inputs"])
     p.add_argument("--data", type=Path, default=Path("/tmp/mining_bench_spark"))
+    p.add_argument("--format", choices=["parquet", "csv"], default="parquet",
+                   help="read the lines from Parquet (default) or from a CSV file of them")
     p.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit")
     p.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: cores)")
     p.add_argument("--driver-memory", default="6g")
@@ -181,10 +204,12 @@ def main() -> None:
             bench_spark.generate(path, n)
             print(f"generated {n:,} lines in {time.perf_counter() - t:.0f} s "
                   f"({path.stat().st_size / 2**20:,.0f} MiB)", flush=True)
+        if args.format == "csv":
+            path = _as_csv(path)
         for step in args.steps:
             engines = ["pandas", "duckdb"]
-            if not args.no_spark and (step == "table" or step == "baskets"
-                                      and args.spark_baskets):
+            if not args.no_spark and args.format == "parquet" and (
+                    step == "table" or step == "baskets" and args.spark_baskets):
                 engines.append("spark")
             row: dict = {"lines": n, "step": step, "load_before": round(os.getloadavg()[0], 2)}
             for engine in engines:

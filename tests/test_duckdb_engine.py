@@ -11,7 +11,7 @@ import pytest
 from mining import features
 from mining.datasets import load
 from mining.engines import duck, use_engine
-from mining.errors import InsufficientDataError, ParameterError, SchemaError
+from mining.errors import InsufficientDataError, MiningError, ParameterError, SchemaError
 
 
 def _same(tx, src=None, **kw):
@@ -77,8 +77,11 @@ def test_same_errors_as_pandas(tmp_path):
         features.customer_table(tx, as_of="2000-01-01", engine="duckdb")
     with pytest.raises(ParameterError, match="as_of"):
         features.customer_table(tx, as_of="not a date", engine="duckdb")
-    with pytest.raises(ParameterError, match="Parquet"):
+    with pytest.raises(MiningError, match="No such file"):
         features.customer_table(str(tmp_path / "nothing.csv"), as_of="2025-01-01",
+                                engine="duckdb")
+    with pytest.raises(ParameterError, match="Parquet file or folder, a CSV file"):
+        features.customer_table(str(tmp_path / "book.xlsx"), as_of="2025-01-01",
                                 engine="duckdb")
 
 

@@ -415,11 +415,11 @@ def test_same_data_line_on_the_demo_lines_and_other_types(demo, tmp_path):
 
 def test_where_duckdb_cannot_apply_the_same_rule_pandas_reads_and_says_so(demo, tmp_path):
     tx = _dirty()
-    csv = tmp_path / "dirty.csv"
-    tx.to_csv(csv, index=False)
-    b, note = _same_inputs(csv)
-    assert note.startswith("the lines read and cleaned by pandas: a CSV file")
-    assert "read and cleaned by pandas: a CSV file" in b.summary()
+    book = tmp_path / "dirty.xlsx"
+    tx.to_excel(book, index=False)
+    b, note = _same_inputs(book)
+    assert note.startswith("the lines read and cleaned by pandas: a source DuckDB does not read")
+    assert "read and cleaned by pandas: a source DuckDB does not read" in b.summary()
     text_dates = tmp_path / "text.parquet"
     tx.assign(timestamp=tx["timestamp"].astype(str).replace("NaT", None)).to_parquet(
         text_dates, index=False)

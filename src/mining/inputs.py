@@ -423,7 +423,8 @@ def _load(has_source: bool, source: Any, dataset: str, size: str, random_state: 
           source_options: Mapping[str, Any], engine: str = "pandas") -> tuple[Any, ...]:
     """Read (or generate) and clean the data, before ``as_of`` is resolved: (name, where,
     transactions, cleaning, customers, truth, capabilities, default as_of, its rule, dataset,
-    filled columns, engine facts). With ``engine="duckdb"`` a Parquet file is counted by DuckDB
+    filled columns, engine facts). With ``engine="duckdb"`` a Parquet or CSV file or a DuckDB
+    table is counted by DuckDB
     where it lies (:func:`duckdb_counts`) and its lines are read only when used."""
     ds: Dataset | None = None
     filled: tuple[str, ...] = ()
@@ -489,7 +490,7 @@ def _read_clean(source: Any, columns: Any, fill_missing: bool, undated: bool,
     return (tx, cleaning, tuple(filled)) if with_fills else (tx, cleaning)
 
 
-# -- engine="duckdb": the data line and the cleaning counts of a Parquet file, where it lies ----
+# -- engine="duckdb": the data line and the cleaning counts of a file, where it lies -----------
 
 class _Lazy:
     """Transactions/cleaning not read yet (:class:`Inputs` reads them when first used); one
@@ -621,13 +622,15 @@ def open_inputs(
         :func:`~mining.schema.clean_transactions` (``cancelled_order_prefix``, ``not_after``, ...).
     engine : {"pandas", "duckdb", "spark"}
         The engine the analyses build their tables with (the notebooks' ``engine``
-        parameter), said in :meth:`Inputs.summary`. ``"duckdb"`` with a Parquet file source:
+        parameter), said in :meth:`Inputs.summary`. ``"duckdb"`` with a Parquet or CSV file or
+        a DuckDB database (``table=`` / ``query=``) as the source:
         DuckDB counts the lines, orders, customers, products, dates and what cleaning removes
         (by reason) where the file lies, by the same rules, without loading it; the lines are
         read and cleaned (by pandas: the same table) only when ``transactions`` or
-        ``cleaning`` is first used. Where DuckDB cannot apply the same reading rules (a CSV or
-        Excel file, a database, a DataFrame, a Parquet folder, column mapping or reading
-        options, ``fill_missing``, column types read otherwise, values the rules report as
+        ``cleaning`` is first used. Where DuckDB cannot apply the same reading rules (an
+        Excel file, a SQL database, a DataFrame, a Parquet folder, column mapping, reading
+        options other than a CSV file's ``sep``/``encoding``, ``fill_missing``, column types or
+        text formats read otherwise, e.g. day-first dates, values the rules report as
         problems) the source is read and cleaned by pandas at once, as with ``"pandas"``, and
         the summary says why (:func:`duckdb_counts`).
 

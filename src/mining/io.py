@@ -12,6 +12,8 @@ Sources
   ``.xls``, read with calamine; a workbook with several sheets needs ``sheet=``).
 - SQL: a SQLAlchemy URL (``sqlite:///shop.db``, ``postgresql+psycopg://user@host/db``) with
   ``table=`` or ``query=``.
+- DuckDB: a database file (``shop.duckdb``, or ``duckdb:///shop.duckdb``) with ``table=`` or
+  ``query=``, opened read-only with the duckdb package.
 - A pandas DataFrame.
 
 ``load_transactions`` returns a validated (typed) table; call
@@ -40,7 +42,7 @@ import yaml
 
 from mining.errors import DataWarning, MiningError, ParameterError, SchemaError
 from mining.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, validate_transactions
-from mining.sql import read_sql
+from mining.sql import DUCKDB_SUFFIXES, read_sql
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -55,7 +57,8 @@ __all__ = [
     "typed_transactions",
 ]
 
-SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls",
+                      *DUCKDB_SUFFIXES)
 _CANONICAL = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + ("status",)
 _SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mssql", "oracle", "duckdb")
 
@@ -570,10 +573,14 @@ def _read_excel(path: Path, opts: SourceOptions) -> pd.DataFrame:
 
 
 def read_table(source: str | os.PathLike[str], opts: SourceOptions | None = None) -> pd.DataFrame:
-    """Read a file, Parquet folder or database table as it is (no mapping, no validation)."""
+    """Read a file, Parquet folder or database table as it is (no mapping, no validation).
+
+    A database URL, or a DuckDB file (``shop.duckdb`` / ``shop.ddb``), is read with ``table=``
+    or ``query=`` of ``opts`` (:func:`mining.sql.read_sql`).
+    """
     opts = opts or SourceOptions()
-    if is_sql_url(source):
-        return read_sql(str(source), table=opts.table, query=opts.query)
+    if is_sql_url(source) or os.fspath(source).lower().endswith(DUCKDB_SUFFIXES):
+        return read_sql(os.fspath(source), table=opts.table, query=opts.query)
     path = Path(source)
     if not path.exists():
         raise MiningError(f"No such file: {path}. Check the path (relative to {Path.cwd()}).")
@@ -654,8 +661,8 @@ def load_transactions(
     Parameters
     ----------
     source : path, database URL or DataFrame
-        CSV/TSV/TXT (optionally gzipped), Parquet (file or folder), Excel, a SQLAlchemy URL with
-        ``table`` or ``query``, or a DataFrame.
+        CSV/TSV/TXT (optionally gzipped), Parquet (file or folder), Excel, a SQLAlchemy URL or
+        a DuckDB file (``shop.duckdb``) with ``table`` or ``query``, or a DataFrame.
     columns : dict or path, optional
         Your column name -> canonical name, e.g. ``{"InvoiceNo": "order_id"}``, or the path of a
         YAML/TOML mapping file (see :func:`read_column_mapping`), which may also set the options
@@ -677,7 +684,7 @@ def load_transactions(
         for ``1.234,5``; ``thousands=","`` for ``1,234.5``. A text value that does not fit is a
         ``SchemaError`` (``189.0`` with ``decimal=","`` unless ``thousands="."``).
     table, query
-        For a database URL: a table name or a SQL query (exactly one).
+        For a database URL or DuckDB file: a table name or a SQL query (exactly one).
 
     Returns
     -------

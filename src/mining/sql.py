@@ -1,4 +1,5 @@
-"""Read transactions from a SQL database (SQLAlchemy URL) with ``table=`` or ``query=``, read-only.
+"""Read transactions from a SQL database (a SQLAlchemy URL or a DuckDB file) with ``table=`` or
+``query=``, read-only.
 
 ``mining`` never writes to a user's database. Two independent guards make sure of it:
 
@@ -19,9 +20,13 @@
      refuses ``INSERT/UPDATE/DELETE/MERGE``, DDL (``CREATE``, ``DROP``, ``CREATE TABLE AS``,
      ``SELECT INTO``), data-modifying CTEs, ``nextval()``, ``SELECT ... FOR UPDATE`` and writes
      made inside functions.
+   - DuckDB (``duckdb:///shop.duckdb`` or a plain ``shop.duckdb`` / ``shop.ddb`` path): read
+     with the ``duckdb`` package itself, no SQLAlchemy needed; the file is opened with
+     ``read_only=True`` (a missing file is an error, never a new database) and without file
+     system access (``enable_external_access=false``, locked), so neither the database nor
+     any other file (``COPY ... TO``) can be written.
    - MySQL / MariaDB: ``SET SESSION TRANSACTION READ ONLY``; Oracle: ``SET TRANSACTION READ
-     ONLY``; DuckDB: ``read_only=True``. Other dialects (e.g. SQL Server) have no read-only
-     session and rely on guard 1.
+     ONLY``. Other dialects (e.g. SQL Server) have no read-only session and rely on guard 1.
 
    Read-only transactions do **not** stop side effects that are not writes, e.g. PostgreSQL's
    ``pg_terminate_backend()``, ``pg_cancel_backend()`` or a long ``pg_sleep()``. Connect with a
@@ -52,7 +57,7 @@ import pandas as pd
 from mining.errors import MiningError, ParameterError
 from mining.secrets import PASSWORD_ENV, raw_at_in_password, redact, split_password, with_password
 
-__all__ = ["QueryRejectedError", "check_query", "read_sql"]
+__all__ = ["DUCKDB_SUFFIXES", "QueryRejectedError", "check_query", "duckdb_file", "read_sql"]
 
 _READ_STARTS = ("SELECT", "WITH")
 # Words that only appear in statements that change something (outside literals and quoted
@@ -62,6 +67,8 @@ _WRITE_WORDS = frozenset(
     "ROLLBACK ATTACH DETACH PRAGMA".split()
 )
 _MYSQL = ("mysql", "mariadb")
+#: Plain paths with these endings are DuckDB database files.
+DUCKDB_SUFFIXES = (".duckdb", ".ddb")
 
 
 class QueryRejectedError(MiningError):
@@ -229,13 +236,196 @@ def _sqlite_file(database: str | None, query: dict[str, Any]) -> Path:
         )
     path = Path(db)
     if not path.is_file():
-        where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
-        raise MiningError(
-            f"No such SQLite database file: {path}{where}. Check the path; sqlite:///shop.db is "
-            "relative to the working folder, sqlite:////data/shop.db is absolute. mining never "
-            "creates a database."
-        )
+        raise _no_database_file("SQLite", path, "sqlite:///", "shop.db")
     return path.resolve()
+
+
+def _no_database_file(kind: str, path: Path, scheme: str, name: str) -> MiningError:
+    """The error for a database file that does not exist (never created)."""
+    where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
+    return MiningError(
+        f"No such {kind} database file: {path}{where}. Check the path; {scheme}{name} is "
+        f"relative to the working folder, {scheme}/data/{name} is absolute. mining never "
+        "creates a database."
+    )
+
+
+def _is_duckdb(source: str) -> bool:
+    """True for a ``duckdb://`` URL and a plain path ending ``.duckdb`` / ``.ddb``."""
+    if "://" in source:
+        return source.split("://", 1)[0].split("+", 1)[0].lower() == "duckdb"
+    return source.lower().endswith(DUCKDB_SUFFIXES)
+
+
+def duckdb_file(source: str | os.PathLike[str]) -> Path:
+    """The resolved path of the existing DuckDB database file that ``source`` names.
+
+    Parameters
+    ----------
+    source : str or path
+        ``duckdb:///shop.duckdb`` (relative to the working folder), ``duckdb:////data/shop.duckdb``
+        (absolute), or a plain path such as ``shop.duckdb`` / ``shop.ddb``.
+
+    Raises
+    ------
+    MiningError
+        For an in-memory database (``duckdb:///:memory:`` or no path: always empty), a URL
+        naming a host, or a file that does not exist; mining never creates a database.
+    """
+    text = os.fspath(source).strip()
+    url = "://" in text
+    if url:
+        scheme, rest = text.split("://", 1)
+        if scheme.split("+", 1)[0].lower() != "duckdb":
+            raise MiningError(f"{redact(text)} is not a DuckDB URL; expected e.g. duckdb:///shop.duckdb.")
+        host, _, db = rest.partition("/")
+        if host not in ("", "localhost"):
+            raise MiningError(
+                f"The DuckDB URL {redact(text)} names the host {host!r}, but a DuckDB database is "
+                "a file on this computer: write duckdb:///shop.duckdb (relative to the working "
+                "folder) or duckdb:////data/shop.duckdb (absolute)."
+            )
+        text = unquote(db.partition("?")[0])
+    if not text or text == ":memory:" or text.startswith(":memory:"):
+        raise MiningError(
+            f"The DuckDB {'URL' if url else 'path'} names an in-memory database, which is always empty. Give the database "
+            "file: duckdb:///shop.duckdb (relative to the working folder), "
+            "duckdb:////data/shop.duckdb (absolute) or the plain path shop.duckdb."
+        )
+    path = Path(text).expanduser()
+    where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
+    if path.is_dir():
+        raise MiningError(
+            f"{path}{where} is a folder, not a DuckDB database file. Give the database file "
+            "itself, e.g. duckdb:///data/shop.duckdb or data/shop.duckdb."
+        )
+    if not path.is_file():
+        raise _no_database_file("DuckDB", path, "duckdb:///", "shop.duckdb")
+    return path.resolve()
+
+
+def _duckdb_detail(exc: BaseException) -> str:
+    """DuckDB's message on one line, without its ``LINE 1: ...`` / ``^^^`` pointer lines."""
+    lines = [ln.strip() for ln in str(exc).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("LINE ") and set(ln) != {"^"}]
+    text = redact(" ".join(lines) or type(exc).__name__).rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _duckdb_connect(path: Path) -> Any:
+    """A DuckDB connection to ``path`` that can neither write the database nor any file.
+
+    ``read_only=True`` refuses every change to the database (and never creates a missing
+    file); ``enable_external_access=false`` (locked, with the rest of the configuration)
+    refuses ``COPY ... TO``, ``ATTACH`` and reading other files. The session time zone is UTC,
+    so ``TIMESTAMPTZ`` columns arrive in UTC.
+    """
+    import duckdb
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise MiningError(f"Cannot read the DuckDB database {path}: {exc.strerror or exc}.") from None
+    if head == b"SQLite format 3\x00":
+        raise MiningError(
+            f"{path} is a SQLite database, not a DuckDB one: read it with sqlite:///{path} "
+            "(mining reads SQLite through Python's sqlite3 module)."
+        )
+    try:
+        con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "not a valid DuckDB database" in text:
+            hint = (" Is it a DuckDB database? A SQLite file is read with sqlite:///path.db, a "
+                    "CSV, Parquet or Excel file by its own name ending.")
+        elif "Could not set lock" in text:
+            hint = (" Another program has the database open for writing (DuckDB allows one "
+                    "writer, and no reader beside it): close it (con.close() in a notebook, "
+                    "quit the DuckDB CLI) or read a copy of the file.")
+        elif "different configuration" in text:
+            hint = (" This Python process already has the file open with other settings: close "
+                    "that connection (con.close()) first, or read a copy of the file.")
+        else:
+            hint = ""
+        raise MiningError(
+            f"Cannot open the DuckDB database {path}: {_duckdb_detail(exc)}{hint}"
+        ) from None
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _duckdb_table(con: Any, table: str, path: Path) -> str:
+    """The quoted ``"database"."schema"."table"`` of the table or view ``table`` (``name`` or
+    ``schema.name``; capitals do not matter, as in DuckDB), or a MiningError listing them.
+
+    The full name, because a schema named like the database (``shop`` in ``shop.duckdb``)
+    makes ``shop.orders`` ambiguous to DuckDB.
+    """
+    (catalog,) = con.execute("SELECT current_database()").fetchone()
+    found = con.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database() "
+        "ORDER BY table_schema <> 'main', table_schema, table_name"
+    ).fetchall()
+
+    def matches(same: Any) -> list[tuple[str, str]]:
+        hits = [(s, n) for s, n in found if same(n, table)]
+        return hits or [(s, n) for s, n in found if same(f"{s}.{n}", table)]
+
+    hits = matches(str.__eq__) or matches(lambda a, b: a.lower() == b.lower())
+    names = [n if s == "main" else f"{s}.{n}" for s, n in found]
+    if not hits:
+        raise MiningError(
+            f"The DuckDB database {path} has no table or view {table!r}; it has: "
+            f"{', '.join(names) or 'none'}."
+        )
+    if len(hits) > 1 and hits[0][0] != "main":
+        raise MiningError(
+            f"The DuckDB database {path} has {len(hits)} tables named {table!r}: "
+            f"{', '.join(f'{s}.{n}' for s, n in hits)}. Name one with its schema, e.g. "
+            f"table={hits[0][0] + '.' + hits[0][1]!r}."
+        )
+    schema, name = hits[0]
+    return f"{_quote(catalog)}.{_quote(schema)}.{_quote(name)}"
+
+
+def _read_duckdb(source: str, table: str | None, query: str | None) -> pd.DataFrame:
+    """:func:`read_sql` for a DuckDB file, with the ``duckdb`` package (no SQLAlchemy)."""
+    import duckdb
+
+    if table is not None and (not isinstance(table, str) or not table.strip()):
+        raise ParameterError(
+            f"The table to read from a DuckDB database must be a name such as 'orders'. Got {table!r}."
+        )
+    sql = None if query is None else check_query(query, "duckdb")
+    path = duckdb_file(source)
+    con = _duckdb_connect(path)
+    try:
+        try:
+            if table is not None:
+                sql = f"SELECT * FROM {_duckdb_table(con, table, path)}"
+            return con.execute(sql).df()
+        except duckdb.Error as exc:
+            hint = ""
+            if _read_only_refusal(exc):
+                hint = (" mining opens databases read-only, and the database refused a change; "
+                        "nothing was changed. Give one plain SELECT statement.")
+            elif "file system operations are disabled" in str(exc):
+                hint = (" mining reads only the tables and views of the DuckDB database itself; "
+                        "give another file as its own source (its path).")
+            raise MiningError(f"The database query failed: {_duckdb_detail(exc)}{hint}") from None
+    finally:
+        con.close()
 
 
 def _read_only_engine(url: Any) -> Any:
@@ -271,8 +461,6 @@ def _read_only_engine(url: Any) -> Any:
             session_sql = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
     elif backend in _MYSQL:
         session_sql = "SET SESSION TRANSACTION READ ONLY"
-    elif backend == "duckdb":
-        kwargs["connect_args"] = {"read_only": True}
     engine = sa.create_engine(url, **kwargs)
     if session_sql:
         @sa.event.listens_for(engine, "connect")
@@ -311,7 +499,8 @@ def _read_only_refusal(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", exc)
     text = str(orig).lower()
     return (getattr(orig, "sqlstate", None) == "25006" or "read-only transaction" in text
-            or "readonly database" in text or "query_only" in text or "read only" in text)
+            or "readonly database" in text or "query_only" in text or "read only" in text
+            or "read-only mode" in text)  # DuckDB
 
 
 def _secrets_of(url: str) -> list[str]:
@@ -323,14 +512,17 @@ def _secrets_of(url: str) -> list[str]:
     return [s for s in dict.fromkeys(out) if s]
 
 
-def read_sql(url: str, *, table: str | None = None, query: str | None = None) -> pd.DataFrame:
+def read_sql(url: str | os.PathLike[str], *, table: str | None = None,
+             query: str | None = None) -> pd.DataFrame:
     """Read a table or the result of one ``SELECT`` query from a SQLAlchemy URL, read-only.
 
     Parameters
     ----------
     url : str
         e.g. ``sqlite:///shop.db`` or ``postgresql+psycopg://reader@db.example/shop``; a user
-        without a password takes it from ``MINING_DB_PASSWORD``.
+        without a password takes it from ``MINING_DB_PASSWORD``. A DuckDB database
+        (``duckdb:///shop.duckdb``, or the plain path ``shop.duckdb`` / ``shop.ddb``) is read
+        with the ``duckdb`` package (see :func:`duckdb_file`), no SQLAlchemy needed.
     table, query : str
         Exactly one: a table name, or one ``SELECT`` / ``WITH ... SELECT`` statement
         (see :func:`check_query`).
@@ -338,16 +530,21 @@ def read_sql(url: str, *, table: str | None = None, query: str | None = None) ->
     Raises
     ------
     MiningError
-        For a bad URL, a missing SQLite file, a refused query, a connection or query failure;
-        the message never holds the password.
+        For a bad URL, a missing SQLite or DuckDB file, a refused query, a connection or query
+        failure; the message never holds the password.
     """
+    url = os.fspath(url)
     shown = redact(url)
     scheme = shown.split("://", 1)[0]
+    duck = _is_duckdb(url)
     if (table is None) == (query is None):
+        where = f"database {scheme}://..." if "://" in url else f"DuckDB database {shown}"
         raise ParameterError(
-            f"Reading from the database {scheme}://... needs exactly one of "
+            f"Reading from the {where} needs exactly one of "
             "table='orders' or query='SELECT ...'."
         )
+    if duck:  # the duckdb package itself, before (and without) SQLAlchemy
+        return _read_duckdb(url, table, query)
     if raw_at_in_password(url):
         raise MiningError(
             f"The password in the database URL {shown} seems to contain a raw '@'. Write it "

@@ -2,7 +2,7 @@
 
 :func:`basket_matrix_duckdb` is :func:`mining.basket.basket_matrix` computed by one DuckDB
 query over the order lines where they lie (a pandas DataFrame scanned without a copy, or a
-Parquet file or folder read out of core, with :func:`mining.engines.duck.configure`'s memory
+Parquet, CSV or DuckDB source read out of core, :func:`mining.engines.duck.relation_of`, with :func:`mining.engines.duck.configure`'s memory
 limit): the same item labels (a product's most frequent name, a name shared by several ids
 with the id appended, ``"(no category)"``), the same orders and items in the same (sorted)
 order, the same filtering (lines without an order id or an item dropped, an item twice in one
@@ -32,7 +32,7 @@ from mining.basket._itemsets import (
     check_itemset_options,
     mine_csr,
 )
-from mining.engines.duck import columns_of, connect, relation_of
+from mining.engines.duck import columns_of, connect, is_path_source, relation_of
 from mining.errors import InsufficientDataError, SchemaError, check_param
 from mining.params import check_budget
 
@@ -86,7 +86,7 @@ WHERE pn.pid IS NULL AND pn.name IS NOT NULL AND NOT renamed.any_renamed
 
 
 def _check_columns(con: Any, source: Any, level: str, owner: str) -> list[str]:
-    if not isinstance(source, pd.DataFrame | str | os.PathLike):
+    if not (isinstance(source, pd.DataFrame) or is_path_source(source)):
         raise SchemaError([f"{owner} needs a transactions DataFrame."])
     relation_of(con, source, owner, needed=())
     cols = columns_of(con)
@@ -172,8 +172,8 @@ def basket_matrix_duckdb(tx: pd.DataFrame | str | os.PathLike[str], *, level: st
                          use_names: bool = True) -> pd.DataFrame:
     """:func:`mining.basket.basket_matrix` computed by DuckDB (see the module docstring).
 
-    ``tx`` is a DataFrame in the transactions contract, or the path of a Parquet file or folder
-    holding it. The result is the very table of the pandas engine: index ``order_id`` (sorted),
+    ``tx`` is a DataFrame in the transactions contract, or a source of
+    :func:`~mining.engines.duck.relation_of` (Parquet, CSV, a DuckDB table). The result is the very table of the pandas engine: index ``order_id`` (sorted),
     columns the item labels (sorted), values ``SparseDtype(bool, False)``.
     """
     m, labels, index = basket_csr_duckdb(tx, level=level, use_names=use_names)
@@ -181,7 +181,7 @@ def basket_matrix_duckdb(tx: pd.DataFrame | str | os.PathLike[str], *, level: st
 
 
 def _is_transactions(data: Any) -> bool:
-    if isinstance(data, str | os.PathLike):
+    if is_path_source(data):
         return True
     return isinstance(data, pd.DataFrame) and {"order_id", "product_id"} <= set(data.columns)
 
@@ -204,8 +204,8 @@ def frequent_itemsets_duckdb(
     Parameters
     ----------
     data : transactions, Parquet path or one-hot baskets
-        Transactions (a DataFrame with ``order_id`` and ``product_id``, or a Parquet file or
-        folder): the baskets are built in DuckDB exactly as :func:`basket_matrix_duckdb` builds
+        Transactions (a DataFrame with ``order_id`` and ``product_id``, or a Parquet, CSV or
+        DuckDB source): the baskets are built in DuckDB exactly as :func:`basket_matrix_duckdb` builds
         them (``level``, ``use_names``) and handed to the local miner in compact form (no
         one-hot DataFrame in between). One-hot baskets (the local function's input: nothing
         left to build) go to the local miner as they are.

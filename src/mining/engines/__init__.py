@@ -20,8 +20,8 @@ implementation lives beside its analysis, and :func:`use_engine` is the one disp
                                                                    in DuckDB, the local miner)
     segment k-means labels            segment._spark (SparkKMeans) -
 
-DuckDB builds tables from order lines (scanned where they lie: a DataFrame or Parquet); the
-mining kernels and models stay local. A step without a backend for the asked engine raises a
+DuckDB builds tables from order lines (scanned where they lie: a DataFrame, Parquet, a CSV file
+or a DuckDB database); the mining kernels and models stay local. A step without a backend for the asked engine raises a
 ``ParameterError`` naming the engines it has (:func:`use_engine`).
 
 This package holds only what those backends share: the dispatch (:func:`use_engine`,

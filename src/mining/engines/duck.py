@@ -1,13 +1,19 @@
 """DuckDB, the embedded analytical database, for the steps that build tables from order lines.
 
 ``engine="duckdb"`` runs those steps in DuckDB (a pip wheel, no server): the order lines are
-scanned where they lie (a pandas DataFrame without a copy, or a Parquet file/folder read out of
-core) with bounded memory, spilling to a temporary folder beyond :func:`configure`'s
-``memory_limit``. The steps: the customer table (:mod:`mining.features._duckdb`), the baskets
+scanned where they lie (a pandas DataFrame without a copy; a Parquet file or folder, a CSV file
+or a DuckDB database table read out of core, see :mod:`mining.engines.duck_sources`) with
+bounded memory, spilling to a temporary folder beyond :func:`configure`'s ``memory_limit``. The
+steps: the customer table (:mod:`mining.features._duckdb`), the baskets
 (:mod:`mining.basket._duckdb`), the customer sequences (:mod:`mining.sequence._duckdb`) and the
-data line and cleaning counts of a Parquet file (``mining.inputs.open_inputs(engine=
-"duckdb")``). The mining kernels (pyfim, numba) and the models stay as they are: they get the
-DuckDB-built table in the compact form they work on.
+data line and cleaning counts of a file source (``mining.inputs.open_inputs(engine=
+"duckdb")``, :mod:`mining.engines.duck_inputs`). The mining kernels (pyfim, numba) and the
+models stay as they are: they get the DuckDB-built table in the compact form they work on.
+
+A source that needs reading options (a database's table, a CSV file's delimiter) is given as
+:func:`line_source`::
+
+    customer_table(line_source("shop.duckdb", table="orders"), as_of=..., engine="duckdb")
 
 >>> settings()["threads"] >= 1
 True
@@ -23,9 +29,22 @@ from typing import Any
 
 import pandas as pd
 
-from mining.errors import ParameterError, SchemaError
+from mining.engines.duck_sources import (
+    LineSource,
+    NotInDuckDB,
+    is_path_source,
+    line_source,
+    register_raw,
+    select_list,
+    strict_checks,
+    typed_columns,
+)
+from mining.errors import DataWarning, ParameterError, SchemaError
+from mining.schema import REQUIRED_COLUMNS
 
-__all__ = ["column_types", "columns_of", "configure", "connect", "duckdb_available", "relation_of", "settings"]
+__all__ = ["column_types", "columns_of", "configure", "connect", "duckdb_available", "is_path_source",
+           "line_source",
+           "relation_of", "settings"]
 
 _SETTINGS: dict[str, Any] = {"memory_limit": "4GB", "threads": os.cpu_count() or 1,
                              "temp_directory": None}
@@ -95,32 +114,63 @@ def connect() -> Iterator[Any]:
 
 
 def relation_of(con: Any, source: Any, owner: str, *, needed: tuple[str, ...]) -> str:
-    """Register ``source`` (a pandas DataFrame, or a Parquet file or folder path) in ``con`` as
-    the view ``src`` and return its name, after checking the ``needed`` columns are there."""
+    """Register ``source`` in ``con`` as the view ``src`` and return its name, after checking
+    the ``needed`` columns are there.
+
+    ``source``: a pandas DataFrame (scanned without a copy); the path of a Parquet file or
+    folder, or of a DuckDB database as a :func:`line_source` naming its table (as they lie,
+    contract-typed); or the path of a CSV file (or a :func:`line_source` with its ``sep``),
+    typed by the rules of :func:`mining.io.load_transactions` where DuckDB applies them to
+    every value (:mod:`mining.engines.duck_sources`). A CSV file they do not fit is read by
+    :func:`~mining.io.load_transactions` (in memory, with a ``DataWarning`` saying why), so a
+    bad value is the same ``SchemaError`` naming its column and rows.
+    """
     if isinstance(source, pd.DataFrame):
-        con.register("src_df", source)
-        con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_df")
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        if path.is_dir():
-            pattern = str(path / "**" / "*.parquet")
-        elif path.suffix.lower() in (".parquet", ".pq") and path.is_file():
-            pattern = str(path)
-        else:
-            raise ParameterError(
-                f"{owner} with engine='duckdb' reads a Parquet file or folder; {source!r} is "
-                "not one. Load other files with mining.io.load_transactions first."
-            )
-        con.read_parquet(pattern, hive_partitioning=True, union_by_name=True).create_view(
-            "src", replace=True)
+        _register_frame(con, source)
+    elif is_path_source(source):
+        try:
+            kind, types, _ = register_raw(con, source, owner)
+            if kind != "csv":
+                con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM raw")
+            else:
+                if any(c not in types for c in REQUIRED_COLUMNS):
+                    raise NotInDuckDB("contract columns are missing")
+                exprs, checks, extras = typed_columns(types, text=True)
+                strict_checks(con, checks)
+                con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT "
+                            f"{select_list(exprs, extras)} FROM raw")
+        except NotInDuckDB as why:
+            _register_frame(con, _read_with_pandas(source, why, owner))
     else:
-        raise ParameterError(f"{owner} with engine='duckdb' expects a pandas DataFrame or a "
-                             f"Parquet path. Got {type(source).__name__} instead.")
+        raise ParameterError(f"{owner} with engine='duckdb' expects a pandas DataFrame or the "
+                             f"path of a Parquet, CSV or DuckDB file. Got "
+                             f"{type(source).__name__} instead.")
     cols = columns_of(con)
     missing = [c for c in needed if c not in cols]
     if missing:
         raise SchemaError([f"column {c!r} is missing (needed by {owner})" for c in missing])
     return "src"
+
+
+def _register_frame(con: Any, frame: pd.DataFrame) -> None:
+    con.register("src_df", frame)
+    con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_df")
+
+
+def _read_with_pandas(source: Any, why: Exception, owner: str) -> pd.DataFrame:
+    """A CSV file DuckDB cannot type by the same rules, read by pandas (which reports bad
+    values with their column and rows), with a ``DataWarning`` saying why."""
+    import dataclasses
+    import warnings
+
+    from mining.io import load_transactions
+
+    path, opts = (source.path, source.options) if isinstance(source, LineSource) else (
+        os.fspath(source), None)
+    warnings.warn(f"{owner} (engine='duckdb'): {Path(path).name} is read into memory by "
+                  f"pandas, not by DuckDB where it lies: {why}. Write it as Parquet (or fix "
+                  "those values) for the out-of-core path.", DataWarning, stacklevel=4)
+    return load_transactions(path, **(dataclasses.asdict(opts) if opts else {}))
 
 
 def columns_of(con: Any, view: str = "src") -> list[str]:

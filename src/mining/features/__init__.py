@@ -201,7 +201,8 @@ def customer_table(
     engine : {"pandas", "spark", "duckdb"}
         Where the aggregation runs (see :func:`mining.engines.use_engine`). "duckdb" runs it
         in embedded DuckDB (:mod:`mining.features._duckdb`): the same table with bounded memory;
-        ``tx`` may then also be a Parquet file or folder path.
+        ``tx`` may then also be a Parquet file or folder path, a CSV file path or a
+        :func:`~mining.engines.duck.line_source` (a DuckDB database table).
 
     Returns
     -------

@@ -2,7 +2,8 @@
 
 The same table as the pandas engine (every column, the same order and index; floats equal to
 rounding): the aggregation runs as one DuckDB query over the order lines where they lie (a
-pandas DataFrame, scanned without a copy, or a Parquet file or folder read out of core), with
+pandas DataFrame, scanned without a copy, or a Parquet, CSV or DuckDB source read out of core,
+see :func:`mining.engines.duck.relation_of`), with
 the memory limit of :func:`mining.engines.duck.configure`. The formulas that do not aggregate
 (ratios, ``spend_trend``, shares) are the package's shared ones.
 """
@@ -114,7 +115,8 @@ def customer_table_duckdb(tx: pd.DataFrame | str, *, as_of: str | pd.Timestamp,
     """:func:`mining.features.customer_table` computed by DuckDB (see the module docstring).
 
     ``tx`` is a DataFrame in the transactions contract, or the path of a Parquet file or folder
-    holding it (hive-partitioned folders work).
+    holding it (hive-partitioned folders work), of a CSV file, or a
+    :func:`~mining.engines.duck.line_source` (a DuckDB database table).
     """
     when = _check_window(as_of, recent_days, categories, _OWNER)
     start = when - pd.Timedelta(days=float(recent_days))

@@ -3,7 +3,7 @@ DuckDB.
 
 :func:`customer_sequences_duckdb` is :func:`mining.sequence.customer_sequences` computed by
 DuckDB over the order lines where they lie (a pandas DataFrame scanned without a copy, or a
-Parquet file or folder read out of core, with :func:`mining.engines.duck.configure`'s memory
+Parquet, CSV or DuckDB source read out of core, :func:`mining.engines.duck.relation_of`, with :func:`mining.engines.duck.configure`'s memory
 limit): the same lines (``timestamp < as_of``, customer, time and item present), one element
 per order (or per customer and calendar day) timed by its earliest line, elements in time
 order with ties by order id (a line without an order id: one last element without a time, as
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mining.engines.duck import column_types, connect, relation_of
+from mining.engines.duck import column_types, connect, is_path_source, relation_of
 from mining.errors import InsufficientDataError, SchemaError, check_date, check_param
 from mining.sequence._database import _DAY_NS, SequenceDatabase, _assemble
 
@@ -61,14 +61,14 @@ def customer_sequences_duckdb(
 ) -> SequenceDatabase:
     """:func:`mining.sequence.customer_sequences` computed by DuckDB (see the module docstring).
 
-    ``tx`` is a DataFrame in the transactions contract, or the path of a Parquet file or folder
-    holding it. Returns the very database of the pandas engine (customers, elements, item codes
+    ``tx`` is a DataFrame in the transactions contract, or a source of
+    :func:`~mining.engines.duck.relation_of` (Parquet, CSV, a DuckDB table). Returns the very database of the pandas engine (customers, elements, item codes
     and labels, times, ``as_of``).
     """
     owner = _OWNER
     check_param(level in ("product", "category"), "level", owner, "'product' or 'category'", level)
     check_param(element in ("order", "day"), "element", owner, "'order' or 'day'", element)
-    if not isinstance(tx, pd.DataFrame | str | os.PathLike):
+    if not (isinstance(tx, pd.DataFrame) or is_path_source(tx)):
         raise SchemaError([f"expected a transactions DataFrame, got {type(tx).__name__}."])
     if isinstance(tx, pd.DataFrame) and "timestamp" in tx.columns and isinstance(
             tx["timestamp"].dtype, pd.DatetimeTZDtype):
@@ -145,7 +145,7 @@ def customer_sequences_duckdb(
 
 
 def _is_transactions(data: Any) -> bool:
-    if isinstance(data, str | os.PathLike):
+    if is_path_source(data):
         return True
     return isinstance(data, pd.DataFrame) and "itemsets" not in data.columns
 
@@ -167,7 +167,8 @@ def frequent_sequences_duckdb(
     Parameters
     ----------
     data : transactions, Parquet path or sequence database
-        Transactions (a DataFrame in the contract, or a Parquet file or folder): the sequences
+        Transactions (a DataFrame in the contract, or a Parquet, CSV or DuckDB source): the
+        sequences
         are built in DuckDB as :func:`customer_sequences_duckdb` builds them (``as_of``,
         ``level``, ``element``, ``use_names``; ``as_of=None`` uses every line). A
         ``SequenceDatabase``, sequence table or list of sequences (the local function's input:
