@@ -173,7 +173,7 @@ def _parquet_index_columns(path: Path) -> set[str]:
 
 def _attach(con: Any, text: str, opts: SourceOptions) -> None:
     """The database ATTACHed read-only as ``userdb``; its table or query as the view ``raw``."""
-    from mining.sql import check_query, duckdb_file
+    from mining.sql import _duckdb_table, check_query, duckdb_file
 
     path = duckdb_file(text)
     if (opts.table is None) == (opts.query is None):
@@ -189,18 +189,9 @@ def _attach(con: Any, text: str, opts: SourceOptions) -> None:
         raise MiningError(f"Cannot open {path} as a DuckDB database read-only: "
                           f"{str(exc).splitlines()[0]}") from None
     con.execute("USE userdb")
-    if opts.table is not None:
-        schema, name = "main", opts.table
-        if not _has_table(con, schema, name) and "." in opts.table:
-            schema, _, name = opts.table.partition(".")
-        if not _has_table(con, schema, name):
-            names = [r[0] for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = "
-                "'userdb' ORDER BY 1").fetchall()]
-            raise MiningError(f"The database {path.name} has no table {opts.table!r}; it has: "
-                              f"{', '.join(names) or 'none'}.")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM userdb.{q(schema)}."
-                    f"{q(name)}")
+    if opts.table is not None:  # the table's full name, found as the pandas reader finds it
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM "
+                    f"{_duckdb_table(con, opts.table, path)}")
     else:
         sql = check_query(opts.query, "duckdb")
         try:
@@ -208,13 +199,6 @@ def _attach(con: Any, text: str, opts: SourceOptions) -> None:
         except Exception as exc:
             raise MiningError(f"The database query failed: {str(exc).splitlines()[0]}") \
                 from None
-
-
-def _has_table(con: Any, schema: str, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'userdb' AND "
-        "table_schema = $schema AND table_name = $name", {"schema": schema, "name": name}
-    ).fetchall()[0][0])
 
 
 def _csv_view(con: Any, path: Path, opts: SourceOptions) -> None:
