@@ -34,6 +34,7 @@ import warnings
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from io import TextIOWrapper
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ from mining.sql import DUCKDB_SUFFIXES, read_sql
 __all__ = [
     "SUPPORTED_SUFFIXES",
     "SourceOptions",
+    "csv_header",
+    "csv_layout",
     "is_sql_url",
     "load_transactions",
     "map_columns",
@@ -383,7 +386,13 @@ def _header_names(values: list[Any], path: Path, what: str) -> list[str]:
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _read_csv(path: Path, opts: SourceOptions) -> pd.DataFrame:
+def csv_layout(path: str | os.PathLike[str], opts: SourceOptions | None = None, *,
+               announce: bool = True) -> tuple[str, str]:
+    """The ``(encoding, delimiter)`` :func:`load_transactions` reads the CSV file ``path``
+    with: the given ones, else detected (see ``_detect_encoding``) and sniffed (a ``.tsv``
+    file is tab-separated). ``announce=False`` leaves out the ``DataWarning`` that states a
+    guessed encoding."""
+    path, opts = Path(path), opts or SourceOptions()
     if opts.encoding:
         encoding = _check_encoding_name(opts.encoding)
         head = _read_head(path, 4096)
@@ -400,9 +409,32 @@ def _read_csv(path: Path, opts: SourceOptions) -> pd.DataFrame:
         elif b"\x00" in head and not encoding.startswith("utf-"):
             raise _not_text(path, "it holds NUL bytes")
     else:
-        encoding = _detect_encoding(path, opts.sep)
+        with warnings.catch_warnings():
+            if not announce:
+                warnings.simplefilter("ignore", DataWarning)
+            encoding = _detect_encoding(path, opts.sep)
     sep = opts.sep or ("\t" if path.name.lower().removesuffix(".gz").endswith(".tsv")
                        else _sniff_sep(path, encoding))
+    return encoding, sep
+
+
+def csv_header(path: str | os.PathLike[str], encoding: str, sep: str) -> list[str]:
+    """The column names of the CSV file's first record, named as :func:`load_transactions`
+    names them (stripped, ``Unnamed: i`` when blank; a name used twice is a ``SchemaError``).
+    Empty when the file has no header."""
+    path = Path(path)
+    try:
+        with _open_bytes(path) as fh:
+            text = TextIOWrapper(fh, encoding=encoding, newline="")
+            first = next(csv.reader(text, delimiter=sep, skipinitialspace=True), None)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _gzip_error(path, exc) if _is_gz(path) else MiningError(
+            f"Cannot read {path}: {exc}.") from None
+    return _header_names(first, path, str(path)) if first else []
+
+
+def _read_csv(path: Path, opts: SourceOptions) -> pd.DataFrame:
+    encoding, sep = csv_layout(path, opts)
     try:
         df = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False,
                          na_values=[""], skipinitialspace=True, header=None)

@@ -57,7 +57,8 @@ import pandas as pd
 from mining.errors import MiningError, ParameterError
 from mining.secrets import PASSWORD_ENV, raw_at_in_password, redact, split_password, with_password
 
-__all__ = ["DUCKDB_SUFFIXES", "QueryRejectedError", "check_query", "duckdb_file", "read_sql"]
+__all__ = ["DUCKDB_SUFFIXES", "QueryRejectedError", "check_query", "duckdb_file", "duckdb_table",
+           "read_sql"]
 
 _READ_STARTS = ("SELECT", "WITH")
 # Words that only appear in statements that change something (outside literals and quoted
@@ -364,7 +365,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _duckdb_table(con: Any, table: str, path: Path) -> str:
+def duckdb_table(con: Any, table: str, path: Path) -> str:
     """The quoted ``"database"."schema"."table"`` of the table or view ``table`` (``name`` or
     ``schema.name``; capitals do not matter, as in DuckDB), or a MiningError listing them.
 
@@ -413,7 +414,7 @@ def _read_duckdb(source: str, table: str | None, query: str | None) -> pd.DataFr
     try:
         try:
             if table is not None:
-                sql = f"SELECT * FROM {_duckdb_table(con, table, path)}"
+                sql = f"SELECT * FROM {duckdb_table(con, table, path)}"
             return con.execute(sql).df()
         except duckdb.Error as exc:
             hint = ""

@@ -35,9 +35,8 @@ from mining.engines.duck_sources import (
     is_path_source,
     line_source,
     register_raw,
-    select_list,
-    strict_checks,
     typed_columns,
+    typed_table,
 )
 from mining.errors import DataWarning, ParameterError, SchemaError
 from mining.schema import REQUIRED_COLUMNS
@@ -121,7 +120,8 @@ def relation_of(con: Any, source: Any, owner: str, *, needed: tuple[str, ...]) -
     folder, or of a DuckDB database as a :func:`line_source` naming its table (as they lie,
     contract-typed); or the path of a CSV file (or a :func:`line_source` with its ``sep``),
     typed by the rules of :func:`mining.io.load_transactions` where DuckDB applies them to
-    every value (:mod:`mining.engines.duck_sources`). A CSV file they do not fit is read by
+    every value (:mod:`mining.engines.duck_sources`), parsed once into a temporary DuckDB
+    table (held within ``memory_limit``, spilled to ``temp_directory`` beyond it). A CSV file they do not fit is read by
     :func:`~mining.io.load_transactions` (in memory, with a ``DataWarning`` saying why), so a
     bad value is the same ``SchemaError`` naming its column and rows.
     """
@@ -135,10 +135,7 @@ def relation_of(con: Any, source: Any, owner: str, *, needed: tuple[str, ...]) -
             else:
                 if any(c not in types for c in REQUIRED_COLUMNS):
                     raise NotInDuckDB("contract columns are missing")
-                exprs, checks, extras = typed_columns(types, text=True)
-                strict_checks(con, checks)
-                con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT "
-                            f"{select_list(exprs, extras)} FROM raw")
+                typed_table(con, *typed_columns(types, text=True))
         except NotInDuckDB as why:
             _register_frame(con, _read_with_pandas(source, why, owner))
     else:

@@ -20,11 +20,13 @@ from mining.engines.duck_sources import (
     INTEGER_TYPES,
     LineSource,
     NotInDuckDB,
+    failed_flags,
+    flag_columns,
     kind_of,
     q,
     register_raw,
+    scan,
     select_list,
-    strict_checks,
     strip_sql,
     typed_columns,
 )
@@ -108,8 +110,8 @@ def duckdb_counts(source: Any, columns: Any, fill_missing: bool,
         if status_column and status_column in types:
             typ = types[status_column]
             if typ == "VARCHAR":
-                checks.append((f"bool_or(NOT regexp_matches({q(status_column)}, "
-                               "'^[\\x00-\\x7F]*$'))", "a status column with non-ASCII text"))
+                checks.append((f"NOT regexp_matches({q(status_column)}, '^[\\x00-\\x7F]*$')",
+                               "a status column with non-ASCII text"))
                 cancelled.append(f"lower({strip_sql(q(status_column))}) IN "
                                  "(SELECT unnest($statuses))")
             elif typ in INTEGER_TYPES:
@@ -124,7 +126,6 @@ def duckdb_counts(source: Any, columns: Any, fill_missing: bool,
             params["statuses"] = statuses
         if prefix:
             params["prefix"] = str(prefix)
-        strict_checks(con, checks)
         typed = select_list(exprs, extras)
         qty, price = '"quantity"', '"unit_price"'
         rules = [
@@ -148,8 +149,11 @@ def duckdb_counts(source: Any, columns: Any, fill_missing: bool,
         raw_cols = ", ".join(q(c) for c in types)
         reason = "CASE " + " ".join(f"WHEN {cond} THEN '{name}'" for name, cond in rules) + \
             " END"
-        con.execute(f"CREATE TEMP TABLE t AS SELECT *, {reason} AS _reason FROM "
-                    f"(SELECT {typed} FROM (SELECT {raw_cols} FROM raw))", params)
+        # one scan: the typed lines, a flag per check and the first cleaning reason that applies
+        flags, _ = flag_columns(checks)
+        scan(con, f"CREATE TEMP TABLE t AS SELECT *, {reason} AS _reason FROM "
+                  f"(SELECT {typed}, {flags} FROM (SELECT {raw_cols} FROM raw))", params)
+        failed_flags(con, checks, "t")
         counts = dict(con.execute("SELECT _reason, count(*) FROM t WHERE _reason IS NOT NULL "
                                   "GROUP BY 1").fetchall())
         alive_cols = ", ".join(q(c) for c in types)

@@ -23,20 +23,18 @@ exactly as without DuckDB.
 from __future__ import annotations
 
 import csv
-import io as _io
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mining.errors import MiningError, ParameterError
+from mining.errors import MiningError, ParameterError, SchemaError
 from mining.io import SourceOptions, is_sql_url
 from mining.sql import DUCKDB_SUFFIXES
 
-__all__ = ["CSV_SUFFIXES", "INTEGER_TYPES", "WS", "LineSource", "NotInDuckDB", "WHITESPACE",
-           "is_path_source", "kind_of", "line_source", "q", "register_raw", "select_list", "strict_checks", "strip_sql",
-           "typed_columns"]
+__all__ = ["CSV_SUFFIXES", "INTEGER_TYPES", "WHITESPACE", "WS", "LineSource", "NotInDuckDB",
+           "failed_flags", "flag_columns", "is_path_source", "kind_of", "line_source", "q",
+           "register_raw", "scan", "select_list", "strip_sql", "typed_columns", "typed_table"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -173,7 +171,7 @@ def _parquet_index_columns(path: Path) -> set[str]:
 
 def _attach(con: Any, text: str, opts: SourceOptions) -> None:
     """The database ATTACHed read-only as ``userdb``; its table or query as the view ``raw``."""
-    from mining.sql import _duckdb_table, check_query, duckdb_file
+    from mining.sql import check_query, duckdb_file, duckdb_table
 
     path = duckdb_file(text)
     if (opts.table is None) == (opts.query is None):
@@ -191,7 +189,7 @@ def _attach(con: Any, text: str, opts: SourceOptions) -> None:
     con.execute("USE userdb")
     if opts.table is not None:  # the table's full name, found as the pandas reader finds it
         con.execute(f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM "
-                    f"{_duckdb_table(con, opts.table, path)}")
+                    f"{duckdb_table(con, opts.table, path)}")
     else:
         sql = check_query(opts.query, "duckdb")
         try:
@@ -204,36 +202,19 @@ def _attach(con: Any, text: str, opts: SourceOptions) -> None:
 def _csv_view(con: Any, path: Path, opts: SourceOptions) -> None:
     """A CSV file as the view ``raw`` of text columns, split as :func:`mining.io.load_transactions`
     splits it (the same delimiter, header names and quotes; UTF-8 text only)."""
-    from mining.io import (
-        _check_encoding_name,
-        _detect_encoding,
-        _header_names,
-        _open_bytes,
-        _sniff_sep,
-    )
+    from mining.io import csv_header, csv_layout
 
-    if opts.encoding is not None:
-        encoding = _check_encoding_name(opts.encoding)
-    else:
-        with warnings.catch_warnings():  # pandas states a guessed encoding when it reads
-            warnings.simplefilter("ignore")
-            try:
-                encoding = _detect_encoding(path, opts.sep)
-            except MiningError as exc:
-                raise NotInDuckDB(f"the file is not plain text ({exc})") from None
-    if encoding not in ("utf-8", "utf-8-sig"):
-        raise NotInDuckDB(f"{encoding} text (DuckDB reads UTF-8 only)")
-    sep = opts.sep or ("\t" if path.name.lower().removesuffix(".gz").endswith(".tsv")
-                       else _sniff_sep(path, encoding))
     try:
-        with _open_bytes(path) as fh:
-            text = _io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-            header = next(csv.reader(text, delimiter=sep, skipinitialspace=True), None)
-    except (OSError, EOFError, UnicodeError, csv.Error) as exc:
-        raise NotInDuckDB(f"its header could not be read ({type(exc).__name__})") from None
-    if not header:
+        encoding, sep = csv_layout(path, opts, announce=False)  # pandas states a guess itself
+        if encoding not in ("utf-8", "utf-8-sig"):
+            raise NotInDuckDB(f"{encoding} text (DuckDB reads UTF-8 only)")
+        names = csv_header(path, encoding, sep)
+    except (MiningError, UnicodeError, csv.Error) as exc:
+        if isinstance(exc, SchemaError):  # a repeated header name: the pandas reader's error
+            raise
+        raise NotInDuckDB(f"the file could not be read as UTF-8 CSV text ({exc})") from None
+    if not names:
         raise NotInDuckDB("the file is empty")
-    names = _header_names(header, path, str(path))
     columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM read_csv({_lit(str(path))}, "
@@ -246,8 +227,9 @@ def _csv_view(con: Any, path: Path, opts: SourceOptions) -> None:
 def typed_columns(types: dict[str, str], text: bool
                   ) -> tuple[dict[str, str], list[tuple[str, str]], list[str]]:
     """How each contract column is typed in SQL: ``(column -> expression, checks, extra
-    columns)``. A check is ``(SQL aggregate true when pandas would read a value otherwise or
-    report it, why)``: run them with :func:`strict_checks` before using the expressions.
+    columns)``. A check is ``(SQL true for a line whose value pandas would read otherwise or
+    report, why)``: :func:`typed_table` (or :func:`flag_columns` and :func:`failed_flags`) run them over every
+    line.
 
     ``text=True`` (a CSV file, all text): ids, names and categories stripped as Python strips,
     empty is missing; ``timestamp`` only as ISO dates (``YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]``, no
@@ -266,19 +248,19 @@ def typed_columns(types: dict[str, str], text: bool
             exprs[col] = f"nullif({strip_sql(q(col))}, '')"
         elif typ in INTEGER_TYPES:
             exprs[col] = f"CAST({q(col)} AS VARCHAR)"
-            checks.append((f"bool_or({q(col)} IS NULL) AND max(abs(CAST({q(col)} AS "
-                           f"DOUBLE))) > 9007199254740992",
-                           f"{col!r} holds integers beyond 2**53 with missing values"))
+            # pandas reads integers with missing values as floats: exact only to 2**53
+            checks.append((f"abs(CAST({q(col)} AS DOUBLE)) > 9007199254740992",
+                           f"{col!r} holds integers beyond 2**53"))
         else:
             raise NotInDuckDB(f"column {col!r} is {typ}")
     typ = types["timestamp"]
     if text:
         raw = f"nullif({strip_sql(q('timestamp'))}, '')"
         ts = f"TRY_CAST({raw} AS TIMESTAMP)"
-        checks.append((f"bool_or({raw} IS NOT NULL AND NOT regexp_full_match({raw}, "
-                       f"{_lit(_ISO)}))", "timestamps not written as ISO dates "
+        checks.append((f"{raw} IS NOT NULL AND NOT regexp_full_match({raw}, "
+                       f"{_lit(_ISO)})", "timestamps not written as ISO dates "
                        "(YYYY-MM-DD[ HH:MM[:SS]]) without a time zone"))
-        checks.append((f"bool_or({raw} IS NOT NULL AND {ts} IS NULL)",
+        checks.append((f"{raw} IS NOT NULL AND {ts} IS NULL",
                        "timestamps that are not real dates"))
     elif typ in _NAIVE_TIMES:
         ts = '"timestamp"'
@@ -288,24 +270,24 @@ def typed_columns(types: dict[str, str], text: bool
         raise NotInDuckDB(f"column 'timestamp' is {typ} (read by the pandas date rules)")
     exprs["timestamp"] = (f"CASE WHEN {ts} >= TIMESTAMP '1677-09-22' AND {ts} < TIMESTAMP "
                           f"'2262-04-11' THEN CAST({ts} AS TIMESTAMP_NS) END")
-    checks.append((f"bool_or({ts} < TIMESTAMP '1677-09-22' OR {ts} >= TIMESTAMP "
-                   "'2262-04-11')", "timestamps outside the dates pandas can store"))
+    checks.append((f"{ts} < TIMESTAMP '1677-09-22' OR {ts} >= TIMESTAMP '2262-04-11'",
+                   "timestamps outside the dates pandas can store"))
     for col in ("quantity", "unit_price"):
         typ = types[col]
         if text:
             raw = f"nullif({strip_sql(q(col))}, '')"
-            checks.append((f"bool_or({raw} IS NOT NULL AND NOT regexp_full_match({raw}, "
-                           f"{_lit(_NUMBER)}))", f"{col!r} values that are not decimal-point "
+            checks.append((f"{raw} IS NOT NULL AND NOT regexp_full_match({raw}, "
+                           f"{_lit(_NUMBER)})", f"{col!r} values that are not decimal-point "
                            "numbers"))
             exprs[col] = f"TRY_CAST({raw} AS DOUBLE)"
         elif typ in ("DOUBLE", "FLOAT", *INTEGER_TYPES):
             exprs[col] = f"CAST({q(col)} AS DOUBLE)"
         else:
             raise NotInDuckDB(f"column {col!r} is {typ}")
-        checks.append((f"bool_or(isinf({exprs[col]}))", f"infinite values in {col!r}"))
+        checks.append((f"isinf({exprs[col]})", f"infinite values in {col!r}"))
     qty, price = exprs["quantity"], exprs["unit_price"]
-    checks.append((f"bool_or(NOT isinf({qty}) AND NOT isinf({price}) AND isinf({qty} * "
-                   f"{price}))", "quantity x unit_price overflows"))
+    checks.append((f"NOT isinf({qty}) AND NOT isinf({price}) AND isinf({qty} * {price})",
+                   "quantity x unit_price overflows"))
     extras = [c for c in types if c not in exprs]
     for col in extras:
         if any(t in types[col] for t in ("[]", "STRUCT", "MAP", "UNION")):
@@ -314,7 +296,7 @@ def typed_columns(types: dict[str, str], text: bool
         exprs.update({col: f"nullif(ltrim({q(col)}, ' '), '')" for col in extras})
         extras = []
         spaced = " OR ".join(f"regexp_matches({q(col)}, '^ +\"')" for col in types)
-        checks.append((f"bool_or({spaced})", "a quoted field after spaces"))
+        checks.append((spaced, "a quoted field after spaces"))
     return exprs, checks, extras
 
 
@@ -323,17 +305,50 @@ def select_list(exprs: dict[str, str], extras: list[str]) -> str:
     return ", ".join([f"{e} AS {q(c)}" for c, e in exprs.items()] + [q(c) for c in extras])
 
 
-def strict_checks(con: Any, checks: list[tuple[str, str]], view: str = "raw") -> None:
-    """Run the ``checks`` of :func:`typed_columns` over ``view`` in one scan; any that holds
-    (or a file DuckDB cannot split, e.g. a line with too many fields) is :class:`NotInDuckDB`."""
-    if not checks:
-        return
+def flag_columns(checks: list[tuple[str, str]]) -> tuple[str, list[str]]:
+    """The checks as one boolean column per check (``_check0``, ...): (SELECT list, names)."""
+    names = [f"_check{i}" for i in range(len(checks))]
+    return ", ".join(f"({c}) AS {n}" for (c, _), n in zip(checks, names, strict=True)), names
+
+
+def failed_flags(con: Any, checks: list[tuple[str, str]], table: str) -> None:
+    """:class:`NotInDuckDB` when a flag column of :func:`flag_columns` holds in ``table``."""
+    _, names = flag_columns(checks)
+    _raise_failed(con, checks, "SELECT " + ", ".join(f"bool_or({n})" for n in names)
+                  + f" FROM {table}")
+
+
+def typed_table(con: Any, exprs: dict[str, str], checks: list[tuple[str, str]],
+                extras: list[str]) -> None:
+    """The typed lines of ``raw`` as the view ``src`` over a temporary table, read in one scan
+    with the checks (a CSV file is parsed once; the table spills beyond the memory limit)."""
+    flags, names = flag_columns(checks)
+    scan(con, f"CREATE OR REPLACE TEMP TABLE typed AS SELECT {select_list(exprs, extras)}, "
+              f"{flags} FROM raw")
     try:
-        row = con.execute("SELECT " + ", ".join(c for c, _ in checks) + f" FROM {view}"
-                          ).fetchall()[0]
-    except Exception as exc:  # duckdb's CSV and conversion errors; pandas says it its way
+        failed_flags(con, checks, "typed")
+    except NotInDuckDB:
+        con.execute("DROP TABLE typed")
+        raise
+    con.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT * EXCLUDE ({', '.join(names)}) "
+                "FROM typed")
+
+
+def scan(con: Any, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """``con.execute(sql).fetchall()``, where a DuckDB error while reading the lines (a CSV
+    line with too many fields, text that is not UTF-8) is :class:`NotInDuckDB`: pandas reads
+    the file and says it its way."""
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    except Exception as exc:  # broad on purpose: duckdb's CSV and conversion errors
         raise NotInDuckDB("DuckDB could not read every line (" + str(exc).splitlines()[0]
                           + ")") from None
+
+
+def _raise_failed(con: Any, checks: list[tuple[str, str]], sql: str) -> None:
+    if not checks:
+        return
+    row = scan(con, sql)[0]
     bad = [why for (_, why), hit in zip(checks, row, strict=True) if hit]
     if bad:
         raise NotInDuckDB("values the pandas rules report or read otherwise: " + "; ".join(bad))
