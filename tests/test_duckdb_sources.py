@@ -248,3 +248,37 @@ def test_duckdb_database_errors(shop_db, tmp_path):
     assert [kind_of(x) for x in ("a.CSV", "b.pq", "c.ddb", "duckdb:///d", "e.xlsx",
                                  "sqlite:///f.db")] == ["csv", "parquet", "duckdb", "duckdb",
                                                         None, None]
+
+
+# -- a Parquet folder with hive partitions --------------------------------------------------------
+
+
+def test_data_line_of_a_partitioned_parquet_folder(demo, tmp_path):
+    raw = demo.raw_transactions.reset_index(drop=True)
+    parts = raw.assign(year=raw["timestamp"].dt.year,
+                       region=np.where(raw.index % 3 == 0, "north", "south_east"))
+    folder = tmp_path / "lines"
+    parts.to_parquet(folder, partition_cols=["year", "region"])  # with the index stored
+    b, note = _same_inputs(str(folder))
+    assert "counted by DuckDB" in note and b._counts.removed["duplicate_line"] > 0
+    (folder / "_SUCCESS").write_text("")  # hidden files are left out by both readers
+    (folder / ".crc").mkdir()
+    _, note = _same_inputs(str(folder), as_of="2025-01-01")
+    assert "counted by DuckDB" in note
+    # partitions both readers do not read alike: pandas reads, and the data line says why
+    by_category = tmp_path / "by_category"
+    raw.dropna(subset=["category"]).to_parquet(by_category, partition_cols=["category"],
+                                               index=False)
+    _, note = _same_inputs(str(by_category))
+    assert "partitioned by ['category']" in note
+    dotted = tmp_path / "dotted"
+    raw.assign(batch=np.where(raw.index % 2 == 0, "1.5", "1.50")).to_parquet(
+        dotted, partition_cols=["batch"], index=False)
+    _, note = _same_inputs(str(dotted))
+    assert "partition values of ['batch']" in note
+    (folder / "notes.txt").write_text("not lines")
+    with pytest.raises(MiningError) as a:  # pandas cannot read the folder either: its words
+        open_inputs(source=str(folder))
+    with pytest.raises(MiningError) as b:
+        open_inputs(source=str(folder), engine="duckdb")
+    assert str(a.value) == str(b.value) and "Parquet" in str(a.value)

@@ -622,16 +622,17 @@ def open_inputs(
         :func:`~mining.schema.clean_transactions` (``cancelled_order_prefix``, ``not_after``, ...).
     engine : {"pandas", "duckdb", "spark"}
         The engine the analyses build their tables with (the notebooks' ``engine``
-        parameter), said in :meth:`Inputs.summary`. ``"duckdb"`` with a Parquet or CSV file or
-        a DuckDB database (``table=`` / ``query=``) as the source:
-        DuckDB counts the lines, orders, customers, products, dates and what cleaning removes
-        (by reason) where the file lies, by the same rules, without loading it; the lines are
+        parameter), said in :meth:`Inputs.summary`. ``"duckdb"`` with a Parquet file or
+        folder, a CSV file or a DuckDB database (``table=`` / ``query=``) as the source: DuckDB
+        counts the lines, orders, customers, products, dates and what cleaning removes (by
+        reason) where the lines lie, by the same rules, without loading them; the lines are
         read and cleaned (by pandas: the same table) only when ``transactions`` or
-        ``cleaning`` is first used. Where DuckDB cannot apply the same reading rules (an
-        Excel file, a SQL database, a DataFrame, a Parquet folder, column mapping, reading
-        options other than a CSV file's ``sep``/``encoding``, ``fill_missing``, column types or
-        text formats read otherwise, e.g. day-first dates, values the rules report as
-        problems) the source is read and cleaned by pandas at once, as with ``"pandas"``, and
+        ``cleaning`` is first used. Where DuckDB cannot apply the same reading rules (an Excel
+        file, a SQL database, a DataFrame, a Parquet folder partitioned by a contract column,
+        column mapping, reading options other than a CSV file's ``sep``/``encoding``,
+        ``fill_missing``, column types or text formats read otherwise, e.g. day-first dates,
+        values the rules report as problems) the source is read and cleaned by pandas at
+        once, as with ``"pandas"``, and
         the summary says why (:func:`duckdb_counts`).
 
     Returns

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from mining.engines.duck_sources import (
     failed_flags,
     flag_columns,
     kind_of,
+    partition_problem,
     q,
     register_raw,
     scan,
@@ -30,7 +32,7 @@ from mining.engines.duck_sources import (
     strip_sql,
     typed_columns,
 )
-from mining.schema import REQUIRED_COLUMNS, CleaningReport
+from mining.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, CleaningReport
 
 __all__ = ["REASON_ORDER", "NotInDuckDB", "duckdb_counts"]
 
@@ -56,8 +58,9 @@ def duckdb_counts(source: Any, columns: Any, fill_missing: bool,
     :func:`~mining.schema.clean_transactions`.
 
     Applied only where DuckDB reads every value of a column exactly as those rules do (see
-    :func:`mining.engines.duck_sources.typed_columns`): a single Parquet file (not a folder,
-    whose partition columns pyarrow types), a UTF-8 CSV file or a DuckDB table or query; no
+    :func:`mining.engines.duck_sources.typed_columns`): a Parquet file, or a folder whose hive
+    partitions both read alike (:func:`~mining.engines.duck_sources.partition_problem`), a
+    UTF-8 CSV file or a DuckDB table or query; no
     column mapping or ``fill_missing``; of the reading options only a CSV file's ``sep``,
     ``encoding`` and ``dayfirst`` and a database's ``table``/``query``; a status column as
     ASCII text or integers; a naive ``not_after``. Anything else raises :class:`NotInDuckDB`
@@ -78,8 +81,12 @@ def duckdb_counts(source: Any, columns: Any, fill_missing: bool,
     kind = kind_of(text)
     if kind is None:
         raise NotInDuckDB("a source DuckDB does not read (Excel, a SQL database)")
-    if kind == "parquet" and os.path.isdir(os.path.expanduser(text)):
-        raise NotInDuckDB("a Parquet folder (its partition columns are typed by pyarrow)")
+    folder = Path(text).expanduser()
+    if kind == "parquet" and folder.is_dir():
+        why = partition_problem(folder, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS,
+                                         clean_opts.get("status_column", "status") or ""))
+        if why:
+            raise NotInDuckDB(why)
     if columns is not None or fill_missing:
         raise NotInDuckDB("column mapping or fill_missing")
     given = sorted(k for k, v in load_opts.items() if v is not None and k != "decimal"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from mining.sql import DUCKDB_SUFFIXES
 
 __all__ = ["CSV_SUFFIXES", "INTEGER_TYPES", "WHITESPACE", "WS", "LineSource", "NotInDuckDB",
            "failed_flags", "flag_columns", "is_path_source", "kind_of", "line_source", "q",
-           "register_raw", "scan", "select_list", "strip_sql", "typed_columns", "typed_table"]
+           "parquet_files", "partition_problem", "register_raw", "scan", "select_list", "strip_sql", "typed_columns", "typed_table"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -147,9 +148,11 @@ def register_raw(con: Any, source: Any, owner: str) -> tuple[str, dict[str, str]
             raise MiningError(f"No such file: {path}. Check the path (relative to "
                               f"{Path.cwd()}).")
         if kind == "parquet":
-            index_cols = _parquet_index_columns(path)
-            pattern = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-            con.read_parquet(pattern, hive_partitioning=True, union_by_name=True).create_view(
+            files = parquet_files(path)
+            if not files:
+                raise MiningError(f"{path} is a folder that holds no .parquet files.")
+            index_cols = _parquet_index_columns(Path(files[0]))
+            con.read_parquet(files, hive_partitioning=True, union_by_name=True).create_view(
                 "raw", replace=True)
         else:
             _csv_view(con, path, opts)
@@ -157,9 +160,50 @@ def register_raw(con: Any, source: Any, owner: str) -> tuple[str, dict[str, str]
     return kind, {k: v for k, v in types.items() if k not in index_cols}, index_cols
 
 
+def parquet_files(path: Path) -> list[str]:
+    """The Parquet files of ``path``: itself, or those in the folder and its partition folders
+    (names ending ``.parquet`` / ``.pq``; hidden ones, starting ``.`` or ``_``, left out as
+    pyarrow leaves them out)."""
+    if not path.is_dir():
+        return [str(path)]
+    return sorted(str(f) for f in path.rglob("*") if f.is_file()
+                  and f.name.lower().endswith(PARQUET_SUFFIXES) and not _hidden(f, path))
+
+
+def _hidden(file: Path, root: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in file.relative_to(root).parts)
+
+
+#: Partition values DuckDB and pyarrow both read one-to-one: canonical integers, or names
+#: that start with a letter (no dots, percent signs or dates, which the two type otherwise).
+_PLAIN_VALUE = re.compile(r"(?:0|-?[1-9][0-9]*|[A-Za-z][A-Za-z0-9_ \-]*)")
+
+
+def partition_problem(path: Path, contract: tuple[str, ...]) -> str | None:
+    """Why DuckDB's reading of the Parquet folder ``path`` could differ from pandas' (which
+    types the hive partition columns with pyarrow), or None: a file pandas reads and DuckDB
+    does not, a partition named like a ``contract`` column, or values the two type apart."""
+    files = [f for f in path.rglob("*") if f.is_file() and not _hidden(f, path)]
+    other = [f.name for f in files if not f.name.lower().endswith(PARQUET_SUFFIXES)]
+    if other:
+        return f"the folder holds files that are not Parquet ({', '.join(sorted(other)[:3])})"
+    keys: dict[str, set[str]] = {}
+    for f in files:
+        for part in f.relative_to(path).parts[:-1]:
+            key, eq, value = part.partition("=")
+            if eq:
+                keys.setdefault(key, set()).add(value)
+    named = sorted(k for k in keys if k in contract)
+    if named:
+        return f"the folder is partitioned by {named} (typed by pyarrow)"
+    odd = sorted(k for k, values in keys.items()
+                 if not all(_PLAIN_VALUE.fullmatch(v) for v in values))
+    if odd:
+        return f"partition values of {odd} that DuckDB and pyarrow type differently"
+    return None
+
+
 def _parquet_index_columns(path: Path) -> set[str]:
-    if path.is_dir():
-        return set()
     import pyarrow.parquet as pq
 
     try:
