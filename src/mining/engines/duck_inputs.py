@@ -73,6 +73,43 @@ def duckdb_counts(source: Any, columns: Any, fill_missing: bool,
     removed lines themselves are in :attr:`Inputs.cleaning`, read when used.
     """
     from mining.engines.duck import connect
+
+    lines, not_after = _countable(source, columns, fill_missing, load_opts, clean_opts)
+    with connect() as con:
+        kind, types, _ = register_raw(con, lines, "open_inputs")
+        missing = [c for c in REQUIRED_COLUMNS if c not in types]
+        if missing:
+            raise NotInDuckDB(f"missing columns {missing}")
+        exprs, checks, extras = typed_columns(types, text=kind == "csv")
+        cancelled, params = _cancelled(types, checks, clean_opts)
+        reason = _first_reason(cancelled, bool(clean_opts.get("keep_zero_price", False)),
+                               not_after is not None)
+        if not_after is not None:
+            params["not_after"] = not_after.to_pydatetime()
+        # one scan: the typed lines, a flag per check and the first cleaning reason that applies
+        flags, _ = flag_columns(checks)
+        raw_cols = ", ".join(q(c) for c in types)
+        scan(con, f"CREATE TEMP TABLE t AS SELECT *, {reason} AS _reason FROM (SELECT "
+                  f"{select_list(exprs, extras)}, {flags} FROM (SELECT {raw_cols} FROM raw))",
+             params)
+        failed_flags(con, checks, "t")
+        counts = dict(con.execute("SELECT _reason, count(*) FROM t WHERE _reason IS NOT NULL "
+                                  "GROUP BY 1").fetchall())
+        facts_row = con.execute(
+            "SELECT (SELECT count(*) FROM t), count(*), "
+            f"(SELECT count(*) FROM (SELECT DISTINCT {raw_cols} FROM t WHERE _reason IS NULL)),"
+            " count(DISTINCT order_id), count(DISTINCT customer_id), count(DISTINCT product_id),"
+            ' epoch_ns(min("timestamp")), epoch_ns(max("timestamp")),'
+            ' count(DISTINCT date_trunc(\'day\', "timestamp")), count(DISTINCT unit_price), '
+            + ("bool_or(category IS NOT NULL)" if "category" in types else "false")
+            + " FROM t WHERE _reason IS NULL").fetchall()[0]
+    return _results(facts_row, counts)
+
+
+def _countable(source: Any, columns: Any, fill_missing: bool, load_opts: Mapping[str, Any],
+               clean_opts: Mapping[str, Any]) -> tuple[LineSource, pd.Timestamp | None]:
+    """The source as DuckDB reads it, and the naive ``not_after``; :class:`NotInDuckDB` where
+    the same rules cannot be applied (see :func:`duckdb_counts`)."""
     from mining.io import source_options
 
     if isinstance(source, pd.DataFrame):
@@ -94,84 +131,67 @@ def duckdb_counts(source: Any, columns: Any, fill_missing: bool,
     others = [k for k in given if k not in _OPTIONS_READ[kind]]
     if others:
         raise NotInDuckDB(f"reading options {others}")
-    opts = dict(clean_opts)
-    status_column = opts.get("status_column", "status")
-    statuses = [str(x).lower() for x in opts.get("cancelled_statuses",
-                                                 ("cancelled", "canceled", "returned",
-                                                  "refunded"))]
-    prefix = opts.get("cancelled_order_prefix")
-    keep_zero = bool(opts.get("keep_zero_price", False))
-    not_after = opts.get("not_after")
+    not_after = clean_opts.get("not_after")
     if not_after is not None:
         not_after = pd.Timestamp(not_after)
         if not_after.tzinfo is not None:
             raise NotInDuckDB("a time-zone-aware not_after")
-    lines = LineSource(text, source_options(**{k: load_opts[k] for k in given}))
-    with connect() as con:
-        kind, types, _ = register_raw(con, lines, "open_inputs")
-        missing = [c for c in REQUIRED_COLUMNS if c not in types]
-        if missing:
-            raise NotInDuckDB(f"missing columns {missing}")
-        exprs, checks, extras = typed_columns(types, text=kind == "csv")
-        cancelled = []
-        if status_column and status_column in types:
-            typ = types[status_column]
-            if typ == "VARCHAR":
-                checks.append((f"NOT regexp_matches({q(status_column)}, '^[\\x00-\\x7F]*$')",
-                               "a status column with non-ASCII text"))
-                cancelled.append(f"lower({strip_sql(q(status_column))}) IN "
-                                 "(SELECT unnest($statuses))")
-            elif typ in INTEGER_TYPES:
-                cancelled.append(f"CAST({q(status_column)} AS VARCHAR) IN "
-                                 "(SELECT unnest($statuses))")
-            else:
-                raise NotInDuckDB(f"status column {status_column!r} is {typ}")
-        if prefix:
-            cancelled.append("starts_with(order_id, $prefix)")
-        params: dict[str, Any] = {}
-        if any("$statuses" in c for c in cancelled):
-            params["statuses"] = statuses
-        if prefix:
-            params["prefix"] = str(prefix)
-        typed = select_list(exprs, extras)
-        qty, price = '"quantity"', '"unit_price"'
-        rules = [
-            ("missing_customer_id", "customer_id IS NULL"),
-            ("missing_order_id", "order_id IS NULL"),
-            ("missing_product_id", "product_id IS NULL"),
-            ("missing_timestamp", '"timestamp" IS NULL'),
-            ("missing_quantity_or_price",
-             f"{qty} IS NULL OR isnan({qty}) OR {price} IS NULL OR isnan({price})"),
-            ("cancelled_order", " OR ".join(f"coalesce({c}, false)" for c in cancelled)
-             if cancelled else "false"),
-            ("return_negative_quantity", f"{qty} < 0"),
-            ("zero_quantity", f"{qty} = 0"),
-            ("negative_price", f"{price} < 0"),
-            ("zero_price", "false" if keep_zero else f"{price} = 0"),
-            ("future_timestamp", '"timestamp" > $not_after' if not_after is not None
-             else "false"),
-        ]
-        if not_after is not None:
-            params["not_after"] = not_after.to_pydatetime()
-        raw_cols = ", ".join(q(c) for c in types)
-        reason = "CASE " + " ".join(f"WHEN {cond} THEN '{name}'" for name, cond in rules) + \
-            " END"
-        # one scan: the typed lines, a flag per check and the first cleaning reason that applies
-        flags, _ = flag_columns(checks)
-        scan(con, f"CREATE TEMP TABLE t AS SELECT *, {reason} AS _reason FROM "
-                  f"(SELECT {typed}, {flags} FROM (SELECT {raw_cols} FROM raw))", params)
-        failed_flags(con, checks, "t")
-        counts = dict(con.execute("SELECT _reason, count(*) FROM t WHERE _reason IS NOT NULL "
-                                  "GROUP BY 1").fetchall())
-        alive_cols = ", ".join(q(c) for c in types)
-        facts_row = con.execute(
-            "SELECT (SELECT count(*) FROM t), count(*), "
-            f"(SELECT count(*) FROM (SELECT DISTINCT {alive_cols} FROM t WHERE _reason IS NULL)),"
-            " count(DISTINCT order_id), count(DISTINCT customer_id), count(DISTINCT product_id),"
-            ' epoch_ns(min("timestamp")), epoch_ns(max("timestamp")),'
-            ' count(DISTINCT date_trunc(\'day\', "timestamp")), count(DISTINCT unit_price), '
-            + ("bool_or(category IS NOT NULL)" if "category" in types else "false")
-            + " FROM t WHERE _reason IS NULL").fetchone()
+    return LineSource(text, source_options(**{k: load_opts[k] for k in given})), not_after
+
+
+def _cancelled(types: Mapping[str, str], checks: list[tuple[str, str]],
+               clean_opts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions of a cancelled order (status column, order-id prefix) and their
+    parameters; a check is added for a status text DuckDB lowers otherwise than Python."""
+    status_column = clean_opts.get("status_column", "status")
+    statuses = [str(x).lower() for x in clean_opts.get(
+        "cancelled_statuses", ("cancelled", "canceled", "returned", "refunded"))]
+    prefix = clean_opts.get("cancelled_order_prefix")
+    cancelled: list[str] = []
+    params: dict[str, Any] = {}
+    if status_column and status_column in types:
+        typ = types[status_column]
+        if typ == "VARCHAR":
+            checks.append((f"NOT regexp_matches({q(status_column)}, '^[\\x00-\\x7F]*$')",
+                           "a status column with non-ASCII text"))
+            cancelled.append(f"lower({strip_sql(q(status_column))}) IN "
+                             "(SELECT unnest($statuses))")
+        elif typ in INTEGER_TYPES:
+            cancelled.append(f"CAST({q(status_column)} AS VARCHAR) IN "
+                             "(SELECT unnest($statuses))")
+        else:
+            raise NotInDuckDB(f"status column {status_column!r} is {typ}")
+        params["statuses"] = statuses
+    if prefix:
+        cancelled.append("starts_with(order_id, $prefix)")
+        params["prefix"] = str(prefix)
+    return cancelled, params
+
+
+def _first_reason(cancelled: list[str], keep_zero: bool, with_not_after: bool) -> str:
+    """SQL ``CASE`` naming the first cleaning reason of a line, in :data:`REASON_ORDER`."""
+    qty, price = '"quantity"', '"unit_price"'
+    rules = [
+        ("missing_customer_id", "customer_id IS NULL"),
+        ("missing_order_id", "order_id IS NULL"),
+        ("missing_product_id", "product_id IS NULL"),
+        ("missing_timestamp", '"timestamp" IS NULL'),
+        ("missing_quantity_or_price",
+         f"{qty} IS NULL OR isnan({qty}) OR {price} IS NULL OR isnan({price})"),
+        ("cancelled_order", " OR ".join(f"coalesce({c}, false)" for c in cancelled)
+         if cancelled else "false"),
+        ("return_negative_quantity", f"{qty} < 0"),
+        ("zero_quantity", f"{qty} = 0"),
+        ("negative_price", f"{price} < 0"),
+        ("zero_price", "false" if keep_zero else f"{price} = 0"),
+        ("future_timestamp", '"timestamp" > $not_after' if with_not_after else "false"),
+    ]
+    return "CASE " + " ".join(f"WHEN {cond} THEN '{name}'" for name, cond in rules) + " END"
+
+
+def _results(facts_row: tuple[Any, ...], counts: dict[str, int]
+             ) -> tuple[dict[str, Any], CleaningReport, dict[str, bool]]:
+    """The counts of :func:`duckdb_counts`' queries as (facts, cleaning report, capabilities)."""
     (rows_in, alive, distinct, orders, customers, products, first, last, days, prices,
      has_category) = facts_row
     counts["duplicate_line"] = alive - distinct
