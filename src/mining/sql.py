@@ -58,7 +58,7 @@ from mining.errors import MiningError, ParameterError
 from mining.secrets import PASSWORD_ENV, raw_at_in_password, redact, split_password, with_password
 
 __all__ = ["DUCKDB_SUFFIXES", "QueryRejectedError", "check_query", "duckdb_file", "duckdb_table",
-           "read_sql"]
+           "quote_identifier", "read_sql"]
 
 _READ_STARTS = ("SELECT", "WITH")
 # Words that only appear in statements that change something (outside literals and quoted
@@ -361,7 +361,8 @@ def _duckdb_connect(path: Path) -> Any:
     return con
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """``name`` as a quoted SQL identifier (``"order lines"``; a ``"`` inside doubled)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -397,7 +398,7 @@ def duckdb_table(con: Any, table: str, path: Path) -> str:
             f"table={hits[0][0] + '.' + hits[0][1]!r}."
         )
     schema, name = hits[0]
-    return f"{_quote(catalog)}.{_quote(schema)}.{_quote(name)}"
+    return f"{quote_identifier(catalog)}.{quote_identifier(schema)}.{quote_identifier(name)}"
 
 
 def _read_duckdb(source: str, table: str | None, query: str | None) -> pd.DataFrame:

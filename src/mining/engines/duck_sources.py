@@ -31,11 +31,12 @@ from typing import Any
 
 from mining.errors import MiningError, ParameterError, SchemaError
 from mining.io import SourceOptions, is_sql_url
-from mining.sql import DUCKDB_SUFFIXES
+from mining.sql import DUCKDB_SUFFIXES, quote_identifier
 
 __all__ = ["CSV_SUFFIXES", "INTEGER_TYPES", "WHITESPACE", "WS", "LineSource", "NotInDuckDB",
            "failed_flags", "flag_columns", "is_path_source", "kind_of", "line_source", "q",
-           "parquet_files", "partition_problem", "register_raw", "scan", "select_list", "strip_sql", "typed_columns", "typed_table"]
+           "parquet_files", "partition_problem", "register_raw", "scan", "select_list",
+           "sql_literal", "strip_sql", "typed_columns", "typed_table"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -84,17 +85,15 @@ def line_source(path: str | os.PathLike[str], *, table: str | None = None,
                                                       encoding=encoding))
 
 
-def _lit(text: str) -> str:
-    """``text`` as a SQL string literal."""
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string literal (a ``'`` inside doubled)."""
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def q(col: str) -> str:
-    """``col`` as a quoted SQL identifier."""
-    return '"' + col.replace('"', '""') + '"'
+q = quote_identifier  # the short name the SQL below is written with
 
 
-WS = _lit(WHITESPACE)
+WS = sql_literal(WHITESPACE)
 # RE2 class of the same characters: a value is trimmed only when it starts or ends with one
 # (DuckDB's trim with a character list is slow; this check is fast)
 _WS_CLASS = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in WHITESPACE) + "]"
@@ -226,7 +225,7 @@ def _attach(con: Any, text: str, opts: SourceOptions) -> None:
             "source_options={'table': 'orders'})."
         )
     try:
-        con.execute(f"ATTACH {_lit(str(path))} AS userdb (READ_ONLY)")
+        con.execute(f"ATTACH {sql_literal(str(path))} AS userdb (READ_ONLY)")
     except Exception as exc:  # duckdb raises its own errors for a damaged or locked file
         raise MiningError(f"Cannot open {path} as a DuckDB database read-only: "
                           f"{str(exc).splitlines()[0]}") from None
@@ -259,10 +258,10 @@ def _csv_view(con: Any, path: Path, opts: SourceOptions) -> None:
         raise NotInDuckDB(f"the file could not be read as UTF-8 CSV text ({exc})") from None
     if not names:
         raise NotInDuckDB("the file is empty")
-    columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
+    columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM read_csv({_lit(str(path))}, "
-        f"delim={_lit(sep)}, quote='\"', escape='\"', header=true, auto_detect=false, "
+        f"CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM read_csv({sql_literal(str(path))}, "
+        f"delim={sql_literal(sep)}, quote='\"', escape='\"', header=true, auto_detect=false, "
         f"columns={columns}, null_padding=true, strict_mode=true, encoding='utf-8', "
         "compression='auto')"
     )
@@ -302,7 +301,7 @@ def typed_columns(types: dict[str, str], text: bool
         raw = f"nullif({strip_sql(q('timestamp'))}, '')"
         ts = f"TRY_CAST({raw} AS TIMESTAMP)"
         checks.append((f"{raw} IS NOT NULL AND NOT regexp_full_match({raw}, "
-                       f"{_lit(_ISO)})", "timestamps not written as ISO dates "
+                       f"{sql_literal(_ISO)})", "timestamps not written as ISO dates "
                        "(YYYY-MM-DD[ HH:MM[:SS]]) without a time zone"))
         checks.append((f"{raw} IS NOT NULL AND {ts} IS NULL",
                        "timestamps that are not real dates"))
@@ -321,7 +320,7 @@ def typed_columns(types: dict[str, str], text: bool
         if text:
             raw = f"nullif({strip_sql(q(col))}, '')"
             checks.append((f"{raw} IS NOT NULL AND NOT regexp_full_match({raw}, "
-                           f"{_lit(_NUMBER)})", f"{col!r} values that are not decimal-point "
+                           f"{sql_literal(_NUMBER)})", f"{col!r} values that are not decimal-point "
                            "numbers"))
             exprs[col] = f"TRY_CAST({raw} AS DOUBLE)"
         elif typ in ("DOUBLE", "FLOAT", *INTEGER_TYPES):

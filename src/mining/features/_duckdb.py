@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mining.engines.duck import connect, relation_of
+from mining.engines.duck_sources import sql_literal
 from mining.errors import InsufficientDataError, SchemaError
 from mining.features import (
     _REQUIRED,
@@ -88,11 +89,6 @@ GROUP BY 1, 2
 """
 
 
-def _literal(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(text).replace("'", "''") + "'"
-
-
 def _check_timestamp(con: object, source: object) -> None:
     if isinstance(source, pd.DataFrame):
         dtype = source["timestamp"].dtype
@@ -136,7 +132,7 @@ def customer_table_duckdb(tx: pd.DataFrame | str, *, as_of: str | pd.Timestamp,
         names = sorted(cols) if inline else []
         spend = "".join(
             f',\n           coalesce(fsum(amount) FILTER (WHERE cat IN '
-            f'({", ".join(_literal(c) for c in cols[name])})), 0) AS "_s{j}"'
+            f'({", ".join(sql_literal(c) for c in cols[name])})), 0) AS "_s{j}"'
             for j, name in enumerate(names))
         query = _QUERY.format(cat=",\n           CAST(category AS VARCHAR) AS cat" if inline
                               else "", spend=spend,
